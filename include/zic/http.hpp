@@ -1,0 +1,71 @@
+#ifndef ZIC_HTTP_HPP
+#define ZIC_HTTP_HPP
+
+#include "config.hpp"
+#include "detail/ascii.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+ZIC_NAMESPACE_BEGIN
+
+struct http_header {
+  std::string name;
+  std::string value;
+};
+
+/**
+ * One HTTP request, fully built: a transport needs nothing else to send it. Produced by the
+ * builders in `requests.hpp`; the `Authorization` header is the only place the API key lives.
+ */
+struct http_request {
+  std::string method = "POST";
+  std::string scheme = "https";             ///< "http" or "https"
+  std::string host;                         ///< name or address, IPv6 without brackets
+  std::uint16_t port = 443;
+  std::string target;                       ///< path (and query), e.g. "/v2/vectordb/jobs/import/list"
+  std::vector<http_header> headers;
+  std::string body;
+  /// Budget for this one exchange (connect, send, receive); transports enforce it.
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  /// Whether resending is harmless. Transports may then resend on a stale keep-alive
+  /// connection even after writing; otherwise they report `request_sent` instead.
+  bool idempotent = true;
+
+  /// The first header with this name (case-insensitive), or empty.
+  std::string_view header(std::string_view name) const noexcept {
+    for (const auto& h : headers)
+      if (detail::iequals(h.name, name)) return h.value;
+    return {};
+  }
+  bool is_tls() const noexcept { return scheme == "https"; }
+  /// The `Host` header value: brackets around IPv6, port only when not the scheme's default.
+  std::string host_header() const {
+    std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    if (port != (is_tls() ? 443 : 80)) out += ":" + std::to_string(port);
+    return out;
+  }
+  /// `scheme://host[:port]/target`, for messages. Carries no credential.
+  std::string url() const { return scheme + "://" + host_header() + target; }
+};
+
+/// One HTTP answer. Transports leave `SIMDJSON_PADDING` spare capacity behind `body` so the
+/// parser reads it in place.
+struct http_response {
+  int status = 0;
+  std::vector<http_header> headers;
+  std::string body;
+
+  std::string_view header(std::string_view name) const noexcept {
+    for (const auto& h : headers)
+      if (detail::iequals(h.name, name)) return h.value;
+    return {};
+  }
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_HTTP_HPP

@@ -1,0 +1,118 @@
+#ifndef ZIC_MODEL_HPP
+#define ZIC_MODEL_HPP
+
+#include "config.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+ZIC_NAMESPACE_BEGIN
+
+/**
+ * The state of an import job. The server's word is always kept in `state_text`; a word zic does
+ * not know maps to `unknown`, which is neither an error nor terminal.
+ */
+enum class job_state {
+  pending,      ///< "Pending"
+  importing,    ///< "Importing"; also "InProgress" (cloud lists, file details) and "Retry"
+  uncommitted,  ///< "Uncommitted": imported, waiting for commit (auto_commit=false)
+  committing,   ///< "Committing"
+  completed,    ///< "Completed"
+  failed,       ///< "Failed"
+  unknown,      ///< anything else, e.g. "None"
+};
+
+/// Maps a server's state word to `job_state` (exact spelling, as servers send it).
+constexpr job_state parse_job_state(std::string_view word) noexcept {
+  if (word == "Completed" || word == "ImportCompleted") return job_state::completed;
+  if (word == "Importing" || word == "InProgress" || word == "Retry" || word == "ImportRunning")
+    return job_state::importing;
+  if (word == "Pending") return job_state::pending;
+  if (word == "Failed" || word == "ImportFailed") return job_state::failed;
+  if (word == "Uncommitted") return job_state::uncommitted;
+  if (word == "Committing") return job_state::committing;
+  return job_state::unknown;
+}
+
+/// The canonical spelling: "Pending", "Importing", ..., "Unknown".
+constexpr std::string_view to_string(job_state s) noexcept {
+  switch (s) {
+  case job_state::pending: return "Pending";
+  case job_state::importing: return "Importing";
+  case job_state::uncommitted: return "Uncommitted";
+  case job_state::committing: return "Committing";
+  case job_state::completed: return "Completed";
+  case job_state::failed: return "Failed";
+  case job_state::unknown: break;
+  }
+  return "Unknown";
+}
+
+/// Completed or Failed; Uncommitted too when the caller runs a two-phase import.
+constexpr bool is_terminal(job_state s, bool two_phase = false) noexcept {
+  return s == job_state::completed || s == job_state::failed ||
+         (two_phase && s == job_state::uncommitted);
+}
+
+/// Progress of one import unit (`data.details[]`).
+struct file_progress {
+  std::string file_name;            ///< "fileName" (Milvus sends "[a/1.parquet]" or a proto text form)
+  std::int64_t file_size = 0;       ///< "fileSize", bytes
+  job_state state = job_state::unknown;
+  std::string state_text;           ///< "state", as sent
+  int progress = 0;                 ///< "progress", 0-100
+  std::int64_t imported_rows = 0;   ///< "importedRows" (Milvus; 0 when absent)
+  std::int64_t total_rows = 0;      ///< "totalRows"
+  std::string complete_time;        ///< "completeTime", empty until done
+  std::string reason;               ///< "reason", empty on success or when left out
+
+  friend bool operator==(const file_progress&, const file_progress&) = default;
+};
+
+/// The answer to describe / get_progress (`data`).
+struct import_progress {
+  std::string job_id;               ///< "jobId" (also "jobID")
+  std::string collection_name;      ///< "collectionName"
+  std::string file_name;            ///< "fileName" (cloud only)
+  std::int64_t file_size = 0;       ///< "fileSize", bytes (sum of files on Milvus)
+  job_state state = job_state::unknown;
+  std::string state_text;           ///< "state", as sent
+  int progress = 0;                 ///< "progress", 0-100
+  std::int64_t imported_rows = 0;   ///< "importedRows" (0 when absent)
+  std::int64_t total_rows = 0;      ///< "totalRows"
+  std::string complete_time;        ///< "completeTime", empty until done
+  std::string create_time;          ///< "createTime" (newest Milvus servers)
+  std::string reason;               ///< "reason", empty on success or when left out
+  std::vector<file_progress> details;  ///< "details"
+
+  friend bool operator==(const import_progress&, const import_progress&) = default;
+};
+
+/// One record of a list answer (`data.records[]`).
+struct import_job_summary {
+  std::string job_id;               ///< "jobId" (also "jobID")
+  std::string collection_name;      ///< "collectionName"
+  job_state state = job_state::unknown;
+  std::string state_text;           ///< "state", as sent (cloud lists say "InProgress")
+  std::optional<int> progress;      ///< "progress", when sent
+  std::string reason;               ///< "reason", when sent
+
+  friend bool operator==(const import_job_summary&, const import_job_summary&) = default;
+};
+
+/// The answer to list (`data`). Milvus sends no paging fields.
+struct import_job_page {
+  std::vector<import_job_summary> records;  ///< "records"
+  std::optional<std::int64_t> count;         ///< "count": page length or total, servers differ
+  std::optional<std::int64_t> current_page;  ///< "currentPage"
+  std::optional<std::int64_t> page_size;     ///< "pageSize"
+
+  friend bool operator==(const import_job_page&, const import_job_page&) = default;
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_MODEL_HPP

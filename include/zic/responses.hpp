@@ -1,0 +1,353 @@
+#ifndef ZIC_RESPONSES_HPP
+#define ZIC_RESPONSES_HPP
+
+#include "detail/json_reader.hpp"
+#include "detail/text.hpp"
+#include "http.hpp"
+#include "model.hpp"
+#include "result.hpp"
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+ZIC_NAMESPACE_BEGIN
+
+namespace detail {
+
+// Deep enough for any answer of this API, shallow enough that no input can exhaust the stack.
+inline constexpr std::size_t max_json_depth = 128;
+
+inline zic::error json_failure(std::string_view what, simdjson::error_code e) {
+  if (e == simdjson::CAPACITY)
+    return zic::error(errc::too_large, "the " + std::string(what) + " is too large to parse");
+  std::string why = e == simdjson::EMPTY        ? "it is empty"
+                    : e == simdjson::DEPTH_ERROR ? "it is nested too deeply"
+                                                 : simdjson::error_message(e);
+  return zic::error(errc::json_parse, "the " + std::string(what) + " is not valid JSON: " + why);
+}
+
+inline zic::error schema_failure(std::string_view what, std::string_view field,
+                                 std::string_view expected) {
+  return zic::error(errc::json_schema, "the " + std::string(what) + " has an unexpected shape: " +
+                                           std::string(field) + " " + std::string(expected));
+}
+
+/// Reads the envelope `{"code":..., "message":..., "data":...}` and yields `data` (a
+/// one-element array is unwrapped). Code 0, and 200 with data from older servers, mean
+/// success; any other code is an `api_error` carrying the code and the server's message.
+inline result<void> read_envelope(dom::element root, std::string_view what, dom::element& data,
+                                  bool& has_data) {
+  dom::object obj;
+  if (root.get_object().get(obj)) return schema_failure(what, "the document", "is not an object");
+  std::int64_t code = 0;
+  bool has_code = false;
+  std::string_view message;
+  has_data = false;
+  for (dom::key_value_pair kv : obj) {
+    if (kv.key == "code") {
+      if (kv.value.is_null() || !read_int64(kv.value, code))
+        return schema_failure(what, "\"code\"", "is not an integer");
+      has_code = true;
+    } else if (kv.key == "message") {
+      read_string(kv.value, message);  // a non-string message is not worth failing for
+    } else if (kv.key == "data") {
+      data = kv.value;
+      has_data = !data.is_null();
+    }
+  }
+  if (!has_code) return schema_failure(what, "\"code\"", "is missing");
+  // 200 is success from Milvus 2.4-era servers, which always sent data with it; without data
+  // it is today's "partition not found".
+  if (code != 0 && !(code == 200 && has_data)) {
+    zic::error e(errc::api_error, "the server answered code " + std::to_string(code) +
+                                      (message.empty() ? std::string()
+                                                       : ": " + printable(message, 500)));
+    e.api_code = code;
+    return e;
+  }
+  if (has_data && data.is_array()) {
+    dom::array arr = data.get_array().value_unsafe();
+    if (arr.size() == 1) {
+      data = arr.at(0).value_unsafe();
+    } else if (arr.size() == 0) {
+      has_data = false;
+    } else {
+      return schema_failure(what, "\"data\"", "is an array of more than one element");
+    }
+  }
+  return {};
+}
+
+inline result<dom::object> data_object(std::string_view what, dom::element data, bool has_data) {
+  if (!has_data) return schema_failure(what, "\"data\"", "is missing");
+  dom::object obj;
+  if (data.get_object().get(obj)) return schema_failure(what, "\"data\"", "is not an object");
+  return obj;
+}
+
+inline zic::error bad_field(std::string_view what, std::string_view prefix, std::string_view key,
+                            std::string_view expected) {
+  return schema_failure(what, "\"" + std::string(prefix) + std::string(key) + "\"", expected);
+}
+
+inline result<void> read_create(std::string_view what, dom::element data, bool has_data,
+                                std::string& job_id) {
+  auto obj = data_object(what, data, has_data);
+  if (!obj) return std::move(obj).error();
+  bool found = false;
+  for (dom::key_value_pair kv : *obj) {
+    if (kv.key == "jobId" || kv.key == "jobID") {
+      if (!read_id(kv.value, job_id)) return bad_field(what, "data.", kv.key, "is not a string");
+      found = true;
+    }
+  }
+  if (!found || job_id.empty()) return schema_failure(what, "\"data.jobId\"", "is missing");
+  return {};
+}
+
+// Reads the fields shared by the job and each of its files. Returns false on a wrong type.
+template <class Progress> inline bool read_common_field(std::string_view key, dom::element v, Progress& out) {
+  if (key == "fileName") return read_string(v, out.file_name);
+  if (key == "fileSize") return read_int64(v, out.file_size);
+  if (key == "state") return read_string(v, out.state_text);
+  if (key == "progress" || key == "readyPercentage") return read_percent(v, out.progress);
+  if (key == "importedRows") return read_int64(v, out.imported_rows);
+  if (key == "totalRows") return read_int64(v, out.total_rows);
+  if (key == "completeTime") return read_string(v, out.complete_time);
+  if (key == "reason" || key == "errorMessage") return read_string(v, out.reason);
+  return true;  // unknown fields are ignored
+}
+
+template <class Progress> inline void reset_common(Progress& p) {
+  p.file_name.clear();
+  p.file_size = 0;
+  p.state = job_state::unknown;
+  p.state_text.clear();
+  p.progress = 0;
+  p.imported_rows = 0;
+  p.total_rows = 0;
+  p.complete_time.clear();
+  p.reason.clear();
+}
+
+inline result<void> read_progress(std::string_view what, dom::element data, bool has_data,
+                                  import_progress& out) {
+  auto obj = data_object(what, data, has_data);
+  if (!obj) return std::move(obj).error();
+  reset_common(out);
+  out.job_id.clear();
+  out.collection_name.clear();
+  out.create_time.clear();
+  std::size_t files = 0;
+  for (dom::key_value_pair kv : *obj) {
+    bool ok = true;
+    if (kv.key == "jobId" || kv.key == "jobID") {
+      ok = read_id(kv.value, out.job_id);
+    } else if (kv.key == "collectionName") {
+      ok = read_string(kv.value, out.collection_name);
+    } else if (kv.key == "createTime") {
+      ok = read_string(kv.value, out.create_time);
+    } else if (kv.key == "details") {
+      if (kv.value.is_null()) continue;
+      dom::array arr;
+      if (kv.value.get_array().get(arr)) return bad_field(what, "data.", kv.key, "is not an array");
+      for (dom::element item : arr) {
+        dom::object file;
+        if (item.get_object().get(file))
+          return bad_field(what, "data.details[" + std::to_string(files) + "]", "", "is not an object");
+        if (files == out.details.size()) out.details.emplace_back();
+        file_progress& fp = out.details[files];
+        reset_common(fp);
+        for (dom::key_value_pair f : file)
+          if (!read_common_field(f.key, f.value, fp))
+            return bad_field(what, "data.details[" + std::to_string(files) + "].", f.key,
+                             "has the wrong type");
+        fp.state = parse_job_state(fp.state_text);
+        ++files;
+      }
+    } else {
+      ok = read_common_field(kv.key, kv.value, out);
+    }
+    if (!ok) return bad_field(what, "data.", kv.key, "has the wrong type");
+  }
+  out.details.resize(files);
+  out.state = parse_job_state(out.state_text);
+  return {};
+}
+
+inline result<void> read_list(std::string_view what, dom::element data, bool has_data,
+                              import_job_page& out) {
+  out.count.reset();
+  out.current_page.reset();
+  out.page_size.reset();
+  std::size_t n = 0;
+  if (has_data) {
+    auto obj = data_object(what, data, has_data);
+    if (!obj) return std::move(obj).error();
+    for (dom::key_value_pair kv : *obj) {
+      if (kv.key == "records" || kv.key == "tasks") {
+        if (kv.value.is_null()) continue;
+        dom::array arr;
+        if (kv.value.get_array().get(arr)) return bad_field(what, "data.", kv.key, "is not an array");
+        for (dom::element item : arr) {
+          dom::object rec;
+          if (item.get_object().get(rec))
+            return bad_field(what, "data.records[" + std::to_string(n) + "]", "", "is not an object");
+          if (n == out.records.size()) out.records.emplace_back();
+          import_job_summary& s = out.records[n];
+          s.job_id.clear();
+          s.collection_name.clear();
+          s.state_text.clear();
+          s.progress.reset();
+          s.reason.clear();
+          for (dom::key_value_pair f : rec) {
+            bool ok = true;
+            if (f.key == "jobId" || f.key == "jobID") ok = read_id(f.value, s.job_id);
+            else if (f.key == "collectionName") ok = read_string(f.value, s.collection_name);
+            else if (f.key == "state") ok = read_string(f.value, s.state_text);
+            else if (f.key == "reason") ok = read_string(f.value, s.reason);
+            else if (f.key == "progress" && !f.value.is_null()) {
+              int p = 0;
+              ok = read_percent(f.value, p);
+              s.progress = p;
+            }
+            if (!ok)
+              return bad_field(what, "data.records[" + std::to_string(n) + "].", f.key,
+                               "has the wrong type");
+          }
+          s.state = parse_job_state(s.state_text);
+          ++n;
+        }
+      } else if (kv.key == "count" || kv.key == "currentPage" || kv.key == "pageSize") {
+        if (kv.value.is_null()) continue;
+        std::int64_t v = 0;
+        if (!read_int64(kv.value, v)) return bad_field(what, "data.", kv.key, "is not an integer");
+        (kv.key == "count" ? out.count : kv.key == "currentPage" ? out.current_page : out.page_size) = v;
+      }
+    }
+  }
+  out.records.resize(n);
+  return {};
+}
+
+} // namespace detail
+
+/**
+ * A reusable parser for the API's answers. It owns one simdjson parser and one scratch
+ * buffer, so parsing the same kind of answer again allocates nothing once warm. Parsing into
+ * an existing object reuses its strings and vectors; on failure that object is unspecified.
+ * Not thread-safe: use one per thread (the free functions below keep one per thread).
+ */
+class response_parser {
+public:
+  response_parser() {
+    // A failed allocation here is retried, and reported, by the first parse.
+    if (parser_.allocate(4096, detail::max_json_depth)) parser_ = simdjson::dom::parser();
+  }
+
+  /// The job id of a create answer.
+  result<std::string> parse_create(std::string_view body) {
+    std::string id;
+    if (auto ok = parse_create(body, id); !ok) return std::move(ok).error();
+    return id;
+  }
+  result<void> parse_create(std::string_view body, std::string& job_id) {
+    return run(body, body.size(), "create answer", [&](auto what, auto data, bool has) {
+      return detail::read_create(what, data, has, job_id);
+    });
+  }
+
+  result<import_progress> parse_progress(std::string_view body) {
+    import_progress p;
+    if (auto ok = parse_progress(body, p); !ok) return std::move(ok).error();
+    return p;
+  }
+  result<void> parse_progress(std::string_view body, import_progress& out) {
+    return run(body, body.size(), "describe answer", [&](auto what, auto data, bool has) {
+      return detail::read_progress(what, data, has, out);
+    });
+  }
+
+  result<import_job_page> parse_list(std::string_view body) {
+    import_job_page page;
+    if (auto ok = parse_list(body, page); !ok) return std::move(ok).error();
+    return page;
+  }
+  result<void> parse_list(std::string_view body, import_job_page& out) {
+    return run(body, body.size(), "list answer", [&](auto what, auto data, bool has) {
+      return detail::read_list(what, data, has, out);
+    });
+  }
+
+  /// The `{"code":0,"data":{}}` answer of commit and abort.
+  result<void> parse_empty(std::string_view body) {
+    return run(body, body.size(), "answer", [](auto, auto, bool) { return result<void>(); });
+  }
+
+  /// The same, reading a transport's answer in place when it carries parsing padding.
+  template <class Read>
+  result<void> parse(const http_response& r, std::string_view what, Read&& read) {
+    return run(r.body, r.body.capacity(), what, std::forward<Read>(read));
+  }
+
+private:
+  template <class Read>
+  result<void> run(std::string_view body, std::size_t capacity, std::string_view what, Read&& read) {
+    const char* data = body.data();
+    if (capacity < body.size() + simdjson::SIMDJSON_PADDING) {
+      // The caller's buffer cannot be read past its end: copy into ours, which can.
+      if (scratch_.capacity() < body.size() + simdjson::SIMDJSON_PADDING)
+        scratch_.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+      scratch_.assign(body.data(), body.size());
+      data = scratch_.data();
+    }
+    simdjson::dom::element root;
+    if (auto e = parser_.parse(data, body.size(), false).get(root))
+      return detail::json_failure(what, e);
+    simdjson::dom::element payload;
+    bool has_data = false;
+    if (auto ok = detail::read_envelope(root, what, payload, has_data); !ok) return ok;
+    return read(what, payload, has_data);
+  }
+
+  simdjson::dom::parser parser_;
+  std::string scratch_;
+};
+
+namespace detail {
+inline response_parser& thread_parser() {
+  thread_local response_parser p;
+  return p;
+}
+} // namespace detail
+
+/// The job id from a create answer (`data.jobId`, also `jobID` or `data` as a one-element array).
+inline result<std::string> parse_create_response(std::string_view body) {
+  return detail::thread_parser().parse_create(body);
+}
+/// A describe / get_progress answer.
+inline result<import_progress> parse_progress_response(std::string_view body) {
+  return detail::thread_parser().parse_progress(body);
+}
+/// The same, reusing `out`'s strings and vectors (no allocation once warm).
+inline result<void> parse_progress_response(std::string_view body, import_progress& out) {
+  return detail::thread_parser().parse_progress(body, out);
+}
+/// A list answer (one page on cloud, every job on Milvus).
+inline result<import_job_page> parse_list_response(std::string_view body) {
+  return detail::thread_parser().parse_list(body);
+}
+inline result<void> parse_list_response(std::string_view body, import_job_page& out) {
+  return detail::thread_parser().parse_list(body, out);
+}
+/// The answer of commit or abort: success, or the server's error.
+inline result<void> parse_empty_response(std::string_view body) {
+  return detail::thread_parser().parse_empty(body);
+}
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_RESPONSES_HPP

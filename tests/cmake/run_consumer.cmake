@@ -1,0 +1,33 @@
+# Builds tests/cmake/consumer against zic, either installed (find_package) or as a subdirectory.
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+set(_common -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release)
+if(MODE STREQUAL "find_package")
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/zic ${_common}
+                          -DZIC_BUILD_TESTS=OFF -DZIC_BUILD_APPS=OFF -DZIC_BUILD_EXAMPLES=OFF
+                          -DCMAKE_INSTALL_PREFIX=${WORK_DIR}/prefix
+                  RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "configuring zic failed")
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} --install ${WORK_DIR}/zic RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "installing zic failed")
+  endif()
+  set(_consumer_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DZIC_CONSUMER_MODE=find_package)
+else()
+  set(_consumer_args -DZIC_SOURCE_DIR=${SOURCE_DIR} -DZIC_CONSUMER_MODE=add_subdirectory)
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${CMAKE_CURRENT_LIST_DIR}/consumer -B ${WORK_DIR}/consumer
+                        ${_common} ${_consumer_args} RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "configuring the consumer failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/consumer RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "building the consumer failed")
+endif()
+execute_process(COMMAND ${WORK_DIR}/consumer/consumer RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "the consumer failed to run")
+endif()
