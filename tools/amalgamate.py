@@ -70,9 +70,11 @@ def generate():
         "#define ZIC_SINGLE_INCLUDE_ZIC_HPP\n",
     ]
     a.inline(ROOT / "include" / "zic" / "zic.hpp", out)
-    core_system = set(a.system)
+    core_system, core_seen = set(a.system), set(a.seen)
     for macro, header in TRANSPORTS:
-        a.system = set(core_system)  # a block may be compiled without the other
+        # A block may be compiled without the other: each carries what it needs (include
+        # guards keep shared headers single when both are enabled).
+        a.system, a.seen = set(core_system), set(core_seen)
         path = ROOT / "transports" / header
         if not path.is_file():
             continue

@@ -1078,9 +1078,11 @@ inline bool is_path_char(char c) noexcept {
  */
 inline result<endpoint_url> parse_endpoint_url(std::string_view url) {
   auto fail = [&](std::string_view why) {
+    // Quote the input, unless it may hold a credential (user info) or garble a terminal.
+    bool quotable = !has_control_char(url) && url.find('@') == std::string_view::npos;
     return zic::error(errc::invalid_argument,
-                      "invalid endpoint \"" + std::string(has_control_char(url) ? "<unprintable>" : url) +
-                          "\": " + std::string(why));
+                      "invalid endpoint" + (quotable ? " \"" + std::string(url) + "\"" : std::string()) +
+                          ": " + std::string(why));
   };
   endpoint_url out;
   std::string_view rest;
@@ -1654,8 +1656,8 @@ inline zic::error schema_failure(std::string_view what, std::string_view field,
 }
 
 /// Reads the envelope `{"code":..., "message":..., "data":...}` and yields `data` (a
-/// one-element array is unwrapped). Code 0, and 200 from older servers, mean success; any
-/// other code is an `api_error` carrying the code and the server's message.
+/// one-element array is unwrapped). Code 0, and 200 with data from older servers, mean
+/// success; any other code is an `api_error` carrying the code and the server's message.
 inline result<void> read_envelope(dom::element root, std::string_view what, dom::element& data,
                                   bool& has_data) {
   dom::object obj;
@@ -1677,7 +1679,9 @@ inline result<void> read_envelope(dom::element root, std::string_view what, dom:
     }
   }
   if (!has_code) return schema_failure(what, "\"code\"", "is missing");
-  if (code != 0 && code != 200) {
+  // 200 is success from Milvus 2.4-era servers, which always sent data with it; without data
+  // it is today's "partition not found".
+  if (code != 0 && !(code == 200 && has_data)) {
     zic::error e(errc::api_error, "the server answered code " + std::to_string(code) +
                                       (message.empty() ? std::string()
                                                        : ": " + printable(message, 500)));
@@ -2377,5 +2381,618 @@ ZIC_NAMESPACE_END
 
 #endif // ZIC_ZIC_HPP
 // ---- end include/zic/zic.hpp
+
+#if defined(ZIC_ENABLE_BEAST_TRANSPORT)
+// ---- begin transports/zic/transport/beast.hpp
+#ifndef ZIC_TRANSPORT_BEAST_HPP
+#define ZIC_TRANSPORT_BEAST_HPP
+
+// zic::beast_transport: HTTP/1.1 over Boost.Beast (plain TCP or OpenSSL TLS), one keep-alive
+// connection, every exchange bounded by the request's timeout.
+
+// ---- begin transports/zic/transport/options.hpp
+#ifndef ZIC_TRANSPORT_OPTIONS_HPP
+#define ZIC_TRANSPORT_OPTIONS_HPP
+
+
+
+ZIC_NAMESPACE_BEGIN
+
+/// Settings shared by zic's transports. TLS is verified by default: system CA store, SNI and
+/// host name verification; `insecure` is the only way out and is never the default.
+struct transport_options {
+  /// Largest answer body accepted; a larger one ends in `errc::too_large` without being read.
+  std::size_t max_body_bytes = 64u << 20;
+  /// Largest answer header block accepted.
+  std::size_t max_header_bytes = 64u << 10;
+  std::string ca_file;           ///< PEM bundle to trust instead of the system store
+  std::string client_cert_file;  ///< PEM certificate for mutual TLS
+  std::string client_key_file;   ///< PEM private key for mutual TLS
+  bool insecure = false;         ///< skip certificate and host name verification (tests only)
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_TRANSPORT_OPTIONS_HPP
+// ---- end transports/zic/transport/options.hpp
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <exception>
+
+ZIC_NAMESPACE_BEGIN
+
+namespace detail::beast_impl {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using beast::error_code;
+using clock_type = std::chrono::steady_clock;
+
+inline bool is_ip_literal(const std::string& host) {
+  error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// The peer closed (or reset) the connection.
+inline bool is_closed(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated ||
+         ec == http::error::partial_message;
+}
+
+inline zic::error failure(errc code, std::string message, bool sent) {
+  zic::error e(code, std::move(message));
+  e.request_sent = sent;
+  return e;
+}
+} // namespace detail::beast_impl
+
+namespace detail::beast_impl {
+
+// One keep-alive connection and the io_context that drives it.
+struct connection {
+  using tcp_stream = beast::tcp_stream;
+  using tls_stream = beast::ssl_stream<tcp_stream>;
+
+  transport_options opt;
+  boost::asio::io_context ioc{1};
+  std::optional<boost::asio::ssl::context> tls_ctx;
+  std::string tls_setup_error;
+  std::optional<tcp_stream> plain;
+  std::optional<tls_stream> secure;
+  std::string peer;  // "scheme://host:port" of the open connection
+  boost::beast::flat_buffer buffer;
+  std::size_t opened = 0;
+
+  explicit connection(transport_options o) : opt(std::move(o)) {}
+
+  void close() {
+    boost::beast::error_code ignored;
+    if (plain) plain->socket().close(ignored);
+    if (secure) boost::beast::get_lowest_layer(*secure).socket().close(ignored);
+    plain.reset();
+    secure.reset();
+    peer.clear();
+    buffer.clear();
+  }
+
+  // Runs the io_context until the started operation (and its timer) completes.
+  template <class Start> boost::beast::error_code run(Start&& start) {
+    boost::beast::error_code result = boost::asio::error::would_block;
+    std::forward<Start>(start)([&result](boost::beast::error_code ec, auto&&...) { result = ec; });
+    ioc.restart();
+    ioc.run();
+    return result;
+  }
+
+  result<void> ensure_tls_context() {
+    namespace ssl = boost::asio::ssl;
+    if (tls_ctx) return {};
+    if (!tls_setup_error.empty()) return zic::error(errc::tls, tls_setup_error);
+    boost::beast::error_code ec;
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                    ec);
+    if (!ec) {
+      if (opt.ca_file.empty()) ctx.set_default_verify_paths(ec);
+      else ctx.load_verify_file(opt.ca_file, ec);
+      if (ec) tls_setup_error = "cannot load CA certificates" +
+                                (opt.ca_file.empty() ? std::string() : " from " + opt.ca_file) + ": " + ec.message();
+    }
+    if (!ec && !opt.client_cert_file.empty()) {
+      ctx.use_certificate_chain_file(opt.client_cert_file, ec);
+      if (!ec) ctx.use_private_key_file(opt.client_key_file.empty() ? opt.client_cert_file : opt.client_key_file,
+                                        ssl::context::pem, ec);
+      if (ec) tls_setup_error = "cannot load the client certificate or key: " + ec.message();
+    }
+    if (ec) {
+      if (tls_setup_error.empty()) tls_setup_error = "TLS setup failed: " + ec.message();
+      return zic::error(errc::tls, tls_setup_error);
+    }
+    ctx.set_verify_mode(opt.insecure ? ssl::verify_none : ssl::verify_peer);
+    tls_ctx.emplace(std::move(ctx));
+    return {};
+  }
+
+  result<void> connect(const http_request& req, clock_type::time_point deadline) {
+    close();
+    // Resolve, bounded by the same deadline (the resolver itself has no timeout).
+    tcp::resolver resolver(ioc);
+    asio::steady_timer timer(ioc);
+    tcp::resolver::results_type endpoints;
+    error_code rec = asio::error::would_block;
+    bool timed_out = false;
+    timer.expires_at(deadline);
+    timer.async_wait([&](error_code ec) {
+      if (!ec) {
+        timed_out = true;
+        resolver.cancel();
+      }
+    });
+    resolver.async_resolve(req.host, std::to_string(req.port),
+                           [&](error_code ec, tcp::resolver::results_type r) {
+                             rec = ec;
+                             endpoints = std::move(r);
+                             timer.cancel();
+                           });
+    ioc.restart();
+    ioc.run();
+    if (timed_out) return failure(errc::timeout, "resolving " + req.host + " timed out", false);
+    if (rec) return failure(errc::transport, "cannot resolve " + req.host + ": " + rec.message(), false);
+
+    auto connect_lowest = [&](tcp_stream& s) {
+      s.expires_at(deadline);
+      return run([&](auto handler) { s.async_connect(endpoints, std::move(handler)); });
+    };
+    auto where = req.host_header();
+    if (req.is_tls()) {
+      if (auto ok = ensure_tls_context(); !ok) return ok;
+      secure.emplace(ioc, *tls_ctx);
+      if (!is_ip_literal(req.host))  // SNI takes names only
+        SSL_set_tlsext_host_name(secure->native_handle(), req.host.c_str());
+      if (!opt.insecure) secure->set_verify_callback(asio::ssl::host_name_verification(req.host));
+      if (auto ec = connect_lowest(beast::get_lowest_layer(*secure)))
+        return connect_failure(ec, where);
+      auto ec = run([&](auto handler) { secure->async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
+      if (ec) {
+        close();
+        if (ec == beast::error::timeout) return failure(errc::timeout, "TLS handshake with " + where + " timed out", false);
+        return failure(errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
+      }
+    } else {
+      plain.emplace(ioc);
+      if (auto ec = connect_lowest(*plain)) return connect_failure(ec, where);
+    }
+    ++opened;
+    peer = req.scheme + "://" + where;
+    return {};
+  }
+
+  result<void> connect_failure(const boost::beast::error_code& ec, const std::string& where) {
+    close();
+    if (ec == boost::beast::error::timeout)
+      return failure(errc::timeout, "connecting to " + where + " timed out", false);
+    return failure(errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
+  }
+
+  result<http_response> send(const http_request& req) {
+    const auto deadline = clock_type::now() + req.timeout;
+    const bool resendable = req.idempotent || !req.header("Idempotency-Key").empty();
+    if (peer != req.scheme + "://" + req.host_header()) close();
+
+    http::request<http::string_body> msg{http::string_to_verb(req.method), req.target, 11};
+    msg.set(http::field::host, req.host_header());
+    for (const auto& h : req.headers) msg.insert(h.name, h.value);
+    msg.body() = req.body;
+    msg.keep_alive(true);
+    msg.prepare_payload();
+
+    for (int round = 0;; ++round) {
+      const bool reused = plain.has_value() || secure.has_value();
+      if (!reused)
+        if (auto ok = connect(req, deadline); !ok) return std::move(ok).error();
+      auto answer = secure ? exchange(*secure, msg, req, deadline) : exchange(*plain, msg, req, deadline);
+      if (answer || !reused || round > 0) return answer;
+      // A kept-alive connection the server had already closed: nothing of the answer came.
+      if (answer.error().code != errc::transport || !stale_) return answer;
+      if (!resendable) {
+        zic::error e = std::move(answer).error();
+        e.message += " (on a reused connection; not resent because the request is not idempotent)";
+        return e;
+      }
+    }
+  }
+
+  bool stale_ = false;
+
+  template <class Stream>
+  result<http_response> exchange(Stream& stream, http::request<http::string_body>& msg,
+                                 const http_request& req, clock_type::time_point deadline) {
+    stale_ = false;
+    auto& lowest = beast::get_lowest_layer(stream);
+    const std::string where = req.method + " " + req.url();
+    auto fail = [&](errc code, std::string what, bool sent) {
+      close();
+      return failure(code, std::move(what) + " (" + where + ")", sent);
+    };
+
+    lowest.expires_at(deadline);
+    auto ec = run([&](auto handler) { http::async_write(stream, msg, std::move(handler)); });
+    if (ec) {
+      if (ec == beast::error::timeout) return fail(errc::timeout, "sending the request timed out", true);
+      stale_ = is_closed(ec);
+      return fail(errc::transport, "connection closed while sending the request: " + ec.message(), true);
+    }
+
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(opt.max_body_bytes);
+    parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
+    ec = run([&](auto handler) { http::async_read_header(stream, buffer, parser, std::move(handler)); });
+    if (ec) {
+      if (ec == beast::error::timeout) return fail(errc::timeout, "no answer within the timeout", true);
+      if (ec == http::error::header_limit) return fail(errc::too_large, "the answer's headers exceed the limit", true);
+      if (ec == http::error::body_limit)
+        return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt.max_body_bytes) + " bytes", true);
+      if (is_closed(ec)) {
+        stale_ = !parser.got_some();
+        return fail(errc::transport, parser.got_some() ? "connection closed mid-headers" : "connection closed before the answer", true);
+      }
+      return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
+    }
+    if (auto length = parser.content_length())
+      parser.get().body().reserve(static_cast<std::size_t>(*length) + simdjson::SIMDJSON_PADDING);
+    if (!parser.is_done()) {
+      ec = run([&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+      if (ec) {
+        if (ec == beast::error::timeout) return fail(errc::timeout, "the answer's body did not arrive within the timeout", true);
+        if (ec == http::error::body_limit)
+          return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt.max_body_bytes) + " bytes", true);
+        if (is_closed(ec)) {
+          auto got = parser.get().body().size();
+          auto expected = parser.content_length();
+          return fail(errc::transport, "connection closed mid-body after " + std::to_string(got) + " bytes" +
+                                           (expected ? " of " + std::to_string(*expected) : std::string()), true);
+        }
+        return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
+      }
+    }
+
+    auto& res = parser.get();
+    http_response out;
+    out.status = static_cast<int>(res.result_int());
+    out.headers.reserve(8);
+    for (const auto& f : res) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    const bool keep = res.keep_alive();
+    out.body = std::move(res.body());
+    if (out.body.capacity() < out.body.size() + simdjson::SIMDJSON_PADDING)
+      out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
+    if (!keep) close();
+    return out;
+  }
+};
+
+} // namespace detail::beast_impl
+
+/**
+ * A transport over Boost.Beast. Keeps one connection alive and reuses it; when a reused
+ * connection proves closed before any byte of the answer arrived, it reconnects once and
+ * resends if the request is idempotent or carries an `Idempotency-Key`, and otherwise reports
+ * `request_sent`. TLS verifies the peer (system store or `ca_file`, SNI, host name) unless
+ * `insecure` is set. One call at a time; not thread-safe.
+ *
+ * @code
+ * zic::basic_client<zic::beast_transport> client(options, zic::beast_transport{});
+ * @endcode
+ */
+class beast_transport {
+public:
+  explicit beast_transport(transport_options options = {}) : s_(std::make_unique<detail::beast_impl::connection>(std::move(options))) {}
+
+  beast_transport(beast_transport&&) noexcept = default;
+  beast_transport& operator=(beast_transport&&) noexcept = default;
+
+  result<http_response> send(const http_request& req) noexcept {
+    try {
+      return s_->send(req);
+    } catch (const std::exception& e) {
+      s_->close();
+      return zic::error(errc::transport, std::string("transport failure: ") + e.what());
+    }
+  }
+
+  /// Connections opened so far: 1 after any number of calls on one kept-alive connection.
+  std::size_t connections_opened() const noexcept { return s_->opened; }
+
+private:
+  std::unique_ptr<detail::beast_impl::connection> s_;
+};
+
+static_assert(http_transport<beast_transport>);
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_TRANSPORT_BEAST_HPP
+// ---- end transports/zic/transport/beast.hpp
+#endif // ZIC_ENABLE_BEAST_TRANSPORT
+
+#if defined(ZIC_ENABLE_CURL_TRANSPORT)
+// ---- begin transports/zic/transport/curl.hpp
+#ifndef ZIC_TRANSPORT_CURL_HPP
+#define ZIC_TRANSPORT_CURL_HPP
+
+// zic::curl_transport: HTTP/1.1 over libcurl's easy interface; the handle keeps its connection
+// alive between calls.
+
+// ---- begin transports/zic/transport/options.hpp
+#ifndef ZIC_TRANSPORT_OPTIONS_HPP
+#define ZIC_TRANSPORT_OPTIONS_HPP
+
+
+
+ZIC_NAMESPACE_BEGIN
+
+/// Settings shared by zic's transports. TLS is verified by default: system CA store, SNI and
+/// host name verification; `insecure` is the only way out and is never the default.
+struct transport_options {
+  /// Largest answer body accepted; a larger one ends in `errc::too_large` without being read.
+  std::size_t max_body_bytes = 64u << 20;
+  /// Largest answer header block accepted.
+  std::size_t max_header_bytes = 64u << 10;
+  std::string ca_file;           ///< PEM bundle to trust instead of the system store
+  std::string client_cert_file;  ///< PEM certificate for mutual TLS
+  std::string client_key_file;   ///< PEM private key for mutual TLS
+  bool insecure = false;         ///< skip certificate and host name verification (tests only)
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_TRANSPORT_OPTIONS_HPP
+// ---- end transports/zic/transport/options.hpp
+
+#include <curl/curl.h>
+
+#include <cstring>
+#include <exception>
+
+ZIC_NAMESPACE_BEGIN
+
+namespace detail::curl_impl {
+
+inline void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct easy_deleter {
+  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
+};
+struct slist_deleter {
+  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+};
+
+// What one transfer collects through curl's callbacks.
+struct transfer {
+  http_response* out = nullptr;
+  std::size_t max_body = 0;
+  bool too_large = false;
+  bool got_status = false;
+  bool headers_done = false;
+  std::int64_t content_length = -1;
+
+  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) noexcept {
+    auto& t = *static_cast<transfer*>(self);
+    std::string_view line(data, size * n);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    try {
+      if (line.substr(0, 5) == "HTTP/") {  // a new status line (after 100-continue, say)
+        t.out->headers.clear();
+        t.got_status = true;
+        t.headers_done = false;
+        t.content_length = -1;
+      } else if (line.empty()) {
+        t.headers_done = true;
+      } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+        std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        t.out->headers.push_back({std::string(name), std::string(value)});
+        if (detail::iequals(name, "Content-Length")) {
+          std::int64_t len = 0;
+          auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), len);
+          if (ec == std::errc() && len >= 0) {
+            t.content_length = len;
+            if (static_cast<std::uint64_t>(len) > t.max_body) {
+              t.too_large = true;
+              return 0;  // abort before any of the body is read
+            }
+            t.out->body.reserve(static_cast<std::size_t>(len) + simdjson::SIMDJSON_PADDING);
+          }
+        }
+      }
+    } catch (...) {
+      return 0;
+    }
+    return size * n;
+  }
+
+  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self) noexcept {
+    auto& t = *static_cast<transfer*>(self);
+    std::size_t bytes = size * n;
+    if (t.out->body.size() + bytes > t.max_body) {
+      t.too_large = true;
+      return 0;
+    }
+    try {
+      t.out->body.append(data, bytes);
+    } catch (...) {
+      return 0;
+    }
+    return bytes;
+  }
+};
+
+inline zic::error failure(errc code, std::string message, bool sent) {
+  zic::error e(code, std::move(message));
+  e.request_sent = sent;
+  return e;
+}
+
+} // namespace detail::curl_impl
+
+/**
+ * A transport over libcurl. The easy handle keeps its connection alive across calls; libcurl
+ * itself reconnects once when a reused connection is found closed before the answer began.
+ * `request_sent` reports whether any byte of the request went out. TLS verifies the peer and
+ * host name unless `insecure` is set. One call at a time; not thread-safe.
+ */
+class curl_transport {
+public:
+  explicit curl_transport(transport_options options = {}) : opt_(std::move(options)) {
+    detail::curl_impl::global_init();
+  }
+
+  curl_transport(curl_transport&&) noexcept = default;
+  curl_transport& operator=(curl_transport&&) noexcept = default;
+
+  result<http_response> send(const http_request& req) noexcept {
+    try {
+      return perform(req);
+    } catch (const std::exception& e) {
+      return zic::error(errc::transport, std::string("transport failure: ") + e.what());
+    }
+  }
+
+  /// Connections opened so far: 1 after any number of calls on one kept-alive connection.
+  std::size_t connections_opened() const noexcept { return opened_; }
+
+private:
+  result<http_response> perform(const http_request& req) {
+    using namespace detail::curl_impl;
+    if (!handle_) {
+      handle_.reset(curl_easy_init());
+      if (!handle_) return zic::error(errc::transport, "curl_easy_init failed");
+    }
+    CURL* h = handle_.get();
+    curl_easy_reset(h);  // keeps the connection cache, clears the previous call's options
+
+    std::unique_ptr<curl_slist, slist_deleter> headers;
+    auto add = [&](const std::string& line) {
+      curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+      if (!next) throw std::bad_alloc();
+      (void)headers.release();
+      headers.reset(next);
+    };
+    for (const auto& hd : req.headers) add(hd.name + ": " + hd.value);
+    add("Expect:");  // no 100-continue round trip
+
+    http_response out;
+    transfer t;
+    t.out = &out;
+    t.max_body = opt_.max_body_bytes;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    const std::string url = req.url();
+    const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, req.timeout.count()));
+
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    if (req.method == "POST" || !req.body.empty()) {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer::on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &transfer::on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(opt_.max_body_bytes));
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt_.insecure ? 0L : 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt_.insecure ? 0L : 2L);
+    if (!opt_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt_.ca_file.c_str());
+    if (!opt_.client_cert_file.empty()) {
+      curl_easy_setopt(h, CURLOPT_SSLCERT, opt_.client_cert_file.c_str());
+      curl_easy_setopt(h, CURLOPT_SSLKEY, (opt_.client_key_file.empty() ? opt_.client_cert_file
+                                                                          : opt_.client_key_file).c_str());
+    }
+
+    CURLcode rc = curl_easy_perform(h);
+    long connects = 0, request_size = 0, status = 0;
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    opened_ += static_cast<std::size_t>(connects);
+    const bool sent = request_size > 0;
+    const std::string where = " (" + req.method + " " + url + ")";
+    const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
+
+    if (rc == CURLE_OK) {
+      out.status = static_cast<int>(status);
+      if (out.body.capacity() < out.body.size() + simdjson::SIMDJSON_PADDING)
+        out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
+      return out;
+    }
+    if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+      return failure(errc::too_large, "the answer is larger than the limit of " +
+                                          std::to_string(opt_.max_body_bytes) + " bytes" + where, sent);
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return failure(errc::timeout, (t.got_status ? "the answer did not complete within the timeout"
+                                                  : sent ? "no answer within the timeout"
+                                                         : "connecting timed out") + where, sent);
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_USE_SSL_FAILED:
+      return failure(errc::tls, "TLS failure" + detail + where, sent);
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+      return failure(errc::transport, "cannot connect" + detail + where, false);
+    default: break;
+    }
+    std::string what = !t.got_status       ? "connection closed before the answer"
+                       : !t.headers_done   ? "connection closed mid-headers"
+                       : rc == CURLE_PARTIAL_FILE || t.content_length >= 0
+                           ? "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
+                                 (t.content_length >= 0 ? " of " + std::to_string(t.content_length) : std::string())
+                           : "reading the answer failed";
+    return failure(errc::transport, what + detail + where, sent);
+  }
+
+  transport_options opt_;
+  std::unique_ptr<CURL, detail::curl_impl::easy_deleter> handle_;
+  std::size_t opened_ = 0;
+};
+
+static_assert(http_transport<curl_transport>);
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_TRANSPORT_CURL_HPP
+// ---- end transports/zic/transport/curl.hpp
+#endif // ZIC_ENABLE_CURL_TRANSPORT
 
 #endif // ZIC_SINGLE_INCLUDE_ZIC_HPP

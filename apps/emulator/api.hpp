@@ -1,0 +1,424 @@
+#ifndef ZIC_EMULATOR_API_HPP
+#define ZIC_EMULATOR_API_HPP
+
+// The import API of both flavours, as the spec describes it: paths and aliases, request
+// validation, error codes and HTTP statuses, and each flavour's response shapes.
+
+#include "jobs.hpp"
+#include "rows.hpp"
+
+#include <zic/detail/json_writer.hpp>
+
+#include <simdjson.h>
+
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zic_emulator {
+
+enum class flavor { cloud, milvus };
+
+struct settings {
+  flavor kind = flavor::milvus;
+  std::string api_key;                  // empty: any caller is accepted
+  std::filesystem::path data_dir;       // Milvus file paths are read under it; empty: simulated
+  std::int64_t simulated_rows = 10000;  // rows of a file that is not read (s3://..., no data dir)
+};
+
+struct request_view {
+  std::string_view method, target, authorization, db_name, idempotency_key, body;
+};
+
+struct reply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// "create", "describe", "list", "commit", "abort", or "" for a path that is not the API's.
+inline std::string operation_of(std::string_view target, flavor kind) {
+  constexpr std::string_view prefix = "/v2/vectordb/jobs/import/";
+  if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+  if (target.substr(0, prefix.size()) != prefix) return {};
+  auto op = target.substr(prefix.size());
+  if (op == "create" || op == "list") return std::string(op);
+  if (op == "describe" || op == "get_progress") return "describe";
+  if (op == "getProgress" && kind == flavor::cloud) return "describe";
+  if ((op == "commit" || op == "abort") && kind == flavor::milvus) return std::string(op);
+  return {};
+}
+
+class api {
+public:
+  api(settings s, job_store& jobs) : s_(std::move(s)), jobs_(jobs) {}
+
+  reply handle(const request_view& req, steady::time_point now) {
+    const std::string op = operation_of(req.target, s_.kind);
+    if (op.empty()) return reply{404, "text/plain", "404 page not found", {}};
+    if (!s_.api_key.empty() && req.authorization != "Bearer " + s_.api_key) {
+      return s_.kind == flavor::cloud ? error(21119, "The apikey is illegal.", 401)
+                                      : error(1800, "user hasn't authenticated", 401);
+    }
+    simdjson::dom::element body;
+    std::string_view text = req.body.empty() ? std::string_view("{}") : req.body;
+    if (parser_.parse(text.data(), text.size()).get(body) || !body.is_object())
+      return error(1801, "can only accept json format request");
+    if (op == "create") return create(req, body, now);
+    if (op == "describe") return describe(req, body, now);
+    if (op == "list") return list(req, body, now);
+    return two_phase(op, req, body, now);
+  }
+
+private:
+  using writer = zic::detail::json_writer;
+
+  static reply error(std::int64_t code, std::string_view message, int status = 200) {
+    reply r;
+    r.status = status;
+    writer w(r.body);
+    w.begin_object().member("code", code).member("message", message).end_object();
+    return r;
+  }
+
+  template <class Data> static reply ok(Data&& data) {
+    reply r;
+    writer w(r.body);
+    w.begin_object().member("code", std::int64_t(0)).key("data").begin_object();
+    data(w);
+    w.end_object().end_object();
+    return r;
+  }
+
+  // An optional string field: absent, null and "" all mean "not given". 1 = wrong type.
+  static int text(simdjson::dom::element obj, const char* key, std::string& out) {
+    simdjson::dom::element v;
+    out.clear();
+    if (obj[key].get(v) || v.is_null()) return 0;
+    std::string_view sv;
+    if (v.get_string().get(sv)) return 1;
+    out.assign(sv);
+    return 0;
+  }
+
+  // An optional [[string]] field. 1 = wrong type.
+  static int groups(simdjson::dom::element obj, const char* key, std::vector<std::vector<std::string>>& out) {
+    simdjson::dom::element v;
+    out.clear();
+    if (obj[key].get(v) || v.is_null()) return 0;
+    simdjson::dom::array outer;
+    if (v.get_array().get(outer)) return 1;
+    for (auto g : outer) {
+      simdjson::dom::array inner;
+      if (g.get_array().get(inner)) return 1;
+      auto& group = out.emplace_back();
+      for (auto p : inner) {
+        std::string_view sv;
+        if (p.get_string().get(sv)) return 1;
+        group.emplace_back(sv);
+      }
+    }
+    return 0;
+  }
+
+  static reply bind_error(const char* field) {
+    return error(1801, std::string("can only accept json format request, error: cannot unmarshal ") + field);
+  }
+
+  // Cloud calls name a cluster, or a project and region.
+  static std::optional<reply> check_target(simdjson::dom::element body) {
+    std::string cluster, project, region;
+    if (text(body, "clusterId", cluster) || text(body, "projectId", project) || text(body, "regionId", region))
+      return bind_error("clusterId/projectId/regionId");
+    if (!cluster.empty() && (!project.empty() || !region.empty()))
+      return error(1100, "invalid parameter: give clusterId or projectId with regionId, not both");
+    if (cluster.empty() && (project.empty() || region.empty()))
+      return error(1802, "missing required parameter: clusterId");
+    return std::nullopt;
+  }
+
+  std::string database(const request_view& req, simdjson::dom::element body) const {
+    std::string db;
+    text(body, "dbName", db);
+    if (db.empty()) db.assign(req.db_name);
+    return db.empty() ? "default" : db;
+  }
+
+  static std::string base_name(std::string_view url) {
+    if (auto q = url.find_first_of("?#"); q != std::string_view::npos) url = url.substr(0, q);
+    auto slash = url.rfind('/');
+    return std::string(slash == std::string_view::npos ? url : url.substr(slash + 1));
+  }
+
+  import_file simulated(std::string name) const {
+    import_file f;
+    f.name = std::move(name);
+    f.rows = s_.simulated_rows;
+    f.bytes = s_.simulated_rows * 128;
+    return f;
+  }
+
+  import_file cloud_file(const std::string& url) const {
+    constexpr std::string_view scheme = "file://";
+    if (url.compare(0, scheme.size(), scheme) != 0) return simulated(base_name(url));
+    import_file f;
+    f.name = base_name(url);
+    auto scan = scan_file(std::filesystem::path(url.substr(scheme.size())), url);
+    f.rows = scan.rows;
+    f.bytes = scan.bytes;
+    f.error = scan.error;
+    return f;
+  }
+
+  import_file milvus_group(const std::vector<std::string>& paths) const {
+    import_file f;
+    f.name = "[";
+    for (std::size_t i = 0; i < paths.size(); ++i) f.name += (i ? " " : "") + paths[i];
+    f.name += "]";
+    if (s_.data_dir.empty()) {
+      auto sim = simulated(f.name);
+      return sim;
+    }
+    for (const auto& p : paths) {
+      std::filesystem::path rel(p);
+      bool escapes = rel.is_absolute();
+      for (const auto& part : rel) escapes = escapes || part == "..";
+      auto scan = escapes ? file_scan{0, 0, "failed to read file " + p + ": no such file"}
+                          : scan_file(s_.data_dir / rel, p);
+      f.rows += scan.rows;
+      f.bytes += scan.bytes;
+      if (f.error.empty()) f.error = scan.error;
+    }
+    return f;
+  }
+
+  std::string next_id() {
+    ++serial_;
+    if (s_.kind == flavor::milvus) return std::to_string(448761313698322011LL + serial_);
+    static constexpr char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    std::string id = "job-";
+    for (int i = 0; i < 13; ++i) id.push_back(alphabet[rng_() % 36]);
+    auto n = std::to_string(serial_);
+    id += std::string(8 - std::min<std::size_t>(8, n.size()), '0') + n;
+    return id;
+  }
+
+  reply create(const request_view& req, simdjson::dom::element body, steady::time_point now) {
+    if (!req.idempotency_key.empty()) {
+      auto seen = idempotency_.find(std::string(req.idempotency_key));
+      if (seen != idempotency_.end() && now - seen->second.second < std::chrono::hours(24)) {
+        const std::string id = seen->second.first;
+        return ok([&](writer& w) { w.member("jobId", id); });
+      }
+    }
+    job j;
+    j.created = now;
+    j.created_wall = std::chrono::system_clock::now();
+    if (text(body, "collectionName", j.collection) || text(body, "partitionName", j.partition))
+      return bind_error("collectionName/partitionName");
+    if (j.collection.empty()) return error(1802, "missing required parameter: collectionName");
+
+    if (s_.kind == flavor::cloud) {
+      if (auto bad = check_target(body)) return *bad;
+      std::string object_url, volume;
+      std::vector<std::vector<std::string>> urls, paths;
+      if (text(body, "objectUrl", object_url) || groups(body, "objectUrls", urls) ||
+          text(body, "volumeName", volume) || groups(body, "dataPaths", paths))
+        return bind_error("objectUrl/objectUrls/volumeName/dataPaths");
+      int sources = int(!object_url.empty()) + int(!urls.empty()) + int(!volume.empty() || !paths.empty());
+      if (sources == 0) return error(1802, "missing required parameter: objectUrls");
+      if (sources > 1) return error(1100, "invalid parameter: give only one of objectUrl, objectUrls, volumeName");
+      if (!volume.empty() && paths.empty()) return error(1802, "missing required parameter: dataPaths");
+      std::size_t count = object_url.empty() ? 0 : 1;
+      for (const auto& g : urls) count += g.size();
+      for (const auto& g : paths) count += g.size();
+      if (count > 1000) return error(1100, "invalid parameter: at most 1000 files per import");
+      if (!object_url.empty()) urls.push_back({object_url});
+      for (const auto& g : urls)
+        for (const auto& u : g) {
+          if (u.empty()) return error(1100, "invalid parameter: empty object URL");
+          j.files.push_back(cloud_file(u));
+        }
+      for (const auto& g : paths)
+        for (const auto& p : g) j.files.push_back(simulated(base_name(p)));
+      if (jobs_.running(now, &j.collection) >= 10000)
+        return error(2101, "import failed: too many running or pending import jobs for this collection (10000)");
+    } else {
+      j.db = database(req, body);
+      std::vector<std::vector<std::string>> files;
+      if (groups(body, "files", files)) return bind_error("files");
+      if (files.empty()) return error(1802, "missing required parameter: files");
+      if (files.size() > 1024) return error(1100, "invalid parameter: the number of files exceeds 1024");
+      for (const auto& g : files)
+        if (g.empty()) return error(1100, "invalid parameter: an import unit has no file");
+      simdjson::dom::element options;
+      if (!body["options"].get(options) && !options.is_null()) {
+        simdjson::dom::object obj;
+        if (options.get_object().get(obj)) return bind_error("options");
+        for (auto kv : obj) {
+          std::string_view v;
+          if (kv.value.get_string().get(v)) return bind_error("options values (they must be strings)");
+          if (kv.key == "auto_commit") {
+            if (v != "true" && v != "false") return error(1100, "invalid parameter: auto_commit must be \"true\" or \"false\"");
+            j.auto_commit = v == "true";
+          }
+        }
+      }
+      if (jobs_.running(now) >= 1024)
+        return error(2101, "import failed: the number of running or pending import jobs exceeds 1024");
+      for (const auto& g : files) j.files.push_back(milvus_group(g));
+    }
+    for (const auto& f : j.files) {
+      j.total_rows += f.rows;
+      j.total_bytes += f.bytes;
+    }
+    j.id = next_id();
+    const std::string id = j.id;
+    jobs_.add(std::move(j));
+    if (!req.idempotency_key.empty()) idempotency_[std::string(req.idempotency_key)] = {id, now};
+    return ok([&](writer& w) { w.member("jobId", id); });
+  }
+
+  // Finds a job by the body's jobId; Milvus scopes it to the DB-Name header's database.
+  std::pair<job*, std::optional<reply>> lookup(const request_view& req, simdjson::dom::element body,
+                                               steady::time_point now) {
+    simdjson::dom::element v;
+    if (body["jobId"].get(v) || v.is_null()) return {nullptr, error(1802, "missing required parameter: jobId")};
+    std::string_view id;
+    if (v.get_string().get(id)) return {nullptr, bind_error("jobId (it must be a string)")};
+    job* j = jobs_.find(std::string(id), now);
+    if (j && s_.kind == flavor::milvus) {
+      std::string db(req.db_name.empty() ? std::string_view("default") : req.db_name);
+      if (j->db != db) j = nullptr;
+    }
+    if (!j) return {nullptr, error(2100, "import failed: import job does not exist: jobID=" + std::string(id))};
+    return {j, std::nullopt};
+  }
+
+  std::string wall(const job& j, steady::time_point t) const {
+    return iso8601(j.created_wall + std::chrono::duration_cast<std::chrono::system_clock::duration>(t - j.created));
+  }
+
+  const char* list_state(phase p) const {
+    // The cloud's list enum says InProgress where describe says Importing.
+    return s_.kind == flavor::cloud && p == phase::importing ? "InProgress" : phase_name(p);
+  }
+
+  reply describe(const request_view& req, simdjson::dom::element body, steady::time_point now) {
+    if (s_.kind == flavor::cloud)
+      if (auto bad = check_target(body)) return *bad;
+    auto [j, bad] = lookup(req, body, now);
+    if (!j) return *bad;
+    const snapshot s = jobs_.life.at(*j, now);
+    const bool cloud = s_.kind == flavor::cloud;
+    const std::string complete = s.finished ? wall(*j, *s.finished) : std::string();
+    return ok([&](writer& w) {
+      w.member("jobId", j->id).member("collectionName", j->collection);
+      if (cloud && !j->files.empty()) w.member("fileName", j->files.front().name);
+      w.member("fileSize", j->total_bytes).member("state", phase_name(s.state));
+      w.member("progress", std::int64_t(s.progress));
+      if (!cloud) w.member("importedRows", s.imported_rows);
+      w.member("totalRows", j->total_rows).member("completeTime", complete);
+      if (!cloud) w.member("createTime", iso8601(j->created_wall));
+      if (cloud || !s.reason.empty()) w.member("reason", s.reason);
+      w.key("details").begin_array();
+      std::int64_t left = s.imported_rows;
+      for (const auto& f : j->files) {
+        std::int64_t done = std::min(left, f.rows);
+        left -= done;
+        const char* state = s.state == phase::failed      ? "Failed"
+                            : s.state == phase::completed  ? "Completed"
+                            : s.state == phase::pending    ? "Pending"
+                            : done == f.rows && s.state == phase::importing ? "Completed"
+                            : done > 0 || s.state != phase::importing       ? "InProgress"
+                                                                            : "Pending";
+        int progress = s.state == phase::completed ? 100
+                       : f.rows > 0 ? static_cast<int>(done * 100 / f.rows) : 0;
+        if (s.state == phase::uncommitted || s.state == phase::committing) progress = 99;
+        w.begin_object().member("fileName", f.name).member("fileSize", f.bytes).member("state", state);
+        w.member("progress", std::int64_t(progress));
+        if (!cloud) w.member("importedRows", done);
+        w.member("totalRows", f.rows).member("completeTime", std::string_view(s.state == phase::completed ? complete : ""));
+        if (cloud || !f.error.empty()) w.member("reason", f.error);
+        w.end_object();
+      }
+      w.end_array();
+    });
+  }
+
+  reply list(const request_view& req, simdjson::dom::element body, steady::time_point now) {
+    std::vector<const job*> matches;
+    if (s_.kind == flavor::cloud) {
+      if (auto bad = check_target(body)) return *bad;
+      std::int64_t page_size = 10, page = 1;
+      simdjson::dom::element v;
+      if (!body["pageSize"].get(v) && !v.is_null() && v.get_int64().get(page_size)) return bind_error("pageSize");
+      if (!body["currentPage"].get(v) && !v.is_null() && v.get_int64().get(page)) return bind_error("currentPage");
+      if (page_size < 1 || page < 1) return error(1100, "invalid parameter: pageSize and currentPage start at 1");
+      page_size = std::min<std::int64_t>(page_size, 100);
+      std::int64_t total = 0;
+      jobs_.each(now, [&](const job& j) {
+        if (total >= (page - 1) * page_size && total < page * page_size) matches.push_back(&j);
+        ++total;
+      });
+      return ok([&](writer& w) {
+        w.member("count", total).member("currentPage", page).member("pageSize", page_size);
+        w.key("records").begin_array();
+        for (const job* j : matches) {
+          auto s = jobs_.life.at(*j, now);
+          w.begin_object().member("collectionName", j->collection).member("jobId", j->id)
+              .member("state", list_state(s.state)).member("progress", std::int64_t(s.progress)).end_object();
+        }
+        w.end_array();
+      });
+    }
+    std::string collection;
+    if (text(body, "collectionName", collection)) return bind_error("collectionName");
+    const std::string db = database(req, body);
+    jobs_.each(now, [&](const job& j) {
+      if (j.db == db && (collection.empty() || j.collection == collection)) matches.push_back(&j);
+    });
+    return ok([&](writer& w) {
+      w.key("records").begin_array();
+      for (const job* j : matches) {
+        auto s = jobs_.life.at(*j, now);
+        w.begin_object().member("jobId", j->id).member("collectionName", j->collection)
+            .member("state", list_state(s.state)).member("progress", std::int64_t(s.progress));
+        if (!s.reason.empty()) w.member("reason", s.reason);
+        w.end_object();
+      }
+      w.end_array();
+    });
+  }
+
+  reply two_phase(const std::string& op, const request_view& req, simdjson::dom::element body,
+                  steady::time_point now) {
+    auto [j, bad] = lookup(req, body, now);
+    if (!j) return *bad;
+    const phase p = jobs_.life.at(*j, now).state;
+    if (op == "commit") {
+      if (p == phase::uncommitted) j->committed = now;
+      else if (p != phase::committing && p != phase::completed)
+        return error(1100, std::string("invalid parameter: the import job is ") + phase_name(p) + ", not Uncommitted");
+    } else {
+      if (p == phase::completed) return error(1100, "invalid parameter: a completed import job cannot be aborted");
+      if (p != phase::failed) j->aborted = now;
+    }
+    return ok([](writer&) {});
+  }
+
+  settings s_;
+  job_store& jobs_;
+  simdjson::dom::parser parser_;
+  std::map<std::string, std::pair<std::string, steady::time_point>> idempotency_;
+  std::int64_t serial_ = 0;
+  std::mt19937_64 rng_{42};
+};
+
+} // namespace zic_emulator
+
+#endif

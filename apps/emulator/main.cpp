@@ -1,0 +1,150 @@
+// zic-emulator: a local stand-in for the Zilliz Cloud and Milvus bulk-import API.
+
+#include "server.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+constexpr const char* usage = R"(usage: zic-emulator [options]
+
+A local server that speaks the Zilliz Cloud / Milvus bulk-import REST API, for tests, demos and
+offline pipelines. It imports for real: JSON row files ({"rows":[...]} or a top-level array) and
+CSV are read and counted; other URL schemes are accepted and simulated.
+
+options:
+  --host ADDR              address to listen on (default 127.0.0.1; ::1 for IPv6)
+  --port N                 port (default 0: any free port, printed on the first line)
+  --flavor cloud|milvus    which API to speak (default milvus)
+  --api-key KEY            require "Authorization: Bearer KEY" (default: accept anyone)
+  --data-dir DIR           root of Milvus "files" paths (default: simulate them)
+  --rows-per-second N      import speed (default 10000)
+  --retention SECONDS      forget finished jobs after this long (default 86400)
+  --tls-cert FILE          serve HTTPS with this PEM certificate ...
+  --tls-key FILE           ... and this PEM key
+  --fault RULE             inject a fault (repeatable); RULE is KIND[:key=value,...]
+                           kinds: delay 429 503 1807 close-before close-mid-headers
+                                  close-mid-body truncated malformed oversized
+                           keys:  on=create+describe+list+commit+abort|any  count=N  after=N
+                                  prob=P  ms=N (delay)  retry_after=S (429)
+                                  bytes=N chunked=1 (oversized)
+  --help                   this text
+
+The first line on stdout is "listening on http(s)://HOST:PORT". GET /_emulator/stats answers
+{"connections":N,"requests":N,"jobs":N,"faults":N}. SIGINT or SIGTERM stops it.
+)";
+
+[[noreturn]] void fail(const std::string& message) {
+  std::cerr << "zic-emulator: " << message << "\n(see zic-emulator --help)\n";
+  std::exit(2);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace zic_emulator;
+  std::string host = "127.0.0.1", port_text = "0", tls_cert, tls_key;
+  settings cfg;
+  fault_plan faults;
+  double rows_per_second = 10000;
+  std::int64_t retention = 86400;
+
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) fail("option " + std::string(a) + " needs a value");
+      return std::string(args[++i]);
+    };
+    auto number = [&](std::string_view name, std::string text) {
+      try {
+        std::size_t used = 0;
+        double v = std::stod(text, &used);
+        if (used != text.size() || v < 0) throw std::invalid_argument(text);
+        return v;
+      } catch (...) {
+        fail("invalid value for " + std::string(name) + ": \"" + text + "\"");
+      }
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << usage;
+      return 0;
+    } else if (a == "--host") host = value();
+    else if (a == "--port") port_text = value();
+    else if (a == "--flavor") {
+      auto f = value();
+      if (f == "cloud") cfg.kind = flavor::cloud;
+      else if (f == "milvus") cfg.kind = flavor::milvus;
+      else fail("--flavor takes cloud or milvus, not \"" + f + "\"");
+    } else if (a == "--api-key") cfg.api_key = value();
+    else if (a == "--data-dir") cfg.data_dir = value();
+    else if (a == "--rows-per-second") {
+      rows_per_second = number(a, value());
+      if (rows_per_second <= 0) fail("--rows-per-second must be positive");
+    } else if (a == "--retention") retention = static_cast<std::int64_t>(number(a, value()));
+    else if (a == "--tls-cert") tls_cert = value();
+    else if (a == "--tls-key") tls_key = value();
+    else if (a == "--fault") {
+      std::string why, rule = value();
+      auto r = parse_fault(rule, why);
+      if (!r) fail("--fault " + rule + ": " + why);
+      faults.rules.push_back(*r);
+    } else {
+      fail("unknown option " + std::string(a));
+    }
+  }
+  std::uint16_t port = 0;
+  {
+    double p = 0;
+    try {
+      std::size_t used = 0;
+      p = std::stod(port_text, &used);
+      if (used != port_text.size()) p = -1;
+    } catch (...) {
+      p = -1;
+    }
+    if (p < 0 || p > 65535 || p != double(static_cast<int>(p))) fail("invalid --port \"" + port_text + "\"");
+    port = static_cast<std::uint16_t>(p);
+  }
+  if (tls_cert.empty() != tls_key.empty()) fail("--tls-cert and --tls-key go together");
+  if (!cfg.data_dir.empty() && !std::filesystem::is_directory(cfg.data_dir))
+    fail("--data-dir " + cfg.data_dir.string() + " is not a directory");
+
+  try {
+    asio::io_context ioc{1};
+    std::optional<asio::ssl::context> tls;
+    if (!tls_cert.empty()) {
+      tls.emplace(asio::ssl::context::tls_server);
+      tls->use_certificate_chain_file(tls_cert);
+      tls->use_private_key_file(tls_key, asio::ssl::context::pem);
+    }
+    job_store jobs;
+    jobs.life.rows_per_second = rows_per_second;
+    jobs.retention = std::chrono::seconds(retention);
+    api service(cfg, jobs);
+    shared_state state{cfg.kind, service, faults, jobs, {}};
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) fail("--host must be an IP address such as 127.0.0.1 or ::1, not \"" + host + "\"");
+    server srv(ioc, tcp::endpoint(address, port), state, tls ? &*tls : nullptr);
+    srv.start();
+
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
+
+    std::string shown = address.is_v6() ? "[" + host + "]" : host;
+    std::printf("listening on %s://%s:%u\n", tls ? "https" : "http", shown.c_str(), unsigned(srv.port()));
+    std::fflush(stdout);
+    ioc.run();
+  } catch (const std::exception& e) {
+    std::cerr << "zic-emulator: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

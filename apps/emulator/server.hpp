@@ -1,0 +1,280 @@
+#ifndef ZIC_EMULATOR_SERVER_HPP
+#define ZIC_EMULATOR_SERVER_HPP
+
+// An asynchronous HTTP/1.1 server on one thread: many keep-alive connections, optional TLS,
+// and the fault plan applied between the wire and the API.
+
+#include "api.hpp"
+#include "faults.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace zic_emulator {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct counters {
+  std::int64_t connections = 0, requests = 0;
+};
+
+struct shared_state {
+  flavor kind;
+  api& service;
+  fault_plan& faults;
+  job_store& jobs;
+  counters stats;
+};
+
+inline std::string stats_json(const shared_state& s) {
+  std::string out;
+  zic::detail::json_writer w(out);
+  w.begin_object()
+      .member("connections", s.stats.connections)
+      .member("requests", s.stats.requests)
+      .member("jobs", static_cast<std::int64_t>(s.jobs.size()))
+      .member("faults", s.faults.fired)
+      .end_object();
+  return out;
+}
+
+template <class Stream> class session : public std::enable_shared_from_this<session<Stream>> {
+public:
+  template <class... Args>
+  session(shared_state& st, Args&&... args) : state_(st), stream_(std::forward<Args>(args)...),
+                                              timer_(stream_.get_executor()) {}
+
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->read();
+                              });
+    }
+  }
+
+private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(64u << 20);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(120));  // idle keep-alive
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       self->on_request();
+                     });
+  }
+
+  void on_request() {
+    ++state_.stats.requests;
+    request_ = parser_->release();
+    beast::get_lowest_layer(stream_).expires_never();
+    const std::string target(request_.target());
+    if (target == "/_emulator/stats") {
+      reply r;
+      r.body = stats_json(state_);
+      return send(std::move(r));
+    }
+    const std::string op = operation_of(target, state_.kind);
+    fault_ = op.empty() ? nullptr : state_.faults.pick(op);
+    if (fault_ && fault_->kind == fault_kind::delay) {
+      timer_.expires_after(std::chrono::milliseconds(fault_->ms));
+      timer_.async_wait([self = this->shared_from_this()](beast::error_code) { self->serve(); });
+      return;
+    }
+    serve();
+  }
+
+  void serve() {
+    if (fault_ && fault_->rejects()) return send(rejection(*fault_));
+    request_view v{request_.method_string(), request_.target(), request_[http::field::authorization],
+                   request_["DB-Name"], request_["Idempotency-Key"], request_.body()};
+    reply r = state_.service.handle(v, steady::now());
+    if (fault_ && fault_->kind != fault_kind::delay) return send_broken(std::move(r), *fault_);
+    send(std::move(r));
+  }
+
+  static reply rejection(const fault_rule& f) {
+    reply r;
+    if (f.kind == fault_kind::http429) {
+      r.status = 429;
+      r.body = R"({"code":8,"message":"rate limit exceeded"})";
+      r.headers.emplace_back("Retry-After", f.retry_after);
+    } else if (f.kind == fault_kind::http503) {
+      r.status = 503;
+      r.content_type = "text/plain";
+      r.body = "service unavailable";
+    } else {
+      r.body = R"({"code":1807,"message":"request is rejected by limiter"})";
+    }
+    return r;
+  }
+
+  std::string head(const reply& r, std::size_t length, bool chunked = false) {
+    std::string h = "HTTP/1.1 " + std::to_string(r.status) + " " +
+                    std::string(http::obsolete_reason(static_cast<http::status>(r.status))) + "\r\n";
+    h += "Server: zic-emulator\r\nContent-Type: " + r.content_type + "\r\n";
+    h += "X-Request-Id: req-" + std::to_string(state_.stats.requests) + "\r\n";
+    for (const auto& [k, v] : r.headers) h += k + ": " + v + "\r\n";
+    h += chunked ? std::string("Transfer-Encoding: chunked\r\n") : "Content-Length: " + std::to_string(length) + "\r\n";
+    return h + "\r\n";
+  }
+
+  void send(reply r) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status),
+                                                                    request_.version());
+    res->set(http::field::server, "zic-emulator");
+    res->set(http::field::content_type, r.content_type);
+    res->set("X-Request-Id", "req-" + std::to_string(state_.stats.requests));
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(request_.keep_alive());
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec || !res->keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  // The answer, damaged as the fault says, then the connection closed.
+  void send_broken(reply r, const fault_rule& f) {
+    auto out = std::make_shared<std::string>();
+    switch (f.kind) {
+    case fault_kind::close_before: return close();
+    case fault_kind::close_mid_headers: {
+      std::string h = head(r, r.body.size());
+      *out = h.substr(0, h.size() / 2);
+      break;
+    }
+    case fault_kind::close_mid_body: *out = head(r, r.body.size()) + r.body.substr(0, r.body.size() / 2); break;
+    case fault_kind::truncated: {
+      std::string cut = r.body.substr(0, r.body.size() / 2);
+      *out = head(r, cut.size()) + cut;
+      break;
+    }
+    case fault_kind::malformed: {
+      std::string bad = R"({"code":0,"data":{"jobId":"x",,]})";
+      *out = head(r, bad.size()) + bad;
+      break;
+    }
+    case fault_kind::oversized: return send_oversized(r, f);
+    default: break;
+    }
+    asio::async_write(stream_, asio::buffer(*out), [self = this->shared_from_this(), out](beast::error_code, std::size_t) {
+      self->close();
+    });
+  }
+
+  // A valid answer padded with spaces to `bytes`, streamed in pieces so the emulator never
+  // holds it whole.
+  void send_oversized(reply r, const fault_rule& f) {
+    const std::size_t total = std::max<std::size_t>(r.body.size(), static_cast<std::size_t>(f.bytes));
+    auto first = std::make_shared<std::string>(head(r, total, f.chunked));
+    if (f.chunked) first->append(to_hex(r.body.size()) + "\r\n" + r.body + "\r\n");
+    else first->append(r.body);
+    remaining_ = total - r.body.size();
+    chunked_ = f.chunked;
+    asio::async_write(stream_, asio::buffer(*first), [self = this->shared_from_this(), first](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->pad();
+    });
+  }
+
+  static std::string to_hex(std::size_t n) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%zx", n);
+    return buf;
+  }
+
+  void pad() {
+    if (remaining_ == 0) {
+      if (!chunked_) return close();
+      auto end = std::make_shared<std::string>("0\r\n\r\n");
+      asio::async_write(stream_, asio::buffer(*end), [self = this->shared_from_this(), end](beast::error_code, std::size_t) {
+        self->close();
+      });
+      return;
+    }
+    const std::size_t n = std::min<std::size_t>(remaining_, 64 * 1024);
+    remaining_ -= n;
+    auto piece = std::make_shared<std::string>();
+    if (chunked_) piece->append(to_hex(n) + "\r\n");
+    piece->append(n, ' ');
+    if (chunked_) piece->append("\r\n");
+    asio::async_write(stream_, asio::buffer(*piece), [self = this->shared_from_this(), piece](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->pad();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  shared_state& state_;
+  Stream stream_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::request<http::string_body> request_;
+  const fault_rule* fault_ = nullptr;
+  std::size_t remaining_ = 0;
+  bool chunked_ = false;
+};
+
+class server {
+public:
+  server(asio::io_context& ioc, const tcp::endpoint& at, shared_state& st, asio::ssl::context* tls)
+      : ioc_(ioc), acceptor_(ioc), state_(st), tls_(tls) {
+    acceptor_.open(at.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    if (at.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true));
+    acceptor_.bind(at);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+  }
+
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void start() { accept(); }
+
+private:
+  void accept() {
+    acceptor_.async_accept(ioc_, [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        ++state_.stats.connections;
+        socket.set_option(tcp::no_delay(true), ec);
+        if (tls_) {
+          std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(state_, std::move(socket), *tls_)->start();
+        } else {
+          std::make_shared<session<beast::tcp_stream>>(state_, std::move(socket))->start();
+        }
+      }
+      accept();
+    });
+  }
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  shared_state& state_;
+  asio::ssl::context* tls_;
+};
+
+} // namespace zic_emulator
+
+#endif

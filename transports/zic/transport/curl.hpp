@@ -1,0 +1,247 @@
+#ifndef ZIC_TRANSPORT_CURL_HPP
+#define ZIC_TRANSPORT_CURL_HPP
+
+// zic::curl_transport: HTTP/1.1 over libcurl's easy interface; the handle keeps its connection
+// alive between calls.
+
+#include <zic/http.hpp>
+#include <zic/result.hpp>
+#include <zic/transport.hpp>
+#include <zic/transport/options.hpp>
+
+#include <curl/curl.h>
+#include <simdjson.h>
+
+#include <charconv>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+ZIC_NAMESPACE_BEGIN
+
+namespace detail::curl_impl {
+
+inline void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct easy_deleter {
+  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
+};
+struct slist_deleter {
+  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+};
+
+// What one transfer collects through curl's callbacks.
+struct transfer {
+  http_response* out = nullptr;
+  std::size_t max_body = 0;
+  bool too_large = false;
+  bool got_status = false;
+  bool headers_done = false;
+  std::int64_t content_length = -1;
+
+  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) noexcept {
+    auto& t = *static_cast<transfer*>(self);
+    std::string_view line(data, size * n);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    try {
+      if (line.substr(0, 5) == "HTTP/") {  // a new status line (after 100-continue, say)
+        t.out->headers.clear();
+        t.got_status = true;
+        t.headers_done = false;
+        t.content_length = -1;
+      } else if (line.empty()) {
+        t.headers_done = true;
+      } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+        std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        t.out->headers.push_back({std::string(name), std::string(value)});
+        if (detail::iequals(name, "Content-Length")) {
+          std::int64_t len = 0;
+          auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), len);
+          if (ec == std::errc() && len >= 0) {
+            t.content_length = len;
+            if (static_cast<std::uint64_t>(len) > t.max_body) {
+              t.too_large = true;
+              return 0;  // abort before any of the body is read
+            }
+            t.out->body.reserve(static_cast<std::size_t>(len) + simdjson::SIMDJSON_PADDING);
+          }
+        }
+      }
+    } catch (...) {
+      return 0;
+    }
+    return size * n;
+  }
+
+  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self) noexcept {
+    auto& t = *static_cast<transfer*>(self);
+    std::size_t bytes = size * n;
+    if (t.out->body.size() + bytes > t.max_body) {
+      t.too_large = true;
+      return 0;
+    }
+    try {
+      t.out->body.append(data, bytes);
+    } catch (...) {
+      return 0;
+    }
+    return bytes;
+  }
+};
+
+inline zic::error failure(errc code, std::string message, bool sent) {
+  zic::error e(code, std::move(message));
+  e.request_sent = sent;
+  return e;
+}
+
+} // namespace detail::curl_impl
+
+/**
+ * A transport over libcurl. The easy handle keeps its connection alive across calls; libcurl
+ * itself reconnects once when a reused connection is found closed before the answer began.
+ * `request_sent` reports whether any byte of the request went out. TLS verifies the peer and
+ * host name unless `insecure` is set. One call at a time; not thread-safe.
+ */
+class curl_transport {
+public:
+  explicit curl_transport(transport_options options = {}) : opt_(std::move(options)) {
+    detail::curl_impl::global_init();
+  }
+
+  curl_transport(curl_transport&&) noexcept = default;
+  curl_transport& operator=(curl_transport&&) noexcept = default;
+
+  result<http_response> send(const http_request& req) noexcept {
+    try {
+      return perform(req);
+    } catch (const std::exception& e) {
+      return zic::error(errc::transport, std::string("transport failure: ") + e.what());
+    }
+  }
+
+  /// Connections opened so far: 1 after any number of calls on one kept-alive connection.
+  std::size_t connections_opened() const noexcept { return opened_; }
+
+private:
+  result<http_response> perform(const http_request& req) {
+    using namespace detail::curl_impl;
+    if (!handle_) {
+      handle_.reset(curl_easy_init());
+      if (!handle_) return zic::error(errc::transport, "curl_easy_init failed");
+    }
+    CURL* h = handle_.get();
+    curl_easy_reset(h);  // keeps the connection cache, clears the previous call's options
+
+    std::unique_ptr<curl_slist, slist_deleter> headers;
+    auto add = [&](const std::string& line) {
+      curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+      if (!next) throw std::bad_alloc();
+      (void)headers.release();
+      headers.reset(next);
+    };
+    for (const auto& hd : req.headers) add(hd.name + ": " + hd.value);
+    add("Expect:");  // no 100-continue round trip
+
+    http_response out;
+    transfer t;
+    t.out = &out;
+    t.max_body = opt_.max_body_bytes;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    const std::string url = req.url();
+    const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, req.timeout.count()));
+
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    if (req.method == "POST" || !req.body.empty()) {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer::on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &transfer::on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(opt_.max_body_bytes));
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt_.insecure ? 0L : 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt_.insecure ? 0L : 2L);
+    if (!opt_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt_.ca_file.c_str());
+    if (!opt_.client_cert_file.empty()) {
+      curl_easy_setopt(h, CURLOPT_SSLCERT, opt_.client_cert_file.c_str());
+      curl_easy_setopt(h, CURLOPT_SSLKEY, (opt_.client_key_file.empty() ? opt_.client_cert_file
+                                                                          : opt_.client_key_file).c_str());
+    }
+
+    CURLcode rc = curl_easy_perform(h);
+    long connects = 0, request_size = 0, status = 0;
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    opened_ += static_cast<std::size_t>(connects);
+    const bool sent = request_size > 0;
+    const std::string where = " (" + req.method + " " + url + ")";
+    const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
+
+    if (rc == CURLE_OK) {
+      out.status = static_cast<int>(status);
+      if (out.body.capacity() < out.body.size() + simdjson::SIMDJSON_PADDING)
+        out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
+      return out;
+    }
+    if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+      return failure(errc::too_large, "the answer is larger than the limit of " +
+                                          std::to_string(opt_.max_body_bytes) + " bytes" + where, sent);
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return failure(errc::timeout, (t.got_status ? "the answer did not complete within the timeout"
+                                                  : sent ? "no answer within the timeout"
+                                                         : "connecting timed out") + where, sent);
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_USE_SSL_FAILED:
+      return failure(errc::tls, "TLS failure" + detail + where, sent);
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+      return failure(errc::transport, "cannot connect" + detail + where, false);
+    default: break;
+    }
+    std::string what = !t.got_status       ? "connection closed before the answer"
+                       : !t.headers_done   ? "connection closed mid-headers"
+                       : rc == CURLE_PARTIAL_FILE || t.content_length >= 0
+                           ? "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
+                                 (t.content_length >= 0 ? " of " + std::to_string(t.content_length) : std::string())
+                           : "reading the answer failed";
+    return failure(errc::transport, what + detail + where, sent);
+  }
+
+  transport_options opt_;
+  std::unique_ptr<CURL, detail::curl_impl::easy_deleter> handle_;
+  std::size_t opened_ = 0;
+};
+
+static_assert(http_transport<curl_transport>);
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_TRANSPORT_CURL_HPP
