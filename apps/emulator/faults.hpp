@@ -71,7 +71,7 @@ inline bool parse_int(std::string_view s, std::int64_t& out) {
 // Parses one rule; on error returns nullopt and says why in `why`.
 inline std::optional<fault_rule> parse_fault(std::string_view text, std::string& why) {
   fault_rule r;
-  auto colon = text.find(':');
+  auto colon = text.find_first_of(":,");  // "kind:k=v,..." or "kind,k=v,..."
   auto kind = fault_kind_from(text.substr(0, colon));
   if (!kind) {
     why = "unknown fault kind \"" + std::string(text.substr(0, colon)) +

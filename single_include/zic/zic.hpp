@@ -2945,6 +2945,9 @@ private:
     const std::string where = " (" + req.method + " " + url + ")";
     const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
 
+    // libcurl accepts an answer cut inside its headers as complete, with an empty body.
+    if (rc == CURLE_OK && !t.headers_done)
+      return failure(errc::transport, "connection closed mid-headers" + where, sent);
     if (rc == CURLE_OK) {
       out.status = static_cast<int>(status);
       if (out.body.capacity() < out.body.size() + simdjson::SIMDJSON_PADDING)

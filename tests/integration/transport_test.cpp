@@ -1,0 +1,261 @@
+#include "common.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace zic_test;
+using zic::errc;
+using zic::job_state;
+
+#define ZIC_TRANSPORTS zic::beast_transport, zic::curl_transport
+
+TEST_CASE_TEMPLATE("end to end: cloud flavour, plain and TLS", T, ZIC_TRANSPORTS) {
+  data_dir d(1234);
+  for (bool tls : {false, true}) {
+    CAPTURE(tls);
+    emulator_process e(emulator_args("cloud", d, tls));
+    zic::basic_client<T> c(options_for(e, zic::api_flavor::cloud), T(trusting_test_ca()));
+
+    zic::create_import_request r;
+    r.collection_name = "medium_articles";
+    r.object_urls = {{d.file_url("rows.json")}, {d.file_url("table.csv")}};
+    auto id = c.create_import(r);
+    REQUIRE_MESSAGE(id, id.error().message);
+    CHECK(id->rfind("job-", 0) == 0);
+    auto done = c.wait_for_import(*id, quick_wait());
+    REQUIRE(done);
+    CHECK(done->state == job_state::completed);
+    CHECK(done->total_rows == 1237);
+    CHECK(done->file_name == "rows.json");
+    CHECK(done->details.size() == 2);
+    CHECK(done->progress == 100);
+    CHECK_FALSE(done->complete_time.empty());
+
+    // get_progress and getProgress are aliases of describe.
+    auto o = options_for(e, zic::api_flavor::cloud);
+    o.progress = zic::progress_path::get_progress;
+    zic::basic_client<T> old(o, T(trusting_test_ca()));
+    CHECK(old.describe_import(*id)->total_rows == 1237);
+
+    // A failing file, the deprecated objectUrl form, and paging over three jobs.
+    zic::create_import_request bad;
+    bad.collection_name = "other";
+    bad.object_url = d.file_url("data.parquet");
+    auto bad_id = c.create_import(bad);
+    REQUIRE(bad_id);
+    auto failed = c.wait_for_import(*bad_id, quick_wait());
+    REQUIRE(failed);
+    CHECK(failed->state == job_state::failed);
+    CHECK(failed->reason.find("unsupported") != std::string::npos);
+    zic::create_import_request sim;
+    sim.collection_name = "medium_articles";
+    sim.object_urls = {{"s3://bucket/simulated.parquet"}};
+    REQUIRE(c.create_import(sim));
+
+    std::vector<std::string> ids;
+    zic::list_import_jobs_request lr;
+    lr.page_size = 2;
+    REQUIRE(c.for_each_import_job([&](const zic::import_job_summary& j) { ids.push_back(j.job_id); }, lr));
+    CHECK(ids.size() == 3);
+    auto page = c.list_import_jobs(lr);
+    REQUIRE(page);
+    CHECK(page->records.size() == 2);
+    CHECK(page->page_size == 2);
+    lr.collection_name = "other";
+    CHECK(c.list_import_jobs(lr)->records.size() == 1);
+
+    CHECK(c.commit_import(*id).error().code == errc::invalid_argument);
+    auto gone = c.describe_import("job-doesnotexist");
+    REQUIRE_FALSE(gone);
+    CHECK(gone.error().code == errc::job_not_found);
+  }
+}
+
+TEST_CASE_TEMPLATE("end to end: Milvus flavour with two-phase commit and abort, plain and TLS", T, ZIC_TRANSPORTS) {
+  data_dir d(500);
+  for (bool tls : {false, true}) {
+    CAPTURE(tls);
+    emulator_process e(emulator_args("milvus", d, tls));
+    auto o = options_for(e, zic::api_flavor::milvus);
+    o.db_name = "analytics";
+    zic::basic_client<T> c(o, T(trusting_test_ca()));
+
+    zic::create_import_request r;
+    r.collection_name = "quick_setup";
+    r.files = {{"rows.json"}, {"table.csv"}};
+    r.options = {{"auto_commit", "false"}, {"timeout", "300s"}};
+    auto id = c.create_import(r);
+    REQUIRE_MESSAGE(id, id.error().message);
+    CHECK(id->find_first_not_of("0123456789") == std::string::npos);
+    auto staged = c.wait_for_import(*id, quick_wait(true));
+    REQUIRE(staged);
+    CHECK(staged->state == job_state::uncommitted);
+    CHECK(staged->imported_rows == 503);
+    CHECK(staged->details[0].file_name == "[rows.json]");
+    REQUIRE(c.commit_import(*id));
+    REQUIRE(c.commit_import(*id));  // safe to repeat
+    auto done = c.wait_for_import(*id, quick_wait());
+    REQUIRE(done);
+    CHECK(done->state == job_state::completed);
+    CHECK(done->total_rows == 503);
+    CHECK(done->imported_rows == 503);
+
+    auto second = c.create_import(r);
+    REQUIRE(second);
+    REQUIRE(c.abort_import(*second));
+    auto aborted = c.wait_for_import(*second, quick_wait());
+    REQUIRE(aborted);
+    CHECK(aborted->state == job_state::failed);
+    CHECK_FALSE(aborted->reason.empty());
+
+    auto list = c.list_import_jobs();
+    REQUIRE(list);
+    CHECK(list->records.size() == 2);
+    CHECK_FALSE(list->count.has_value());
+
+    // The database is chosen by the DB-Name header alone for describe: another one hides the job.
+    auto other = options_for(e, zic::api_flavor::milvus);
+    zic::basic_client<T> default_db(other, T(trusting_test_ca()));
+    CHECK(default_db.describe_import(*id).error().code == errc::job_not_found);
+    CHECK(default_db.list_import_jobs()->records.empty());
+  }
+}
+
+TEST_CASE_TEMPLATE("auth: a bad key is an api_error with the flavour's status and code", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  for (auto [flavor, f, code] : {std::tuple{"cloud", zic::api_flavor::cloud, 21119},
+                                 std::tuple{"milvus", zic::api_flavor::milvus, 1800}}) {
+    emulator_process e(emulator_args(flavor, d));
+    auto o = options_for(e, f);
+    o.api_key = "wrong-key";
+    zic::basic_client<T> c(o);
+    auto r = c.describe_import("1");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::api_error);
+    CHECK(r.error().http_status == 401);
+    CHECK(r.error().api_code == code);
+    CHECK_FALSE(r.error().retryable());
+  }
+}
+
+TEST_CASE_TEMPLATE("TLS: verified by default, a CA file trusts, a wrong host name is refused", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  const auto& files = tls_files::get();
+  emulator_process good(emulator_args("milvus", d, true));
+  auto o = options_for(good, zic::api_flavor::milvus);
+  o.retry.max_attempts = 1;
+
+  zic::basic_client<T> system_store(o, T());
+  auto refused = system_store.list_import_jobs();
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::tls);
+
+  zic::basic_client<T> trusting(o, T(trusting_test_ca()));
+  CHECK(trusting.list_import_jobs());
+
+  zic::transport_options insecure;
+  insecure.insecure = true;
+  zic::basic_client<T> lax(o, T(insecure));
+  CHECK(lax.list_import_jobs());
+
+  emulator_process wrong(emulator_args("milvus", d, false,
+                                       {"--tls-cert", files.wrong_cert.string(), "--tls-key", files.wrong_key.string()}));
+  auto w = options_for(wrong, zic::api_flavor::milvus);
+  w.retry.max_attempts = 1;
+  zic::basic_client<T> mismatch(w, T(trusting_test_ca()));
+  auto r = mismatch.list_import_jobs();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::tls);
+}
+
+TEST_CASE_TEMPLATE("keep-alive: one connection serves many calls; a closed one is replaced", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  auto e = std::make_unique<emulator_process>(emulator_args("milvus", d));
+  const std::uint16_t port = e->port();
+  auto before = e->stats();
+  zic::basic_client<T> c(options_for(*e, zic::api_flavor::milvus));
+  zic::create_import_request r;
+  r.collection_name = "c";
+  r.files = {{"rows.json"}};
+  auto id = c.create_import(r);
+  REQUIRE(id);
+  for (int i = 0; i < 50; ++i) REQUIRE(c.describe_import(*id));
+  auto after = e->stats();
+  CHECK(after.connections - before.connections == 2);  // the client's one, and this stats call
+  CHECK(c.transport().connections_opened() == 1);
+
+  // The server goes away and comes back on the same port: the kept connection is dead.
+  e.reset();
+  emulator_process again(emulator_args("milvus", d, false, {"--port", std::to_string(port)}));
+  auto list = c.list_import_jobs();
+  REQUIRE_MESSAGE(list, list.error().message);
+  CHECK(list->records.empty());
+  CHECK(c.transport().connections_opened() == 2);
+}
+
+TEST_CASE_TEMPLATE("IPv6 loopback", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  std::unique_ptr<emulator_process> e;
+  try {
+    e = std::make_unique<emulator_process>(emulator_args("milvus", d, false, {"--host", "::1"}));
+  } catch (const std::exception& ex) {
+    MESSAGE("IPv6 loopback unavailable here: " << ex.what());
+    return;
+  }
+  CHECK(e->url().find("[::1]") != std::string::npos);
+  zic::basic_client<T> c(options_for(*e, zic::api_flavor::milvus));
+  CHECK(c.list_import_jobs());
+}
+
+TEST_CASE_TEMPLATE("body cap: an oversized answer is too_large, without reading it all", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  for (const char* chunked : {"0", "1"}) {
+    CAPTURE(chunked);
+    // 16 GiB: reading it whole would take far longer than the deadline and exhaust memory.
+    emulator_process e(emulator_args("milvus", d, false,
+                                     {"--fault", std::string("oversized:on=list,bytes=17179869184,chunked=") + chunked}));
+    auto o = options_for(e, zic::api_flavor::milvus);
+    o.timeout = std::chrono::seconds(10);
+    zic::transport_options small;
+    small.max_body_bytes = 1 << 20;
+    zic::basic_client<T> c(o, T(small));
+    auto r = c.list_import_jobs();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::too_large);
+    CHECK(c.describe_import("1").error().code == errc::job_not_found);  // the client recovers
+  }
+}
+
+TEST_CASE_TEMPLATE("faults without retries: each ends in its typed error", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  struct expectation {
+    const char* rule;
+    errc code;
+    const char* words;
+  };
+  for (const auto& x : {expectation{"close-before", errc::transport, "before the answer"},
+                        expectation{"close-mid-headers", errc::transport, ""},
+                        expectation{"close-mid-body", errc::transport, "mid-body"},
+                        expectation{"truncated", errc::json_parse, ""},
+                        expectation{"malformed", errc::json_parse, ""},
+                        expectation{"oversized:bytes=2000000", errc::too_large, ""},
+                        expectation{"429:retry_after=1", errc::api_error, ""},
+                        expectation{"503", errc::http_status, "503"},
+                        expectation{"1807", errc::api_error, "1807"},
+                        expectation{"delay:ms=1500", errc::timeout, ""}}) {
+    CAPTURE(std::string(x.rule));
+    emulator_process e(emulator_args("milvus", d, false, {"--fault", std::string(x.rule) + ",on=list,count=1"}));
+    auto o = options_for(e, zic::api_flavor::milvus);
+    o.retry.max_attempts = 1;
+    o.timeout = std::chrono::milliseconds(500);
+    zic::transport_options small;
+    small.max_body_bytes = 1 << 20;
+    zic::basic_client<T> c(o, T(small));
+    auto r = c.list_import_jobs();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == x.code);
+    CHECK_MESSAGE(r.error().message.find(x.words) != std::string::npos, r.error().message);
+    if (x.code == errc::api_error || x.code == errc::http_status) CHECK(r.error().retryable());
+    // The fault fired once; the next call is served normally.
+    CHECK(c.list_import_jobs());
+  }
+}
