@@ -284,10 +284,11 @@ private:
 
   // One exchange: send, then map status and body together.
   template <class Read>
-  result<void> attempt(std::string_view op, const http_request& req, Read& read) {
+  result<void> attempt(std::string_view op, const http_request& req, Read& read, int& status) {
     auto answer = transport_.send(req);
     if (!answer) return std::move(answer).error();
     const http_response& resp = *answer;
+    status = resp.status;
     auto ok = parser_.parse(resp, answer_name(op), read);
     const bool success_status = resp.status >= 200 && resp.status < 300;
     if (ok && success_status) return ok;
@@ -333,7 +334,8 @@ private:
       if (left.count() <= 0) return give_up_deadline(op, req, n);
       req.timeout = std::min(ctx_.timeout, left);
 
-      auto outcome = attempt(op, req, read);
+      int status = 0;
+      auto outcome = attempt(op, req, read, status);
       auto latency = std::chrono::duration_cast<std::chrono::microseconds>(options_.clock.now() - now);
       attempt_event ev;
       ev.operation = op;
@@ -341,6 +343,7 @@ private:
       ev.path = req.target;
       ev.attempt = n;
       ev.latency = latency;
+      ev.http_status = status;
       if (outcome) {
         if (options_.observer) options_.observer(ev);
         return outcome;

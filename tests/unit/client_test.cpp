@@ -154,6 +154,7 @@ TEST_CASE("retry: transient failures are retried with capped, jittered backoff")
   CHECK(f.events[1].http_status == 503);
   CHECK(f.events[2].api_code == 1807);
   CHECK(f.events[3].decision == zic::attempt_decision::done);
+  CHECK(f.events[3].http_status == 200);
   CHECK_FALSE(f.events[3].error);
 }
 

@@ -1,0 +1,99 @@
+#ifndef ZIC_CLI_USAGE_HPP
+#define ZIC_CLI_USAGE_HPP
+
+namespace zic_cli {
+
+inline constexpr const char* main_usage = R"(usage: zic [global options] import <command> [options]
+
+Create and follow bulk-import jobs on Zilliz Cloud or Milvus.
+
+commands:
+  import create     start an import job; prints its id
+  import describe   show a job's progress (alias: progress)
+  import list       list jobs
+  import wait       follow a job until it completes or fails
+  import commit     commit a two-phase import (Milvus)
+  import abort      abort a two-phase import (Milvus)
+
+global options (also from the environment; flags win):
+  --endpoint URL         API endpoint [ZIC_ENDPOINT] (default https://api.cloud.zilliz.com)
+  --api-key KEY          API key, or user:password for Milvus [ZIC_API_KEY]
+  --flavor cloud|milvus  API flavour (default: cloud for api.cloud.zilliz.com(.cn), else milvus)
+  --cluster-id ID        cloud cluster [ZIC_CLUSTER_ID]
+  --project-id ID        cloud project, with --region-id [ZIC_PROJECT_ID]
+  --region-id ID         cloud region, with --project-id [ZIC_REGION_ID]
+  --db NAME              database [ZIC_DB]
+  --transport beast|curl HTTP stack (default beast)
+  --timeout SECONDS      per-request timeout (default 30)
+  --ca-file PATH         trust this PEM CA bundle instead of the system store
+  --insecure             do not verify TLS certificates (testing only)
+  --json                 print one JSON document on stdout instead of text
+  --verbose              log each HTTP attempt to stderr (never secrets)
+  --help                 help for zic, or for a command
+
+exit codes: 0 success, 2 usage error, 3 the server answered with an error, 4 transport failure
+or timeout, 5 the job failed, 6 the job does not exist (never created or expired).
+)";
+
+inline constexpr const char* import_usage = R"(usage: zic import <command> [options]
+
+commands: create, describe (alias progress), list, wait, commit, abort.
+Run `zic import <command> --help` for a command's options, `zic --help` for global options.
+)";
+
+inline constexpr const char* create_usage = R"(usage: zic import create --collection NAME [--partition NAME]
+           (--object-url URL ... | --file PATH[,PATH...] ... | --volume NAME --data-path PATH ...)
+           [--access-key K --secret-key S [--token T]] [--option KEY=VALUE ...]
+           [--idempotency-key KEY]
+
+Starts an import job and prints its id alone on stdout.
+
+  --collection NAME      target collection (required)
+  --partition NAME       target partition
+  --object-url URL       cloud: one object (s3://, gs://, https://, file://); repeat for more
+  --file PATH[,PATH]     Milvus: one import unit, paths relative to the bucket root; commas put
+                         several files (NumPy columns) in one unit; repeat for more units
+  --volume NAME          cloud: import from a Zilliz volume ...
+  --data-path PATH       ... this path of it; repeat for more
+  --access-key K         cloud: object-store access key (with --secret-key)
+  --secret-key S         cloud: object-store secret key
+  --token T              cloud: session token for short-term credentials
+  --option KEY=VALUE     Milvus import option, e.g. auto_commit=false, timeout=300s; repeatable
+  --idempotency-key KEY  retrying with the same key never creates a second job
+)";
+
+inline constexpr const char* describe_usage = R"(usage: zic import describe JOB_ID     (alias: zic import progress JOB_ID)
+
+Shows the job's state, progress, rows and per-file details.
+)";
+
+inline constexpr const char* list_usage = R"(usage: zic import list [--page N] [--page-size N] [--all] [--collection NAME]
+
+Lists import jobs. Cloud lists are paged (--page, --page-size, or --all for every page);
+Milvus answers with every job at once.
+)";
+
+inline constexpr const char* wait_usage = R"(usage: zic import wait JOB_ID [--interval SECONDS] [--deadline SECONDS] [--two-phase]
+
+Follows the job until it is Completed or Failed, showing a live progress bar on a terminal and
+one line per change otherwise. Exits 5 if the job failed, 6 if it does not exist, 4 when the
+deadline passes.
+
+  --interval SECONDS     first pause between polls (default 1; grows while nothing changes)
+  --deadline SECONDS     give up after this long (default 86400)
+  --two-phase            also stop when the job is Uncommitted (waiting for `import commit`)
+)";
+
+inline constexpr const char* commit_usage = R"(usage: zic import commit JOB_ID
+
+Commits a two-phase import (Milvus; created with --option auto_commit=false). Safe to repeat.
+)";
+
+inline constexpr const char* abort_usage = R"(usage: zic import abort JOB_ID
+
+Aborts a two-phase import (Milvus); the job ends Failed.
+)";
+
+} // namespace zic_cli
+
+#endif

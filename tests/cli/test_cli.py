@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Runs the real `zic` binary against `zic-emulator`: every subcommand in both flavours, --json
+parsed back, each exit code provoked for real, progress output off a terminal, the Quickstart's
+demo, and the API key never printed.
+
+Environment: ZIC_CLI, ZIC_EMULATOR (the binaries), ZIC_SOURCE_DIR (the checkout).
+"""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+ZIC = os.environ["ZIC_CLI"]
+EMULATOR = os.environ["ZIC_EMULATOR"]
+SOURCE = pathlib.Path(os.environ["ZIC_SOURCE_DIR"])
+KEY = "cli-test-key-5e4d3c2b1a"
+SECRETS = [KEY, "AKIA-CLI-ACCESS", "CLI-SECRET-KEY", "CLI-SESSION-TOKEN"]
+OUTPUTS = []  # every stdout and stderr, for the secrets check
+
+
+class Emulator:
+    def __init__(self, *args, flavor="milvus", data_dir=None, key=KEY):
+        cmd = [EMULATOR, "--flavor", flavor, "--rows-per-second", "20000"]
+        if key:
+            cmd += ["--api-key", key]
+        if data_dir:
+            cmd += ["--data-dir", str(data_dir)]
+        self.proc = subprocess.Popen(cmd + list(args), stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            self.proc.kill()
+            raise RuntimeError("emulator did not start: " + line)
+        self.url = line[len("listening on "):]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+
+
+def run(*args, env=None, check=None, timeout=60):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZIC_")}
+    full_env.update(env or {})
+    p = subprocess.run([ZIC, *args], capture_output=True, text=True, env=full_env, timeout=timeout)
+    OUTPUTS.append(p.stdout)
+    OUTPUTS.append(p.stderr)
+    if check is not None and p.returncode != check:
+        raise AssertionError(f"zic {' '.join(args)} exited {p.returncode}, wanted {check}\n"
+                             f"stdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.data = pathlib.Path(tempfile.mkdtemp(prefix="zic-cli-"))
+        with open(cls.data / "rows.json", "w") as f:
+            json.dump({"rows": [{"id": i} for i in range(2500)]}, f)
+        (cls.data / "more.csv").write_text("id\n1\n2\n3\n")
+        (cls.data / "broken.parquet").write_bytes(b"PAR1")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.data, ignore_errors=True)
+
+    def env(self, emu, **extra):
+        e = {"ZIC_ENDPOINT": emu.url, "ZIC_API_KEY": KEY}
+        e.update(extra)
+        return e
+
+    def test_milvus_every_subcommand(self):
+        emu = Emulator(data_dir=self.data)
+        try:
+            env = self.env(emu, ZIC_DB="sales")
+            job = run("import", "create", "--collection", "c", "--file", "rows.json", "--file", "more.csv",
+                      env=env, check=0).stdout.strip()
+            self.assertRegex(job, r"^\d+$")
+            waited = run("import", "wait", job, "--interval", "0.05", env=env, check=0)
+            lines = waited.stdout.splitlines()
+            self.assertIn("Completed 100% 2503/2503 rows", "\n".join(lines))
+            self.assertTrue(any(l.startswith("Pending") or l.startswith("Importing") for l in lines))
+            self.assertNotIn("\r", waited.stdout)  # no progress bar off a terminal
+            self.assertIn("completed: 2503 rows", lines[-1])
+
+            described = run("import", "describe", job, env=env, check=0).stdout
+            self.assertIn("Completed", described)
+            self.assertIn("[rows.json]", described)
+            as_json = json.loads(run("--json", "import", "progress", job, env=env, check=0).stdout)
+            self.assertEqual(as_json["job_id"], job)
+            self.assertEqual(as_json["state"], "Completed")
+            self.assertEqual(as_json["total_rows"], 2503)
+            self.assertEqual(len(as_json["details"]), 2)
+
+            # Two-phase: stop at Uncommitted, commit, then Completed; abort another.
+            staged = run("import", "create", "--collection", "c", "--file", "more.csv",
+                         "--option", "auto_commit=false", env=env, check=0).stdout.strip()
+            run("import", "wait", staged, "--two-phase", "--interval", "0.05", env=env, check=0)
+            committed = json.loads(run("import", "commit", staged, "--json", env=env, check=0).stdout)
+            self.assertEqual(committed, {"job_id": staged, "result": "committed"})
+            final = json.loads(run("import", "wait", staged, "--json", "--interval", "0.05", env=env, check=0).stdout)
+            self.assertEqual(final["state"], "Completed")
+            doomed = run("import", "create", "--collection", "c", "--file", "more.csv",
+                         "--option", "auto_commit=false", env=env, check=0).stdout.strip()
+            self.assertIn("Aborted", run("import", "abort", doomed, env=env, check=0).stdout)
+            self.assertEqual(run("import", "wait", doomed, "--interval", "0.05", env=env).returncode, 5)
+
+            listed = json.loads(run("import", "list", "--json", env=env, check=0).stdout)
+            self.assertEqual({r["job_id"] for r in listed["records"]}, {job, staged, doomed})
+            self.assertIn("JOB ID", run("import", "list", "--collection", "c", env=env, check=0).stdout)
+            # DB-Name selects the database: the default one holds none of these jobs.
+            self.assertEqual(run("import", "describe", job, "--db", "default", env=env).returncode, 6)
+            # The curl transport gives the same answers.
+            self.assertIn("Completed", run("--transport", "curl", "import", "describe", job, env=env, check=0).stdout)
+        finally:
+            emu.stop()
+
+    def test_cloud_every_subcommand(self):
+        emu = Emulator(flavor="cloud")
+        try:
+            env = self.env(emu, ZIC_CLUSTER_ID="inxx-cli")
+            url = "file://" + str(self.data / "rows.json")
+            job = run("import", "create", "--collection", "articles", "--object-url", url,
+                      "--access-key", "AKIA-CLI-ACCESS", "--secret-key", "CLI-SECRET-KEY",
+                      "--token", "CLI-SESSION-TOKEN", "--flavor", "cloud", env=env, check=0).stdout.strip()
+            self.assertTrue(job.startswith("job-"))
+            done = json.loads(run("--flavor", "cloud", "import", "wait", job, "--json", "--interval", "0.05",
+                                  env=env, check=0).stdout)
+            self.assertEqual(done["total_rows"], 2500)
+            self.assertEqual(done["file_name"], "rows.json")
+            for _ in range(3):
+                run("--flavor", "cloud", "import", "create", "--collection", "other",
+                    "--object-url", "s3://bucket/x.parquet", env=env, check=0)
+            page = json.loads(run("--flavor", "cloud", "import", "list", "--page-size", "2", "--page", "2",
+                                  "--json", env=env, check=0).stdout)
+            self.assertEqual(len(page["records"]), 2)
+            self.assertEqual(page["current_page"], 2)
+            self.assertEqual(page["page_size"], 2)
+            every = json.loads(run("--flavor", "cloud", "import", "list", "--all", "--page-size", "3", "--json",
+                                   env=env, check=0).stdout)
+            self.assertEqual(len(every["records"]), 4)
+            mine = json.loads(run("--flavor", "cloud", "import", "list", "--all", "--collection", "articles",
+                                  "--json", env=env, check=0).stdout)
+            self.assertEqual([r["job_id"] for r in mine["records"]], [job])
+            self.assertIn("Completed", run("--flavor", "cloud", "import", "describe", job, env=env, check=0).stdout)
+            # Two-phase calls are Milvus-only: a usage error before any request.
+            self.assertEqual(run("--flavor", "cloud", "import", "commit", job, env=env).returncode, 2)
+            # Without a cluster id the cloud flavour cannot address anything.
+            env.pop("ZIC_CLUSTER_ID")
+            self.assertEqual(run("--flavor", "cloud", "import", "list", env=env).returncode, 2)
+        finally:
+            emu.stop()
+
+    def test_exit_codes(self):
+        emu = Emulator(data_dir=self.data)
+        try:
+            env = self.env(emu)
+            # 2: usage errors name the flag or the problem.
+            for args, words in [(["import", "create", "--colection", "x"], "--colection"),
+                                (["import", "describe"], "JOB_ID"),
+                                (["import", "list", "--page"], "--page"),
+                                (["import", "list", "--page", "zero"], "--page"),
+                                (["import", "frobnicate"], "frobnicate"),
+                                (["import", "describe", "1", "--file", "x"], "--file"),
+                                (["import", "create", "--collection", "c"], "data source"),
+                                ([], "no command"),
+                                (["--transport", "telnet", "import", "list"], "telnet"),
+                                (["import", "create", "--collection", "c", "--file", "a", "--option", "novalue"], "KEY=VALUE"),
+                                (["--endpoint", "ftp://x", "import", "list"], "http")]:
+                p = run(*args, env=env)
+                self.assertEqual(p.returncode, 2, args)
+                self.assertIn(words, p.stderr, args)
+            # 3: the server answered with an error (a bad key), with a hint.
+            bad = run("import", "list", env=self.env(emu, ZIC_API_KEY="wrong-key"))
+            self.assertEqual(bad.returncode, 3)
+            self.assertIn("1800", bad.stderr)
+            self.assertIn("API key", bad.stderr)
+            # 5: the job failed.
+            failing = run("import", "create", "--collection", "c", "--file", "broken.parquet", env=env, check=0)
+            p = run("import", "wait", failing.stdout.strip(), "--interval", "0.05", env=env)
+            self.assertEqual(p.returncode, 5)
+            self.assertIn("unsupported", p.stderr)
+            # 6: the job never existed.
+            self.assertEqual(run("import", "describe", "123456", env=env).returncode, 6)
+        finally:
+            emu.stop()
+        # 4: nothing listens there any more.
+        closed = run("import", "list", "--timeout", "2", env={"ZIC_ENDPOINT": emu.url, "ZIC_API_KEY": KEY})
+        self.assertEqual(closed.returncode, 4)
+        self.assertIn("cannot connect", closed.stderr)
+        # 4: the wait's deadline passes.
+        slow = Emulator("--rows-per-second", "1", data_dir=self.data)
+        try:
+            env = self.env(slow)
+            job = run("import", "create", "--collection", "c", "--file", "rows.json", env=env, check=0).stdout.strip()
+            p = run("import", "wait", job, "--interval", "0.1", "--deadline", "0.5", env=env)
+            self.assertEqual(p.returncode, 4)
+            self.assertIn("timed out", p.stderr)
+        finally:
+            slow.stop()
+        # 6: the job expired after the retention period.
+        short = Emulator("--retention", "1", data_dir=self.data)
+        try:
+            env = self.env(short)
+            job = run("import", "create", "--collection", "c", "--file", "more.csv", env=env, check=0).stdout.strip()
+            run("import", "wait", job, "--interval", "0.05", env=env, check=0)
+            time.sleep(1.3)
+            gone = run("import", "describe", job, env=env)
+            self.assertEqual(gone.returncode, 6)
+            self.assertIn("retention", gone.stderr)
+        finally:
+            short.stop()
+
+    def test_help_at_every_level(self):
+        self.assertIn("usage: zic", run("--help", check=0).stdout)
+        for cmd, words in [("create", "--collection"), ("describe", "JOB_ID"), ("list", "--page-size"),
+                           ("wait", "--deadline"), ("commit", "two-phase"), ("abort", "Failed")]:
+            self.assertIn(words, run("import", cmd, "--help", check=0).stdout)
+        self.assertIn("commands", run("import", "--help", check=0).stdout)
+
+    def test_verbose_logs_attempts_without_secrets(self):
+        emu = Emulator("--fault", "503:on=list,count=1", data_dir=self.data)
+        try:
+            p = run("--verbose", "import", "list", env=self.env(emu), check=0)
+            self.assertIn("list POST /v2/vectordb/jobs/import/list attempt 1: HTTP 503", p.stderr)
+            self.assertIn("retry after", p.stderr)
+            self.assertIn("attempt 2: HTTP 200", p.stderr)
+            self.assertIn("API key set", p.stderr)
+        finally:
+            emu.stop()
+
+    def test_quickstart_demo(self):
+        bin_dir = str(pathlib.Path(ZIC).parent)
+        env = dict(os.environ, ZIC_BIN_DIR=bin_dir, ZIC_DEMO_ROWS="4000")
+        p = subprocess.run([str(SOURCE / "tools" / "demo")], capture_output=True, text=True, env=env, timeout=120)
+        OUTPUTS.append(p.stdout)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"Import job \d+ completed: 4000 rows")
+        self.assertIn("Completed 100% 4000/4000 rows", p.stdout)
+        self.assertRegex(p.stdout, r"\d+\s+articles\s+Completed\s+100%")
+
+    def test_zz_no_secret_in_any_output(self):
+        self.assertGreater(len(OUTPUTS), 40)
+        for text in OUTPUTS:
+            for secret in SECRETS:
+                self.assertNotIn(secret, text)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
