@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 using namespace zic_test;
 using zic::errc;
 using zic::job_state;
@@ -258,4 +261,29 @@ TEST_CASE_TEMPLATE("faults without retries: each ends in its typed error", T, ZI
     // The fault fired once; the next call is served normally.
     CHECK(c.list_import_jobs());
   }
+}
+
+TEST_CASE_TEMPLATE("threads: one client per thread, one shared rate limiter", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  emulator_process e(emulator_args("cloud", d));
+  auto limiter = std::make_shared<zic::rate_limiter>(1000.0);
+  auto o = options_for(e, zic::api_flavor::cloud);
+  o.limiter = limiter;
+  zic::basic_client<T> setup_client(o);
+  zic::create_import_request r;
+  r.collection_name = "c";
+  r.object_urls = {{"s3://b/a.parquet"}};
+  auto id = setup_client.create_import(r);
+  REQUIRE(id);
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      zic::basic_client<T> mine(o);  // a client is not shared; the limiter is
+      for (int i = 0; i < 50; ++i)
+        if (mine.describe_import(*id)) ++succeeded;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(succeeded == 200);
+  CHECK(e.stats().requests >= 201);
 }

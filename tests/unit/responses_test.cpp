@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 using zic::errc;
@@ -315,4 +317,29 @@ TEST_CASE("in place: a padded transport buffer is parsed without copying") {
   });
   REQUIRE(ok);
   CHECK(p.total_rows == 100000);
+}
+
+TEST_CASE("corpus: every file in tests/data (fuzz seeds and regressions) parses without harm") {
+  zic::response_parser parser;
+  zic::import_progress progress;
+  zic::import_job_page page;
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(ZIC_TEST_DATA_DIR)) {
+    if (!entry.is_regular_file()) continue;
+    CAPTURE(entry.path().string());
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto a = parser.parse_progress(body, progress);
+    auto b = zic::parse_progress_response(body);
+    REQUIRE(a.has_value() == b.has_value());
+    if (a) CHECK(progress == *b);
+    auto c = parser.parse_list(body, page);
+    auto d = zic::parse_list_response(body);
+    REQUIRE(c.has_value() == d.has_value());
+    if (c) CHECK(page == *d);
+    (void)zic::parse_create_response(body);
+    (void)zic::parse_empty_response(body);
+    ++files;
+  }
+  CHECK(files >= 12);
 }
