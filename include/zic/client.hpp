@@ -117,13 +117,22 @@ public:
     return p;
   }
 
-  /// The same into `out`, reusing its storage: steady polling allocates nothing in parsing.
+  /// The same into `out`, reusing its storage: steady polling of one job allocates nothing
+  /// (with a transport that reuses its answer buffer, such as `beast_transport`).
   result<void> describe_import(std::string_view job_id, import_progress& out) {
-    auto req = make_describe_request(ctx_, job_id);
-    if (!req) return std::move(req).error();
-    return execute("describe", *req, [&](auto what, auto data, bool has) {
-      return detail::read_progress(what, data, has, out);
-    });
+    return describe_import(job_id, out, {}, clock::time_point::max());
+  }
+
+  /**
+   * The job's progress as views into this client's buffers, copying nothing: valid until the
+   * client's next call. For callers that need only state and counters.
+   */
+  result<import_progress_view> describe_import_view(std::string_view job_id) {
+    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return std::move(ok).error();
+    import_progress_view v;
+    if (auto ok = execute("describe", request_, detail::progress_view_into(v, views_)); !ok)
+      return std::move(ok).error();
+    return v;
   }
 
   /// One page of jobs (cloud), or every job (Milvus, which does not page).
@@ -136,9 +145,7 @@ public:
   result<void> list_import_jobs(const list_import_jobs_request& r, import_job_page& out) {
     auto req = make_list_request(ctx_, r);
     if (!req) return std::move(req).error();
-    auto ok = execute("list", *req, [&](auto what, auto data, bool has) {
-      return detail::read_list(what, data, has, out);
-    });
+    auto ok = execute("list", *req, detail::list_into(out));
     if (ok && ctx_.cloud() && !r.collection_name.empty())
       std::erase_if(out.records, [&](const import_job_summary& s) {
         return s.collection_name != r.collection_name;
@@ -157,9 +164,7 @@ public:
     for (r.current_page = std::max<std::int64_t>(r.current_page, 1);; ++r.current_page) {
       auto req = make_list_request(ctx_, r);
       if (!req) return std::move(req).error();
-      auto ok = execute("list", *req, [&](auto what, auto data, bool has) {
-        return detail::read_list(what, data, has, page);
-      });
+      auto ok = execute("list", *req, detail::list_into(page));
       if (!ok) return ok;
       std::size_t fetched = page.records.size();
       if (fetched && ctx_.cloud()) {
@@ -257,12 +262,10 @@ private:
 
   result<void> describe_import(std::string_view job_id, import_progress& out, std::stop_token stop,
                                clock::time_point deadline) {
-    auto req = make_describe_request(ctx_, job_id);
-    if (!req) return std::move(req).error();
+    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
     return execute(
-        "describe", *req,
-        [&](auto what, auto data, bool has) { return detail::read_progress(what, data, has, out); },
-        nullptr, stop, deadline);
+        "describe", request_,
+        detail::progress_into(out), nullptr, stop, deadline);
   }
 
   // Removes every credential of this call from a message built from server text.
@@ -285,9 +288,14 @@ private:
   // One exchange: send, then map status and body together.
   template <class Read>
   result<void> attempt(std::string_view op, const http_request& req, Read& read, int& status) {
-    auto answer = transport_.send(req);
-    if (!answer) return std::move(answer).error();
-    const http_response& resp = *answer;
+    if constexpr (reusing_http_transport<Transport>) {
+      if (auto sent = transport_.send(req, response_); !sent) return sent;
+    } else {
+      auto answer = transport_.send(req);
+      if (!answer) return std::move(answer).error();
+      response_ = std::move(*answer);
+    }
+    const http_response& resp = response_;
     status = resp.status;
     auto ok = parser_.parse(resp, answer_name(op), read);
     const bool success_status = resp.status >= 200 && resp.status < 300;
@@ -413,6 +421,10 @@ private:
   request_context ctx_;
   response_parser parser_;
   std::shared_ptr<rate_limiter> limiter_;
+  // Reused by every poll: the request, the answer, and what views point into.
+  http_request request_;
+  http_response response_;
+  detail::view_storage views_;
 };
 
 /// A client over a type-erased transport, for code that wants no templates.

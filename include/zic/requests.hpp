@@ -97,15 +97,22 @@ inline api_flavor resolve_flavor(api_flavor f, std::string_view host) noexcept {
 
 inline constexpr std::string_view import_path = "/v2/vectordb/jobs/import/";
 
+// Fills `req` for `op`, reusing its storage (assignments keep capacity).
+inline void start_request(const request_context& ctx, std::string_view op, http_request& req) {
+  req.method.assign("POST");
+  req.scheme.assign(ctx.url.scheme);
+  req.host.assign(ctx.url.host);
+  req.port = ctx.url.port;
+  req.target.assign(ctx.url.base).append(import_path).append(op);
+  req.headers = ctx.headers;
+  req.body.clear();
+  req.timeout = ctx.timeout;
+  req.idempotent = true;
+}
+
 inline http_request start_request(const request_context& ctx, std::string_view op) {
   http_request req;
-  req.scheme = ctx.url.scheme;
-  req.host = ctx.url.host;
-  req.port = ctx.url.port;
-  req.target.reserve(ctx.url.base.size() + import_path.size() + op.size());
-  req.target.append(ctx.url.base).append(import_path).append(op);
-  req.headers = ctx.headers;
-  req.timeout = ctx.timeout;
+  start_request(ctx, op, req);
   return req;
 }
 
@@ -289,15 +296,22 @@ inline result<http_request> make_create_request(const request_context& ctx,
 }
 
 namespace detail {
-inline result<http_request> job_request(const request_context& ctx, std::string_view op,
-                                        std::string_view job_id) {
-  if (auto ok = check_job_id(job_id); !ok) return std::move(ok).error();
-  http_request req = start_request(ctx, op);
+inline result<void> job_request(const request_context& ctx, std::string_view op, std::string_view job_id,
+                                http_request& req) {
+  if (auto ok = check_job_id(job_id); !ok) return ok;
+  start_request(ctx, op, req);
   json_writer w(req.body);
   w.begin_object();
   write_target(w, ctx);
   w.member("jobId", job_id);
   w.end_object();
+  return {};
+}
+
+inline result<http_request> job_request(const request_context& ctx, std::string_view op,
+                                        std::string_view job_id) {
+  http_request req;
+  if (auto ok = job_request(ctx, op, job_id, req); !ok) return std::move(ok).error();
   return req;
 }
 
@@ -310,11 +324,22 @@ inline result<http_request> two_phase_request(const request_context& ctx, std::s
 }
 } // namespace detail
 
+namespace detail {
+constexpr std::string_view progress_op(const request_context& ctx) noexcept {
+  return ctx.progress == progress_path::describe ? "describe" : "get_progress";
+}
+} // namespace detail
+
 /// `POST .../describe` (or `.../get_progress`, per `client_options::progress`).
 inline result<http_request> make_describe_request(const request_context& ctx,
                                                   std::string_view job_id) {
-  return detail::job_request(ctx, ctx.progress == progress_path::describe ? "describe" : "get_progress",
-                             job_id);
+  return detail::job_request(ctx, detail::progress_op(ctx), job_id);
+}
+
+/// The same, built into `out` and reusing its storage: polling rebuilds without allocating.
+inline result<void> make_describe_request(const request_context& ctx, std::string_view job_id,
+                                          http_request& out) {
+  return detail::job_request(ctx, detail::progress_op(ctx), job_id, out);
 }
 
 /// `POST .../list`: one page (cloud) or every job (Milvus).

@@ -6,12 +6,15 @@
 #include "http.hpp"
 #include "model.hpp"
 #include "result.hpp"
+#include "views.hpp"
 
 #include <simdjson.h>
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
+#include <vector>
 
 ZIC_NAMESPACE_BEGIN
 
@@ -108,6 +111,30 @@ inline result<void> read_create(std::string_view what, dom::element data, bool h
   return {};
 }
 
+// Where views keep the text of numeric job ids (every other string is a view into the DOM).
+using id_texts = std::deque<std::string>;
+
+// The storage behind views: their per-file entries, records and numeric ids.
+struct view_storage {
+  std::vector<file_progress_view> files;
+  std::vector<import_job_summary_view> records;
+  id_texts ids;
+};
+
+inline void clear_text(std::string& s) noexcept { s.clear(); }
+inline void clear_text(std::string_view& s) noexcept { s = {}; }
+
+inline bool read_id(dom::element e, std::string& out, id_texts*) { return read_id(e, out); }
+inline bool read_id(dom::element e, std::string_view& out, id_texts* store) {
+  if (e.is_int64() || e.is_uint64()) {
+    std::string text;
+    if (!read_id(e, text)) return false;
+    out = store->emplace_back(std::move(text));
+    return true;
+  }
+  return read_string(e, out);
+}
+
 // Reads the fields shared by the job and each of its files. Returns false on a wrong type.
 template <class Progress> inline bool read_common_field(std::string_view key, dom::element v, Progress& out) {
   if (key == "fileName") return read_string(v, out.file_name);
@@ -122,30 +149,33 @@ template <class Progress> inline bool read_common_field(std::string_view key, do
 }
 
 template <class Progress> inline void reset_common(Progress& p) {
-  p.file_name.clear();
+  clear_text(p.file_name);
   p.file_size = 0;
   p.state = job_state::unknown;
-  p.state_text.clear();
+  clear_text(p.state_text);
   p.progress = 0;
   p.imported_rows = 0;
   p.total_rows = 0;
-  p.complete_time.clear();
-  p.reason.clear();
+  clear_text(p.complete_time);
+  clear_text(p.reason);
 }
 
-inline result<void> read_progress(std::string_view what, dom::element data, bool has_data,
-                                  import_progress& out) {
+// Fills `out` (owned or view) and its per-file entries in `files` (its own vector, or the
+// parser's for a view), reusing their storage.
+template <class Progress, class Files>
+inline result<void> read_progress(std::string_view what, dom::element data, bool has_data, Progress& out,
+                                  Files& files, id_texts* ids) {
   auto obj = data_object(what, data, has_data);
   if (!obj) return std::move(obj).error();
   reset_common(out);
-  out.job_id.clear();
-  out.collection_name.clear();
-  out.create_time.clear();
-  std::size_t files = 0;
+  clear_text(out.job_id);
+  clear_text(out.collection_name);
+  clear_text(out.create_time);
+  std::size_t n = 0;
   for (dom::key_value_pair kv : *obj) {
     bool ok = true;
     if (kv.key == "jobId" || kv.key == "jobID") {
-      ok = read_id(kv.value, out.job_id);
+      ok = read_id(kv.value, out.job_id, ids);
     } else if (kv.key == "collectionName") {
       ok = read_string(kv.value, out.collection_name);
     } else if (kv.key == "createTime") {
@@ -157,29 +187,33 @@ inline result<void> read_progress(std::string_view what, dom::element data, bool
       for (dom::element item : arr) {
         dom::object file;
         if (item.get_object().get(file))
-          return bad_field(what, "data.details[" + std::to_string(files) + "]", "", "is not an object");
-        if (files == out.details.size()) out.details.emplace_back();
-        file_progress& fp = out.details[files];
+          return bad_field(what, "data.details[" + std::to_string(n) + "]", "", "is not an object");
+        if (n == files.size()) files.emplace_back();
+        auto& fp = files[n];
         reset_common(fp);
         for (dom::key_value_pair f : file)
           if (!read_common_field(f.key, f.value, fp))
-            return bad_field(what, "data.details[" + std::to_string(files) + "].", f.key,
-                             "has the wrong type");
+            return bad_field(what, "data.details[" + std::to_string(n) + "].", f.key, "has the wrong type");
         fp.state = parse_job_state(fp.state_text);
-        ++files;
+        ++n;
       }
     } else {
       ok = read_common_field(kv.key, kv.value, out);
     }
     if (!ok) return bad_field(what, "data.", kv.key, "has the wrong type");
   }
-  out.details.resize(files);
+  files.resize(n);
   out.state = parse_job_state(out.state_text);
   return {};
 }
 
-inline result<void> read_list(std::string_view what, dom::element data, bool has_data,
-                              import_job_page& out) {
+inline result<void> read_progress(std::string_view what, dom::element data, bool has_data, import_progress& out) {
+  return read_progress(what, data, has_data, out, out.details, nullptr);
+}
+
+template <class Page, class Records>
+inline result<void> read_list(std::string_view what, dom::element data, bool has_data, Page& out,
+                              Records& records, id_texts* ids) {
   out.count.reset();
   out.current_page.reset();
   out.page_size.reset();
@@ -196,16 +230,16 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
           dom::object rec;
           if (item.get_object().get(rec))
             return bad_field(what, "data.records[" + std::to_string(n) + "]", "", "is not an object");
-          if (n == out.records.size()) out.records.emplace_back();
-          import_job_summary& s = out.records[n];
-          s.job_id.clear();
-          s.collection_name.clear();
-          s.state_text.clear();
+          if (n == records.size()) records.emplace_back();
+          auto& s = records[n];
+          clear_text(s.job_id);
+          clear_text(s.collection_name);
+          clear_text(s.state_text);
           s.progress.reset();
-          s.reason.clear();
+          clear_text(s.reason);
           for (dom::key_value_pair f : rec) {
             bool ok = true;
-            if (f.key == "jobId" || f.key == "jobID") ok = read_id(f.value, s.job_id);
+            if (f.key == "jobId" || f.key == "jobID") ok = read_id(f.value, s.job_id, ids);
             else if (f.key == "collectionName") ok = read_string(f.value, s.collection_name);
             else if (f.key == "state") ok = read_string(f.value, s.state_text);
             else if (f.key == "reason") ok = read_string(f.value, s.reason);
@@ -215,8 +249,7 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
               s.progress = p;
             }
             if (!ok)
-              return bad_field(what, "data.records[" + std::to_string(n) + "].", f.key,
-                               "has the wrong type");
+              return bad_field(what, "data.records[" + std::to_string(n) + "].", f.key, "has the wrong type");
           }
           s.state = parse_job_state(s.state_text);
           ++n;
@@ -229,8 +262,40 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
       }
     }
   }
-  out.records.resize(n);
+  records.resize(n);
   return {};
+}
+
+inline result<void> read_list(std::string_view what, dom::element data, bool has_data, import_job_page& out) {
+  return read_list(what, data, has_data, out, out.records, nullptr);
+}
+
+// Readers of an envelope's data, in the form `response_parser::parse` takes.
+inline auto progress_into(import_progress& out) {
+  return [&out](std::string_view what, dom::element data, bool has) { return read_progress(what, data, has, out); };
+}
+
+inline auto list_into(import_job_page& out) {
+  return [&out](std::string_view what, dom::element data, bool has) { return read_list(what, data, has, out); };
+}
+
+// Readers that fill a view from `store`.
+inline auto progress_view_into(import_progress_view& v, view_storage& store) {
+  return [&v, &store](std::string_view what, dom::element data, bool has) {
+    store.ids.clear();
+    auto ok = read_progress(what, data, has, v, store.files, &store.ids);
+    v.details = store.files;
+    return ok;
+  };
+}
+
+inline auto list_view_into(import_job_page_view& v, view_storage& store) {
+  return [&v, &store](std::string_view what, dom::element data, bool has) {
+    store.ids.clear();
+    auto ok = read_list(what, data, has, v, store.records, &store.ids);
+    v.records = store.records;
+    return ok;
+  };
 }
 
 } // namespace detail
@@ -239,6 +304,9 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
  * A reusable parser for the API's answers. It owns one simdjson parser and one scratch
  * buffer, so parsing the same kind of answer again allocates nothing once warm. Parsing into
  * an existing object reuses its strings and vectors; on failure that object is unspecified.
+ * The `view_*` functions copy nothing: their views live until this parser parses again.
+ * Inputs given as `http_response` are read in place when the transport left
+ * `SIMDJSON_PADDING` bytes of capacity behind the body; others are copied to scratch first.
  * Not thread-safe: use one per thread (the free functions below keep one per thread).
  */
 class response_parser {
@@ -266,9 +334,10 @@ public:
     return p;
   }
   result<void> parse_progress(std::string_view body, import_progress& out) {
-    return run(body, body.size(), "describe answer", [&](auto what, auto data, bool has) {
-      return detail::read_progress(what, data, has, out);
-    });
+    return run(body, body.size(), "describe answer", detail::progress_into(out));
+  }
+  result<void> parse_progress(const http_response& r, import_progress& out) {
+    return run(r.body, r.body.capacity(), "describe answer", detail::progress_into(out));
   }
 
   result<import_job_page> parse_list(std::string_view body) {
@@ -277,23 +346,45 @@ public:
     return page;
   }
   result<void> parse_list(std::string_view body, import_job_page& out) {
-    return run(body, body.size(), "list answer", [&](auto what, auto data, bool has) {
-      return detail::read_list(what, data, has, out);
-    });
+    return run(body, body.size(), "list answer", detail::list_into(out));
   }
+  result<void> parse_list(const http_response& r, import_job_page& out) {
+    return run(r.body, r.body.capacity(), "list answer", detail::list_into(out));
+  }
+
+  /// A describe answer as views into this parser (valid until it parses again).
+  result<import_progress_view> view_progress(std::string_view body) { return view_progress(body, body.size()); }
+  result<import_progress_view> view_progress(const http_response& r) { return view_progress(r.body, r.body.capacity()); }
+
+  /// A list answer as views into this parser (valid until it parses again).
+  result<import_job_page_view> view_list(std::string_view body) { return view_list(body, body.size()); }
+  result<import_job_page_view> view_list(const http_response& r) { return view_list(r.body, r.body.capacity()); }
 
   /// The `{"code":0,"data":{}}` answer of commit and abort.
   result<void> parse_empty(std::string_view body) {
     return run(body, body.size(), "answer", [](auto, auto, bool) { return result<void>(); });
   }
 
-  /// The same, reading a transport's answer in place when it carries parsing padding.
-  template <class Read>
-  result<void> parse(const http_response& r, std::string_view what, Read&& read) {
+  /// Parses a transport's answer with a reader of the envelope's `data` (used by the client).
+  template <class Read> result<void> parse(const http_response& r, std::string_view what, Read&& read) {
     return run(r.body, r.body.capacity(), what, std::forward<Read>(read));
   }
 
 private:
+  result<import_progress_view> view_progress(std::string_view body, std::size_t capacity) {
+    import_progress_view v;
+    auto ok = run(body, capacity, "describe answer", detail::progress_view_into(v, views_));
+    if (!ok) return std::move(ok).error();
+    return v;
+  }
+
+  result<import_job_page_view> view_list(std::string_view body, std::size_t capacity) {
+    import_job_page_view v;
+    auto ok = run(body, capacity, "list answer", detail::list_view_into(v, views_));
+    if (!ok) return std::move(ok).error();
+    return v;
+  }
+
   template <class Read>
   result<void> run(std::string_view body, std::size_t capacity, std::string_view what, Read&& read) {
     const char* data = body.data();
@@ -305,8 +396,7 @@ private:
       data = scratch_.data();
     }
     simdjson::dom::element root;
-    if (auto e = parser_.parse(data, body.size(), false).get(root))
-      return detail::json_failure(what, e);
+    if (auto e = parser_.parse(data, body.size(), false).get(root)) return detail::json_failure(what, e);
     simdjson::dom::element payload;
     bool has_data = false;
     if (auto ok = detail::read_envelope(root, what, payload, has_data); !ok) return ok;
@@ -315,6 +405,7 @@ private:
 
   simdjson::dom::parser parser_;
   std::string scratch_;
+  detail::view_storage views_;
 };
 
 namespace detail {

@@ -33,6 +33,16 @@ concept http_transport = requires(T& t, const http_request& r) {
 };
 
 /**
+ * A transport that can also answer into the caller's `http_response`, reusing its header
+ * strings and body capacity. The client then polls without allocating; `send(req)` stays the
+ * required form.
+ */
+template <class T>
+concept reusing_http_transport = http_transport<T> && requires(T& t, const http_request& r, http_response& out) {
+  { t.send(r, out) } -> std::same_as<result<void>>;
+};
+
+/**
  * A type-erased transport, for code that wants no templates: holds any `http_transport` by
  * value (or a user's own by `std::unique_ptr`) behind one virtual call.
  */
@@ -46,21 +56,34 @@ public:
   any_transport& operator=(any_transport&&) noexcept = default;
 
   result<http_response> send(const http_request& r) { return self_->send(r); }
+  /// Reuses `out` when the held transport can; otherwise moves a fresh answer into it.
+  result<void> send(const http_request& r, http_response& out) { return self_->send(r, out); }
 
 private:
   struct concept_t {
     virtual ~concept_t() = default;
     virtual result<http_response> send(const http_request& r) = 0;
+    virtual result<void> send(const http_request& r, http_response& out) = 0;
   };
   template <class T> struct model final : concept_t {
     template <class U> explicit model(U&& u) : t(std::forward<U>(u)) {}
     result<http_response> send(const http_request& r) override { return t.send(r); }
+    result<void> send(const http_request& r, http_response& out) override {
+      if constexpr (reusing_http_transport<T>) {
+        return t.send(r, out);
+      } else {
+        auto answer = t.send(r);
+        if (!answer) return std::move(answer).error();
+        out = std::move(*answer);
+        return {};
+      }
+    }
     T t;
   };
   std::unique_ptr<concept_t> self_;
 };
 
-static_assert(http_transport<any_transport>);
+static_assert(reusing_http_transport<any_transport>);
 
 ZIC_NAMESPACE_END
 

@@ -24,6 +24,7 @@
 #include "options.hpp"
 #include "requests.hpp"
 #include "responses.hpp"
+#include "views.hpp"
 #include "client.hpp"
 
 #endif // ZIC_ZIC_HPP

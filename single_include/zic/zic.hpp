@@ -457,6 +457,16 @@ concept http_transport = requires(T& t, const http_request& r) {
 };
 
 /**
+ * A transport that can also answer into the caller's `http_response`, reusing its header
+ * strings and body capacity. The client then polls without allocating; `send(req)` stays the
+ * required form.
+ */
+template <class T>
+concept reusing_http_transport = http_transport<T> && requires(T& t, const http_request& r, http_response& out) {
+  { t.send(r, out) } -> std::same_as<result<void>>;
+};
+
+/**
  * A type-erased transport, for code that wants no templates: holds any `http_transport` by
  * value (or a user's own by `std::unique_ptr`) behind one virtual call.
  */
@@ -470,21 +480,34 @@ public:
   any_transport& operator=(any_transport&&) noexcept = default;
 
   result<http_response> send(const http_request& r) { return self_->send(r); }
+  /// Reuses `out` when the held transport can; otherwise moves a fresh answer into it.
+  result<void> send(const http_request& r, http_response& out) { return self_->send(r, out); }
 
 private:
   struct concept_t {
     virtual ~concept_t() = default;
     virtual result<http_response> send(const http_request& r) = 0;
+    virtual result<void> send(const http_request& r, http_response& out) = 0;
   };
   template <class T> struct model final : concept_t {
     template <class U> explicit model(U&& u) : t(std::forward<U>(u)) {}
     result<http_response> send(const http_request& r) override { return t.send(r); }
+    result<void> send(const http_request& r, http_response& out) override {
+      if constexpr (reusing_http_transport<T>) {
+        return t.send(r, out);
+      } else {
+        auto answer = t.send(r);
+        if (!answer) return std::move(answer).error();
+        out = std::move(*answer);
+        return {};
+      }
+    }
     T t;
   };
   std::unique_ptr<concept_t> self_;
 };
 
-static_assert(http_transport<any_transport>);
+static_assert(reusing_http_transport<any_transport>);
 
 ZIC_NAMESPACE_END
 
@@ -1233,15 +1256,22 @@ inline api_flavor resolve_flavor(api_flavor f, std::string_view host) noexcept {
 
 inline constexpr std::string_view import_path = "/v2/vectordb/jobs/import/";
 
+// Fills `req` for `op`, reusing its storage (assignments keep capacity).
+inline void start_request(const request_context& ctx, std::string_view op, http_request& req) {
+  req.method.assign("POST");
+  req.scheme.assign(ctx.url.scheme);
+  req.host.assign(ctx.url.host);
+  req.port = ctx.url.port;
+  req.target.assign(ctx.url.base).append(import_path).append(op);
+  req.headers = ctx.headers;
+  req.body.clear();
+  req.timeout = ctx.timeout;
+  req.idempotent = true;
+}
+
 inline http_request start_request(const request_context& ctx, std::string_view op) {
   http_request req;
-  req.scheme = ctx.url.scheme;
-  req.host = ctx.url.host;
-  req.port = ctx.url.port;
-  req.target.reserve(ctx.url.base.size() + import_path.size() + op.size());
-  req.target.append(ctx.url.base).append(import_path).append(op);
-  req.headers = ctx.headers;
-  req.timeout = ctx.timeout;
+  start_request(ctx, op, req);
   return req;
 }
 
@@ -1425,15 +1455,22 @@ inline result<http_request> make_create_request(const request_context& ctx,
 }
 
 namespace detail {
-inline result<http_request> job_request(const request_context& ctx, std::string_view op,
-                                        std::string_view job_id) {
-  if (auto ok = check_job_id(job_id); !ok) return std::move(ok).error();
-  http_request req = start_request(ctx, op);
+inline result<void> job_request(const request_context& ctx, std::string_view op, std::string_view job_id,
+                                http_request& req) {
+  if (auto ok = check_job_id(job_id); !ok) return ok;
+  start_request(ctx, op, req);
   json_writer w(req.body);
   w.begin_object();
   write_target(w, ctx);
   w.member("jobId", job_id);
   w.end_object();
+  return {};
+}
+
+inline result<http_request> job_request(const request_context& ctx, std::string_view op,
+                                        std::string_view job_id) {
+  http_request req;
+  if (auto ok = job_request(ctx, op, job_id, req); !ok) return std::move(ok).error();
   return req;
 }
 
@@ -1446,11 +1483,22 @@ inline result<http_request> two_phase_request(const request_context& ctx, std::s
 }
 } // namespace detail
 
+namespace detail {
+constexpr std::string_view progress_op(const request_context& ctx) noexcept {
+  return ctx.progress == progress_path::describe ? "describe" : "get_progress";
+}
+} // namespace detail
+
 /// `POST .../describe` (or `.../get_progress`, per `client_options::progress`).
 inline result<http_request> make_describe_request(const request_context& ctx,
                                                   std::string_view job_id) {
-  return detail::job_request(ctx, ctx.progress == progress_path::describe ? "describe" : "get_progress",
-                             job_id);
+  return detail::job_request(ctx, detail::progress_op(ctx), job_id);
+}
+
+/// The same, built into `out` and reusing its storage: polling rebuilds without allocating.
+inline result<void> make_describe_request(const request_context& ctx, std::string_view job_id,
+                                          http_request& out) {
+  return detail::job_request(ctx, detail::progress_op(ctx), job_id, out);
 }
 
 /// `POST .../list`: one page (cloud) or every job (Milvus).
@@ -1630,8 +1678,101 @@ ZIC_NAMESPACE_END
 
 #endif // ZIC_DETAIL_TEXT_HPP
 // ---- end include/zic/detail/text.hpp
+// ---- begin include/zic/views.hpp
+#ifndef ZIC_VIEWS_HPP
+#define ZIC_VIEWS_HPP
 
 
+#include <span>
+
+ZIC_NAMESPACE_BEGIN
+
+/**
+ * Zero-copy counterparts of the model, for the hot polling path: every string is a view into
+ * the parser that produced it. **Valid until that parser (or the client that owns it) parses
+ * again**, and not after it is destroyed; copy what you keep (`to_owned`).
+ */
+struct file_progress_view {
+  std::string_view file_name;      ///< "fileName"
+  std::int64_t file_size = 0;      ///< "fileSize"
+  job_state state = job_state::unknown;
+  std::string_view state_text;     ///< "state"
+  int progress = 0;                ///< "progress"
+  std::int64_t imported_rows = 0;  ///< "importedRows"
+  std::int64_t total_rows = 0;     ///< "totalRows"
+  std::string_view complete_time;  ///< "completeTime"
+  std::string_view reason;         ///< "reason"
+};
+
+/// A describe answer, viewed. See `file_progress_view` for the lifetime rule.
+struct import_progress_view {
+  std::string_view job_id;          ///< "jobId"
+  std::string_view collection_name; ///< "collectionName"
+  std::string_view file_name;       ///< "fileName"
+  std::int64_t file_size = 0;       ///< "fileSize"
+  job_state state = job_state::unknown;
+  std::string_view state_text;      ///< "state"
+  int progress = 0;                 ///< "progress"
+  std::int64_t imported_rows = 0;   ///< "importedRows"
+  std::int64_t total_rows = 0;      ///< "totalRows"
+  std::string_view complete_time;   ///< "completeTime"
+  std::string_view create_time;     ///< "createTime"
+  std::string_view reason;          ///< "reason"
+  std::span<const file_progress_view> details;  ///< "details"
+};
+
+/// One list record, viewed.
+struct import_job_summary_view {
+  std::string_view job_id;          ///< "jobId"
+  std::string_view collection_name; ///< "collectionName"
+  job_state state = job_state::unknown;
+  std::string_view state_text;      ///< "state"
+  std::optional<int> progress;      ///< "progress"
+  std::string_view reason;          ///< "reason"
+};
+
+/// A list answer, viewed.
+struct import_job_page_view {
+  std::span<const import_job_summary_view> records;  ///< "records"
+  std::optional<std::int64_t> count;                 ///< "count"
+  std::optional<std::int64_t> current_page;          ///< "currentPage"
+  std::optional<std::int64_t> page_size;             ///< "pageSize"
+};
+
+/// An owned copy of a view, safe to keep.
+inline import_progress to_owned(const import_progress_view& v) {
+  import_progress p;
+  p.job_id = v.job_id;
+  p.collection_name = v.collection_name;
+  p.file_name = v.file_name;
+  p.file_size = v.file_size;
+  p.state = v.state;
+  p.state_text = v.state_text;
+  p.progress = v.progress;
+  p.imported_rows = v.imported_rows;
+  p.total_rows = v.total_rows;
+  p.complete_time = v.complete_time;
+  p.create_time = v.create_time;
+  p.reason = v.reason;
+  p.details.reserve(v.details.size());
+  for (const auto& f : v.details)
+    p.details.push_back({std::string(f.file_name), f.file_size, f.state, std::string(f.state_text), f.progress,
+                         f.imported_rows, f.total_rows, std::string(f.complete_time), std::string(f.reason)});
+  return p;
+}
+
+inline import_job_summary to_owned(const import_job_summary_view& v) {
+  return {std::string(v.job_id), std::string(v.collection_name), v.state, std::string(v.state_text), v.progress,
+          std::string(v.reason)};
+}
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_VIEWS_HPP
+// ---- end include/zic/views.hpp
+
+
+#include <deque>
 
 ZIC_NAMESPACE_BEGIN
 
@@ -1728,6 +1869,30 @@ inline result<void> read_create(std::string_view what, dom::element data, bool h
   return {};
 }
 
+// Where views keep the text of numeric job ids (every other string is a view into the DOM).
+using id_texts = std::deque<std::string>;
+
+// The storage behind views: their per-file entries, records and numeric ids.
+struct view_storage {
+  std::vector<file_progress_view> files;
+  std::vector<import_job_summary_view> records;
+  id_texts ids;
+};
+
+inline void clear_text(std::string& s) noexcept { s.clear(); }
+inline void clear_text(std::string_view& s) noexcept { s = {}; }
+
+inline bool read_id(dom::element e, std::string& out, id_texts*) { return read_id(e, out); }
+inline bool read_id(dom::element e, std::string_view& out, id_texts* store) {
+  if (e.is_int64() || e.is_uint64()) {
+    std::string text;
+    if (!read_id(e, text)) return false;
+    out = store->emplace_back(std::move(text));
+    return true;
+  }
+  return read_string(e, out);
+}
+
 // Reads the fields shared by the job and each of its files. Returns false on a wrong type.
 template <class Progress> inline bool read_common_field(std::string_view key, dom::element v, Progress& out) {
   if (key == "fileName") return read_string(v, out.file_name);
@@ -1742,30 +1907,33 @@ template <class Progress> inline bool read_common_field(std::string_view key, do
 }
 
 template <class Progress> inline void reset_common(Progress& p) {
-  p.file_name.clear();
+  clear_text(p.file_name);
   p.file_size = 0;
   p.state = job_state::unknown;
-  p.state_text.clear();
+  clear_text(p.state_text);
   p.progress = 0;
   p.imported_rows = 0;
   p.total_rows = 0;
-  p.complete_time.clear();
-  p.reason.clear();
+  clear_text(p.complete_time);
+  clear_text(p.reason);
 }
 
-inline result<void> read_progress(std::string_view what, dom::element data, bool has_data,
-                                  import_progress& out) {
+// Fills `out` (owned or view) and its per-file entries in `files` (its own vector, or the
+// parser's for a view), reusing their storage.
+template <class Progress, class Files>
+inline result<void> read_progress(std::string_view what, dom::element data, bool has_data, Progress& out,
+                                  Files& files, id_texts* ids) {
   auto obj = data_object(what, data, has_data);
   if (!obj) return std::move(obj).error();
   reset_common(out);
-  out.job_id.clear();
-  out.collection_name.clear();
-  out.create_time.clear();
-  std::size_t files = 0;
+  clear_text(out.job_id);
+  clear_text(out.collection_name);
+  clear_text(out.create_time);
+  std::size_t n = 0;
   for (dom::key_value_pair kv : *obj) {
     bool ok = true;
     if (kv.key == "jobId" || kv.key == "jobID") {
-      ok = read_id(kv.value, out.job_id);
+      ok = read_id(kv.value, out.job_id, ids);
     } else if (kv.key == "collectionName") {
       ok = read_string(kv.value, out.collection_name);
     } else if (kv.key == "createTime") {
@@ -1777,29 +1945,33 @@ inline result<void> read_progress(std::string_view what, dom::element data, bool
       for (dom::element item : arr) {
         dom::object file;
         if (item.get_object().get(file))
-          return bad_field(what, "data.details[" + std::to_string(files) + "]", "", "is not an object");
-        if (files == out.details.size()) out.details.emplace_back();
-        file_progress& fp = out.details[files];
+          return bad_field(what, "data.details[" + std::to_string(n) + "]", "", "is not an object");
+        if (n == files.size()) files.emplace_back();
+        auto& fp = files[n];
         reset_common(fp);
         for (dom::key_value_pair f : file)
           if (!read_common_field(f.key, f.value, fp))
-            return bad_field(what, "data.details[" + std::to_string(files) + "].", f.key,
-                             "has the wrong type");
+            return bad_field(what, "data.details[" + std::to_string(n) + "].", f.key, "has the wrong type");
         fp.state = parse_job_state(fp.state_text);
-        ++files;
+        ++n;
       }
     } else {
       ok = read_common_field(kv.key, kv.value, out);
     }
     if (!ok) return bad_field(what, "data.", kv.key, "has the wrong type");
   }
-  out.details.resize(files);
+  files.resize(n);
   out.state = parse_job_state(out.state_text);
   return {};
 }
 
-inline result<void> read_list(std::string_view what, dom::element data, bool has_data,
-                              import_job_page& out) {
+inline result<void> read_progress(std::string_view what, dom::element data, bool has_data, import_progress& out) {
+  return read_progress(what, data, has_data, out, out.details, nullptr);
+}
+
+template <class Page, class Records>
+inline result<void> read_list(std::string_view what, dom::element data, bool has_data, Page& out,
+                              Records& records, id_texts* ids) {
   out.count.reset();
   out.current_page.reset();
   out.page_size.reset();
@@ -1816,16 +1988,16 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
           dom::object rec;
           if (item.get_object().get(rec))
             return bad_field(what, "data.records[" + std::to_string(n) + "]", "", "is not an object");
-          if (n == out.records.size()) out.records.emplace_back();
-          import_job_summary& s = out.records[n];
-          s.job_id.clear();
-          s.collection_name.clear();
-          s.state_text.clear();
+          if (n == records.size()) records.emplace_back();
+          auto& s = records[n];
+          clear_text(s.job_id);
+          clear_text(s.collection_name);
+          clear_text(s.state_text);
           s.progress.reset();
-          s.reason.clear();
+          clear_text(s.reason);
           for (dom::key_value_pair f : rec) {
             bool ok = true;
-            if (f.key == "jobId" || f.key == "jobID") ok = read_id(f.value, s.job_id);
+            if (f.key == "jobId" || f.key == "jobID") ok = read_id(f.value, s.job_id, ids);
             else if (f.key == "collectionName") ok = read_string(f.value, s.collection_name);
             else if (f.key == "state") ok = read_string(f.value, s.state_text);
             else if (f.key == "reason") ok = read_string(f.value, s.reason);
@@ -1835,8 +2007,7 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
               s.progress = p;
             }
             if (!ok)
-              return bad_field(what, "data.records[" + std::to_string(n) + "].", f.key,
-                               "has the wrong type");
+              return bad_field(what, "data.records[" + std::to_string(n) + "].", f.key, "has the wrong type");
           }
           s.state = parse_job_state(s.state_text);
           ++n;
@@ -1849,8 +2020,40 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
       }
     }
   }
-  out.records.resize(n);
+  records.resize(n);
   return {};
+}
+
+inline result<void> read_list(std::string_view what, dom::element data, bool has_data, import_job_page& out) {
+  return read_list(what, data, has_data, out, out.records, nullptr);
+}
+
+// Readers of an envelope's data, in the form `response_parser::parse` takes.
+inline auto progress_into(import_progress& out) {
+  return [&out](std::string_view what, dom::element data, bool has) { return read_progress(what, data, has, out); };
+}
+
+inline auto list_into(import_job_page& out) {
+  return [&out](std::string_view what, dom::element data, bool has) { return read_list(what, data, has, out); };
+}
+
+// Readers that fill a view from `store`.
+inline auto progress_view_into(import_progress_view& v, view_storage& store) {
+  return [&v, &store](std::string_view what, dom::element data, bool has) {
+    store.ids.clear();
+    auto ok = read_progress(what, data, has, v, store.files, &store.ids);
+    v.details = store.files;
+    return ok;
+  };
+}
+
+inline auto list_view_into(import_job_page_view& v, view_storage& store) {
+  return [&v, &store](std::string_view what, dom::element data, bool has) {
+    store.ids.clear();
+    auto ok = read_list(what, data, has, v, store.records, &store.ids);
+    v.records = store.records;
+    return ok;
+  };
 }
 
 } // namespace detail
@@ -1859,6 +2062,9 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
  * A reusable parser for the API's answers. It owns one simdjson parser and one scratch
  * buffer, so parsing the same kind of answer again allocates nothing once warm. Parsing into
  * an existing object reuses its strings and vectors; on failure that object is unspecified.
+ * The `view_*` functions copy nothing: their views live until this parser parses again.
+ * Inputs given as `http_response` are read in place when the transport left
+ * `SIMDJSON_PADDING` bytes of capacity behind the body; others are copied to scratch first.
  * Not thread-safe: use one per thread (the free functions below keep one per thread).
  */
 class response_parser {
@@ -1886,9 +2092,10 @@ public:
     return p;
   }
   result<void> parse_progress(std::string_view body, import_progress& out) {
-    return run(body, body.size(), "describe answer", [&](auto what, auto data, bool has) {
-      return detail::read_progress(what, data, has, out);
-    });
+    return run(body, body.size(), "describe answer", detail::progress_into(out));
+  }
+  result<void> parse_progress(const http_response& r, import_progress& out) {
+    return run(r.body, r.body.capacity(), "describe answer", detail::progress_into(out));
   }
 
   result<import_job_page> parse_list(std::string_view body) {
@@ -1897,23 +2104,45 @@ public:
     return page;
   }
   result<void> parse_list(std::string_view body, import_job_page& out) {
-    return run(body, body.size(), "list answer", [&](auto what, auto data, bool has) {
-      return detail::read_list(what, data, has, out);
-    });
+    return run(body, body.size(), "list answer", detail::list_into(out));
   }
+  result<void> parse_list(const http_response& r, import_job_page& out) {
+    return run(r.body, r.body.capacity(), "list answer", detail::list_into(out));
+  }
+
+  /// A describe answer as views into this parser (valid until it parses again).
+  result<import_progress_view> view_progress(std::string_view body) { return view_progress(body, body.size()); }
+  result<import_progress_view> view_progress(const http_response& r) { return view_progress(r.body, r.body.capacity()); }
+
+  /// A list answer as views into this parser (valid until it parses again).
+  result<import_job_page_view> view_list(std::string_view body) { return view_list(body, body.size()); }
+  result<import_job_page_view> view_list(const http_response& r) { return view_list(r.body, r.body.capacity()); }
 
   /// The `{"code":0,"data":{}}` answer of commit and abort.
   result<void> parse_empty(std::string_view body) {
     return run(body, body.size(), "answer", [](auto, auto, bool) { return result<void>(); });
   }
 
-  /// The same, reading a transport's answer in place when it carries parsing padding.
-  template <class Read>
-  result<void> parse(const http_response& r, std::string_view what, Read&& read) {
+  /// Parses a transport's answer with a reader of the envelope's `data` (used by the client).
+  template <class Read> result<void> parse(const http_response& r, std::string_view what, Read&& read) {
     return run(r.body, r.body.capacity(), what, std::forward<Read>(read));
   }
 
 private:
+  result<import_progress_view> view_progress(std::string_view body, std::size_t capacity) {
+    import_progress_view v;
+    auto ok = run(body, capacity, "describe answer", detail::progress_view_into(v, views_));
+    if (!ok) return std::move(ok).error();
+    return v;
+  }
+
+  result<import_job_page_view> view_list(std::string_view body, std::size_t capacity) {
+    import_job_page_view v;
+    auto ok = run(body, capacity, "list answer", detail::list_view_into(v, views_));
+    if (!ok) return std::move(ok).error();
+    return v;
+  }
+
   template <class Read>
   result<void> run(std::string_view body, std::size_t capacity, std::string_view what, Read&& read) {
     const char* data = body.data();
@@ -1925,8 +2154,7 @@ private:
       data = scratch_.data();
     }
     simdjson::dom::element root;
-    if (auto e = parser_.parse(data, body.size(), false).get(root))
-      return detail::json_failure(what, e);
+    if (auto e = parser_.parse(data, body.size(), false).get(root)) return detail::json_failure(what, e);
     simdjson::dom::element payload;
     bool has_data = false;
     if (auto ok = detail::read_envelope(root, what, payload, has_data); !ok) return ok;
@@ -1935,6 +2163,7 @@ private:
 
   simdjson::dom::parser parser_;
   std::string scratch_;
+  detail::view_storage views_;
 };
 
 namespace detail {
@@ -2076,13 +2305,22 @@ public:
     return p;
   }
 
-  /// The same into `out`, reusing its storage: steady polling allocates nothing in parsing.
+  /// The same into `out`, reusing its storage: steady polling of one job allocates nothing
+  /// (with a transport that reuses its answer buffer, such as `beast_transport`).
   result<void> describe_import(std::string_view job_id, import_progress& out) {
-    auto req = make_describe_request(ctx_, job_id);
-    if (!req) return std::move(req).error();
-    return execute("describe", *req, [&](auto what, auto data, bool has) {
-      return detail::read_progress(what, data, has, out);
-    });
+    return describe_import(job_id, out, {}, clock::time_point::max());
+  }
+
+  /**
+   * The job's progress as views into this client's buffers, copying nothing: valid until the
+   * client's next call. For callers that need only state and counters.
+   */
+  result<import_progress_view> describe_import_view(std::string_view job_id) {
+    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return std::move(ok).error();
+    import_progress_view v;
+    if (auto ok = execute("describe", request_, detail::progress_view_into(v, views_)); !ok)
+      return std::move(ok).error();
+    return v;
   }
 
   /// One page of jobs (cloud), or every job (Milvus, which does not page).
@@ -2095,9 +2333,7 @@ public:
   result<void> list_import_jobs(const list_import_jobs_request& r, import_job_page& out) {
     auto req = make_list_request(ctx_, r);
     if (!req) return std::move(req).error();
-    auto ok = execute("list", *req, [&](auto what, auto data, bool has) {
-      return detail::read_list(what, data, has, out);
-    });
+    auto ok = execute("list", *req, detail::list_into(out));
     if (ok && ctx_.cloud() && !r.collection_name.empty())
       std::erase_if(out.records, [&](const import_job_summary& s) {
         return s.collection_name != r.collection_name;
@@ -2116,9 +2352,7 @@ public:
     for (r.current_page = std::max<std::int64_t>(r.current_page, 1);; ++r.current_page) {
       auto req = make_list_request(ctx_, r);
       if (!req) return std::move(req).error();
-      auto ok = execute("list", *req, [&](auto what, auto data, bool has) {
-        return detail::read_list(what, data, has, page);
-      });
+      auto ok = execute("list", *req, detail::list_into(page));
       if (!ok) return ok;
       std::size_t fetched = page.records.size();
       if (fetched && ctx_.cloud()) {
@@ -2216,12 +2450,10 @@ private:
 
   result<void> describe_import(std::string_view job_id, import_progress& out, std::stop_token stop,
                                clock::time_point deadline) {
-    auto req = make_describe_request(ctx_, job_id);
-    if (!req) return std::move(req).error();
+    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
     return execute(
-        "describe", *req,
-        [&](auto what, auto data, bool has) { return detail::read_progress(what, data, has, out); },
-        nullptr, stop, deadline);
+        "describe", request_,
+        detail::progress_into(out), nullptr, stop, deadline);
   }
 
   // Removes every credential of this call from a message built from server text.
@@ -2244,9 +2476,14 @@ private:
   // One exchange: send, then map status and body together.
   template <class Read>
   result<void> attempt(std::string_view op, const http_request& req, Read& read, int& status) {
-    auto answer = transport_.send(req);
-    if (!answer) return std::move(answer).error();
-    const http_response& resp = *answer;
+    if constexpr (reusing_http_transport<Transport>) {
+      if (auto sent = transport_.send(req, response_); !sent) return sent;
+    } else {
+      auto answer = transport_.send(req);
+      if (!answer) return std::move(answer).error();
+      response_ = std::move(*answer);
+    }
+    const http_response& resp = response_;
     status = resp.status;
     auto ok = parser_.parse(resp, answer_name(op), read);
     const bool success_status = resp.status >= 200 && resp.status < 300;
@@ -2372,6 +2609,10 @@ private:
   request_context ctx_;
   response_parser parser_;
   std::shared_ptr<rate_limiter> limiter_;
+  // Reused by every poll: the request, the answer, and what views point into.
+  http_request request_;
+  http_response response_;
+  detail::view_storage views_;
 };
 
 /// A client over a type-erased transport, for code that wants no templates.
@@ -2391,7 +2632,9 @@ ZIC_NAMESPACE_END
 #define ZIC_TRANSPORT_BEAST_HPP
 
 // zic::beast_transport: HTTP/1.1 over Boost.Beast (plain TCP or OpenSSL TLS), one keep-alive
-// connection, every exchange bounded by the request's timeout.
+// connection, every exchange bounded by the request's timeout. The request is written from one
+// reused buffer and the answer parsed straight into the caller's `http_response`, so a steady
+// stream of polls allocates nothing here once warm.
 
 // ---- begin transports/zic/transport/options.hpp
 #ifndef ZIC_TRANSPORT_OPTIONS_HPP
@@ -2425,8 +2668,11 @@ ZIC_NAMESPACE_END
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl.hpp>
 
 #include <exception>
@@ -2449,10 +2695,9 @@ inline bool is_ip_literal(const std::string& host) {
 
 // The peer closed (or reset) the connection.
 inline bool is_closed(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated ||
-         ec == http::error::partial_message;
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+         ec == asio::ssl::error::stream_truncated || ec == http::error::partial_message;
 }
 
 inline zic::error failure(errc code, std::string message, bool sent) {
@@ -2460,81 +2705,187 @@ inline zic::error failure(errc code, std::string message, bool sent) {
   e.request_sent = sent;
   return e;
 }
-} // namespace detail::beast_impl
 
-namespace detail::beast_impl {
+inline void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
+}
+
+// Writes the request line, headers and body into `out`, reusing its capacity. Host and
+// Content-Length are the transport's; a caller's own copies of them are dropped.
+inline void serialize(const http_request& req, std::string& out) {
+  out.clear();
+  out.append(req.method).append(" ").append(req.target.empty() ? "/" : req.target).append(" HTTP/1.1\r\nHost: ");
+  const bool v6 = req.host.find(':') != std::string::npos;
+  if (v6) out.push_back('[');
+  out.append(req.host);
+  if (v6) out.push_back(']');
+  if (req.port != (req.is_tls() ? 443 : 80)) {
+    out.push_back(':');
+    append_number(out, req.port);
+  }
+  out.append("\r\n");
+  for (const auto& h : req.headers) {
+    if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  out.append("Content-Length: ");
+  append_number(out, req.body.size());
+  out.append("\r\n\r\n").append(req.body);
+}
+
+inline bool header_safe(const http_request& req) {
+  if (detail::has_control_char(req.method) || detail::has_control_char(req.target) ||
+      detail::has_control_char(req.host))
+    return false;
+  for (const auto& h : req.headers)
+    if (h.name.empty() || detail::has_control_char(h.name) || h.name.find(':') != std::string::npos ||
+        detail::has_control_char(h.value))
+      return false;
+  return true;
+}
+
+// Parses an answer into a caller's `http_response`, reusing its header strings and body.
+class answer_parser final : public http::basic_parser<false> {
+public:
+  answer_parser(http_response& out, std::size_t max_body, std::size_t max_header) : out_(out) {
+    body_limit(max_body);
+    header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header, 0xffffffffu)));
+    out_.status = 0;
+    out_.body.clear();
+  }
+
+private:
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code& ec) override {
+    ec = http::error::bad_version;  // a response parser never sees a request line
+  }
+  void on_response_impl(int code, beast::string_view, int, error_code&) override {
+    out_.status = code;
+    fields_ = 0;
+  }
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
+    if (fields_ == out_.headers.size()) out_.headers.emplace_back();
+    out_.headers[fields_].name.assign(name.data(), name.size());
+    out_.headers[fields_].value.assign(value.data(), value.size());
+    ++fields_;
+  }
+  void on_header_impl(error_code&) override { out_.headers.resize(fields_); }
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length) out_.body.reserve(static_cast<std::size_t>(*length) + simdjson::SIMDJSON_PADDING);
+  }
+  std::size_t on_body_impl(beast::string_view s, error_code&) override {
+    out_.body.append(s.data(), s.size());
+    return s.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view s, error_code&) override {
+    out_.body.append(s.data(), s.size());
+    return s.size();
+  }
+  void on_finish_impl(error_code&) override {
+    if (out_.body.capacity() < out_.body.size() + simdjson::SIMDJSON_PADDING)
+      out_.body.reserve(out_.body.size() + simdjson::SIMDJSON_PADDING);
+  }
+
+  http_response& out_;
+  std::size_t fields_ = 0;
+};
 
 // One keep-alive connection and the io_context that drives it.
-struct connection {
+class connection {
+public:
+  explicit connection(transport_options o) : opt_(std::move(o)) {}
+
+  std::size_t opened() const noexcept { return opened_; }
+
+  void close() {
+    error_code ignored;
+    if (plain_) plain_->socket().close(ignored);
+    if (secure_) beast::get_lowest_layer(*secure_).socket().close(ignored);
+    plain_.reset();
+    secure_.reset();
+    peer_port_ = 0;
+    buffer_.clear();
+  }
+
+  result<void> send(const http_request& req, http_response& out) {
+    if (!header_safe(req))
+      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
+                                                "host or a header, which HTTP/1.1 cannot carry");
+    const auto deadline = clock_type::now() + req.timeout;
+    const bool resendable = req.idempotent || !req.header("Idempotency-Key").empty();
+    if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
+    serialize(req, wire_);
+
+    for (int round = 0;; ++round) {
+      const bool reused = connected();
+      if (!reused)
+        if (auto ok = connect(req, deadline); !ok) return ok;
+      stale_ = false;
+      auto answer = secure_ ? exchange(*secure_, req, out, deadline) : exchange(*plain_, req, out, deadline);
+      if (answer || !reused || round > 0 || !stale_) return answer;
+      // A kept-alive connection the server had already closed: nothing of the answer came.
+      if (!resendable) {
+        zic::error e = std::move(answer).error();
+        e.message += " (on a reused connection; not resent because the request is not idempotent)";
+        return e;
+      }
+    }
+  }
+
+private:
   using tcp_stream = beast::tcp_stream;
   using tls_stream = beast::ssl_stream<tcp_stream>;
 
-  transport_options opt;
-  boost::asio::io_context ioc{1};
-  std::optional<boost::asio::ssl::context> tls_ctx;
-  std::string tls_setup_error;
-  std::optional<tcp_stream> plain;
-  std::optional<tls_stream> secure;
-  std::string peer;  // "scheme://host:port" of the open connection
-  boost::beast::flat_buffer buffer;
-  std::size_t opened = 0;
-
-  explicit connection(transport_options o) : opt(std::move(o)) {}
-
-  void close() {
-    boost::beast::error_code ignored;
-    if (plain) plain->socket().close(ignored);
-    if (secure) boost::beast::get_lowest_layer(*secure).socket().close(ignored);
-    plain.reset();
-    secure.reset();
-    peer.clear();
-    buffer.clear();
-  }
+  bool connected() const noexcept { return plain_.has_value() || secure_.has_value(); }
 
   // Runs the io_context until the started operation (and its timer) completes.
-  template <class Start> boost::beast::error_code run(Start&& start) {
-    boost::beast::error_code result = boost::asio::error::would_block;
-    std::forward<Start>(start)([&result](boost::beast::error_code ec, auto&&...) { result = ec; });
-    ioc.restart();
-    ioc.run();
+  template <class Start> error_code run(Start&& start) {
+    error_code result = asio::error::would_block;
+    std::forward<Start>(start)([&result](error_code ec, auto&&...) { result = ec; });
+    ioc_.restart();
+    ioc_.run();
     return result;
   }
 
   result<void> ensure_tls_context() {
-    namespace ssl = boost::asio::ssl;
-    if (tls_ctx) return {};
-    if (!tls_setup_error.empty()) return zic::error(errc::tls, tls_setup_error);
-    boost::beast::error_code ec;
+    namespace ssl = asio::ssl;
+    if (tls_ctx_) return {};
+    if (!tls_setup_error_.empty()) return zic::error(errc::tls, tls_setup_error_);
+    error_code ec;
     ssl::context ctx(ssl::context::tls_client);
-    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
                     ec);
     if (!ec) {
-      if (opt.ca_file.empty()) ctx.set_default_verify_paths(ec);
-      else ctx.load_verify_file(opt.ca_file, ec);
-      if (ec) tls_setup_error = "cannot load CA certificates" +
-                                (opt.ca_file.empty() ? std::string() : " from " + opt.ca_file) + ": " + ec.message();
+      if (opt_.ca_file.empty()) ctx.set_default_verify_paths(ec);
+      else ctx.load_verify_file(opt_.ca_file, ec);
+      if (ec)
+        tls_setup_error_ = "cannot load CA certificates" + (opt_.ca_file.empty() ? std::string() : " from " + opt_.ca_file) +
+                           ": " + ec.message();
     }
-    if (!ec && !opt.client_cert_file.empty()) {
-      ctx.use_certificate_chain_file(opt.client_cert_file, ec);
-      if (!ec) ctx.use_private_key_file(opt.client_key_file.empty() ? opt.client_cert_file : opt.client_key_file,
-                                        ssl::context::pem, ec);
-      if (ec) tls_setup_error = "cannot load the client certificate or key: " + ec.message();
+    if (!ec && !opt_.client_cert_file.empty()) {
+      ctx.use_certificate_chain_file(opt_.client_cert_file, ec);
+      if (!ec)
+        ctx.use_private_key_file(opt_.client_key_file.empty() ? opt_.client_cert_file : opt_.client_key_file,
+                                 ssl::context::pem, ec);
+      if (ec) tls_setup_error_ = "cannot load the client certificate or key: " + ec.message();
     }
     if (ec) {
-      if (tls_setup_error.empty()) tls_setup_error = "TLS setup failed: " + ec.message();
-      return zic::error(errc::tls, tls_setup_error);
+      if (tls_setup_error_.empty()) tls_setup_error_ = "TLS setup failed: " + ec.message();
+      return zic::error(errc::tls, tls_setup_error_);
     }
-    ctx.set_verify_mode(opt.insecure ? ssl::verify_none : ssl::verify_peer);
-    tls_ctx.emplace(std::move(ctx));
+    ctx.set_verify_mode(opt_.insecure ? ssl::verify_none : ssl::verify_peer);
+    tls_ctx_.emplace(std::move(ctx));
     return {};
   }
 
   result<void> connect(const http_request& req, clock_type::time_point deadline) {
     close();
     // Resolve, bounded by the same deadline (the resolver itself has no timeout).
-    tcp::resolver resolver(ioc);
-    asio::steady_timer timer(ioc);
+    tcp::resolver resolver(ioc_);
+    asio::steady_timer timer(ioc_);
     tcp::resolver::results_type endpoints;
     error_code rec = asio::error::would_block;
     bool timed_out = false;
@@ -2545,14 +2896,14 @@ struct connection {
         resolver.cancel();
       }
     });
-    resolver.async_resolve(req.host, std::to_string(req.port),
-                           [&](error_code ec, tcp::resolver::results_type r) {
-                             rec = ec;
-                             endpoints = std::move(r);
-                             timer.cancel();
-                           });
-    ioc.restart();
-    ioc.run();
+    resolver.async_resolve(req.host, std::to_string(req.port), [&](error_code ec, tcp::resolver::results_type r) {
+      rec = ec;
+      endpoints = std::move(r);
+      timer.cancel();
+    });
+    ioc_.restart();
+    ioc_.run();
+    const std::string where = req.host_header();
     if (timed_out) return failure(errc::timeout, "resolving " + req.host + " timed out", false);
     if (rec) return failure(errc::transport, "cannot resolve " + req.host + ": " + rec.message(), false);
 
@@ -2560,131 +2911,103 @@ struct connection {
       s.expires_at(deadline);
       return run([&](auto handler) { s.async_connect(endpoints, std::move(handler)); });
     };
-    auto where = req.host_header();
+    auto connect_failure = [&](const error_code& ec) {
+      close();
+      if (ec == beast::error::timeout) return failure(errc::timeout, "connecting to " + where + " timed out", false);
+      return failure(errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
+    };
     if (req.is_tls()) {
       if (auto ok = ensure_tls_context(); !ok) return ok;
-      secure.emplace(ioc, *tls_ctx);
+      secure_.emplace(ioc_, *tls_ctx_);
       if (!is_ip_literal(req.host))  // SNI takes names only
-        SSL_set_tlsext_host_name(secure->native_handle(), req.host.c_str());
-      if (!opt.insecure) secure->set_verify_callback(asio::ssl::host_name_verification(req.host));
-      if (auto ec = connect_lowest(beast::get_lowest_layer(*secure)))
-        return connect_failure(ec, where);
-      auto ec = run([&](auto handler) { secure->async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
+        SSL_set_tlsext_host_name(secure_->native_handle(), req.host.c_str());
+      if (!opt_.insecure) secure_->set_verify_callback(asio::ssl::host_name_verification(req.host));
+      if (auto ec = connect_lowest(beast::get_lowest_layer(*secure_))) return connect_failure(ec);
+      auto ec = run([&](auto handler) { secure_->async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
       if (ec) {
         close();
         if (ec == beast::error::timeout) return failure(errc::timeout, "TLS handshake with " + where + " timed out", false);
         return failure(errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
       }
     } else {
-      plain.emplace(ioc);
-      if (auto ec = connect_lowest(*plain)) return connect_failure(ec, where);
+      plain_.emplace(ioc_);
+      if (auto ec = connect_lowest(*plain_)) return connect_failure(ec);
     }
-    ++opened;
-    peer = req.scheme + "://" + where;
+    error_code ignored;
+    tcp_stream& lowest = secure_ ? beast::get_lowest_layer(*secure_) : *plain_;
+    lowest.socket().set_option(tcp::no_delay(true), ignored);  // small requests, answered at once
+    ++opened_;
+    peer_host_ = req.host;
+    peer_port_ = req.port;
+    peer_tls_ = req.is_tls();
     return {};
   }
 
-  result<void> connect_failure(const boost::beast::error_code& ec, const std::string& where) {
-    close();
-    if (ec == boost::beast::error::timeout)
-      return failure(errc::timeout, "connecting to " + where + " timed out", false);
-    return failure(errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
-  }
-
-  result<http_response> send(const http_request& req) {
-    const auto deadline = clock_type::now() + req.timeout;
-    const bool resendable = req.idempotent || !req.header("Idempotency-Key").empty();
-    if (peer != req.scheme + "://" + req.host_header()) close();
-
-    http::request<http::string_body> msg{http::string_to_verb(req.method), req.target, 11};
-    msg.set(http::field::host, req.host_header());
-    for (const auto& h : req.headers) msg.insert(h.name, h.value);
-    msg.body() = req.body;
-    msg.keep_alive(true);
-    msg.prepare_payload();
-
-    for (int round = 0;; ++round) {
-      const bool reused = plain.has_value() || secure.has_value();
-      if (!reused)
-        if (auto ok = connect(req, deadline); !ok) return std::move(ok).error();
-      auto answer = secure ? exchange(*secure, msg, req, deadline) : exchange(*plain, msg, req, deadline);
-      if (answer || !reused || round > 0) return answer;
-      // A kept-alive connection the server had already closed: nothing of the answer came.
-      if (answer.error().code != errc::transport || !stale_) return answer;
-      if (!resendable) {
-        zic::error e = std::move(answer).error();
-        e.message += " (on a reused connection; not resent because the request is not idempotent)";
-        return e;
-      }
-    }
-  }
-
-  bool stale_ = false;
-
   template <class Stream>
-  result<http_response> exchange(Stream& stream, http::request<http::string_body>& msg,
-                                 const http_request& req, clock_type::time_point deadline) {
-    stale_ = false;
+  result<void> exchange(Stream& stream, const http_request& req, http_response& out, clock_type::time_point deadline) {
     auto& lowest = beast::get_lowest_layer(stream);
-    const std::string where = req.method + " " + req.url();
+    // Messages are built only on failure: the success path allocates nothing.
     auto fail = [&](errc code, std::string what, bool sent) {
       close();
-      return failure(code, std::move(what) + " (" + where + ")", sent);
+      return failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
+    };
+    auto too_large = [&] {
+      return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes",
+                  true);
     };
 
     lowest.expires_at(deadline);
-    auto ec = run([&](auto handler) { http::async_write(stream, msg, std::move(handler)); });
+    auto ec = run([&](auto handler) { asio::async_write(stream, asio::buffer(wire_), std::move(handler)); });
     if (ec) {
       if (ec == beast::error::timeout) return fail(errc::timeout, "sending the request timed out", true);
       stale_ = is_closed(ec);
       return fail(errc::transport, "connection closed while sending the request: " + ec.message(), true);
     }
 
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(opt.max_body_bytes);
-    parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
-    ec = run([&](auto handler) { http::async_read_header(stream, buffer, parser, std::move(handler)); });
+    answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
+    ec = run([&](auto handler) { http::async_read_header(stream, buffer_, parser, std::move(handler)); });
     if (ec) {
       if (ec == beast::error::timeout) return fail(errc::timeout, "no answer within the timeout", true);
       if (ec == http::error::header_limit) return fail(errc::too_large, "the answer's headers exceed the limit", true);
-      if (ec == http::error::body_limit)
-        return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt.max_body_bytes) + " bytes", true);
+      if (ec == http::error::body_limit) return too_large();
       if (is_closed(ec)) {
         stale_ = !parser.got_some();
-        return fail(errc::transport, parser.got_some() ? "connection closed mid-headers" : "connection closed before the answer", true);
+        return fail(errc::transport, parser.got_some() ? "connection closed mid-headers" : "connection closed before the answer",
+                    true);
       }
       return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
     }
-    if (auto length = parser.content_length())
-      parser.get().body().reserve(static_cast<std::size_t>(*length) + simdjson::SIMDJSON_PADDING);
     if (!parser.is_done()) {
-      ec = run([&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+      ec = run([&](auto handler) { http::async_read(stream, buffer_, parser, std::move(handler)); });
       if (ec) {
         if (ec == beast::error::timeout) return fail(errc::timeout, "the answer's body did not arrive within the timeout", true);
-        if (ec == http::error::body_limit)
-          return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt.max_body_bytes) + " bytes", true);
+        if (ec == http::error::body_limit) return too_large();
         if (is_closed(ec)) {
-          auto got = parser.get().body().size();
           auto expected = parser.content_length();
-          return fail(errc::transport, "connection closed mid-body after " + std::to_string(got) + " bytes" +
-                                           (expected ? " of " + std::to_string(*expected) : std::string()), true);
+          return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
+                                           (expected ? " of " + std::to_string(*expected) : std::string()),
+                      true);
         }
         return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
       }
     }
-
-    auto& res = parser.get();
-    http_response out;
-    out.status = static_cast<int>(res.result_int());
-    out.headers.reserve(8);
-    for (const auto& f : res) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-    const bool keep = res.keep_alive();
-    out.body = std::move(res.body());
-    if (out.body.capacity() < out.body.size() + simdjson::SIMDJSON_PADDING)
-      out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
-    if (!keep) close();
-    return out;
+    if (!parser.keep_alive()) close();
+    return {};
   }
+
+  transport_options opt_;
+  asio::io_context ioc_{1};
+  std::optional<asio::ssl::context> tls_ctx_;
+  std::string tls_setup_error_;
+  std::optional<tcp_stream> plain_;
+  std::optional<tls_stream> secure_;
+  std::string peer_host_;
+  std::uint16_t peer_port_ = 0;
+  bool peer_tls_ = false;
+  bool stale_ = false;  // the last failure was a closed connection before any answer byte
+  beast::flat_buffer buffer_;
+  std::string wire_;  // the serialized request, reused
+  std::size_t opened_ = 0;
 };
 
 } // namespace detail::beast_impl
@@ -2702,28 +3025,40 @@ struct connection {
  */
 class beast_transport {
 public:
-  explicit beast_transport(transport_options options = {}) : s_(std::make_unique<detail::beast_impl::connection>(std::move(options))) {}
+  explicit beast_transport(transport_options options = {})
+      : c_(std::make_unique<detail::beast_impl::connection>(std::move(options))) {}
 
   beast_transport(beast_transport&&) noexcept = default;
   beast_transport& operator=(beast_transport&&) noexcept = default;
 
   result<http_response> send(const http_request& req) noexcept {
     try {
-      return s_->send(req);
+      http_response out;
+      if (auto ok = send(req, out); !ok) return std::move(ok).error();
+      return out;
     } catch (const std::exception& e) {
-      s_->close();
+      return zic::error(errc::transport, std::string("transport failure: ") + e.what());
+    }
+  }
+
+  /// The same, answering into `out` and reusing its buffers.
+  result<void> send(const http_request& req, http_response& out) noexcept {
+    try {
+      return c_->send(req, out);
+    } catch (const std::exception& e) {
+      c_->close();
       return zic::error(errc::transport, std::string("transport failure: ") + e.what());
     }
   }
 
   /// Connections opened so far: 1 after any number of calls on one kept-alive connection.
-  std::size_t connections_opened() const noexcept { return s_->opened; }
+  std::size_t connections_opened() const noexcept { return c_->opened(); }
 
 private:
-  std::unique_ptr<detail::beast_impl::connection> s_;
+  std::unique_ptr<detail::beast_impl::connection> c_;
 };
 
-static_assert(http_transport<beast_transport>);
+static_assert(reusing_http_transport<beast_transport>);
 
 ZIC_NAMESPACE_END
 

@@ -2,8 +2,11 @@
 #define ZIC_TRANSPORT_BEAST_HPP
 
 // zic::beast_transport: HTTP/1.1 over Boost.Beast (plain TCP or OpenSSL TLS), one keep-alive
-// connection, every exchange bounded by the request's timeout.
+// connection, every exchange bounded by the request's timeout. The request is written from one
+// reused buffer and the answer parsed straight into the caller's `http_response`, so a steady
+// stream of polls allocates nothing here once warm.
 
+#include <zic/detail/ascii.hpp>
 #include <zic/http.hpp>
 #include <zic/result.hpp>
 #include <zic/transport.hpp>
@@ -15,11 +18,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl.hpp>
 #include <simdjson.h>
 
+#include <charconv>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -45,10 +52,9 @@ inline bool is_ip_literal(const std::string& host) {
 
 // The peer closed (or reset) the connection.
 inline bool is_closed(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated ||
-         ec == http::error::partial_message;
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+         ec == asio::ssl::error::stream_truncated || ec == http::error::partial_message;
 }
 
 inline zic::error failure(errc code, std::string message, bool sent) {
@@ -56,81 +62,187 @@ inline zic::error failure(errc code, std::string message, bool sent) {
   e.request_sent = sent;
   return e;
 }
-} // namespace detail::beast_impl
 
-namespace detail::beast_impl {
+inline void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
+}
+
+// Writes the request line, headers and body into `out`, reusing its capacity. Host and
+// Content-Length are the transport's; a caller's own copies of them are dropped.
+inline void serialize(const http_request& req, std::string& out) {
+  out.clear();
+  out.append(req.method).append(" ").append(req.target.empty() ? "/" : req.target).append(" HTTP/1.1\r\nHost: ");
+  const bool v6 = req.host.find(':') != std::string::npos;
+  if (v6) out.push_back('[');
+  out.append(req.host);
+  if (v6) out.push_back(']');
+  if (req.port != (req.is_tls() ? 443 : 80)) {
+    out.push_back(':');
+    append_number(out, req.port);
+  }
+  out.append("\r\n");
+  for (const auto& h : req.headers) {
+    if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  out.append("Content-Length: ");
+  append_number(out, req.body.size());
+  out.append("\r\n\r\n").append(req.body);
+}
+
+inline bool header_safe(const http_request& req) {
+  if (detail::has_control_char(req.method) || detail::has_control_char(req.target) ||
+      detail::has_control_char(req.host))
+    return false;
+  for (const auto& h : req.headers)
+    if (h.name.empty() || detail::has_control_char(h.name) || h.name.find(':') != std::string::npos ||
+        detail::has_control_char(h.value))
+      return false;
+  return true;
+}
+
+// Parses an answer into a caller's `http_response`, reusing its header strings and body.
+class answer_parser final : public http::basic_parser<false> {
+public:
+  answer_parser(http_response& out, std::size_t max_body, std::size_t max_header) : out_(out) {
+    body_limit(max_body);
+    header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header, 0xffffffffu)));
+    out_.status = 0;
+    out_.body.clear();
+  }
+
+private:
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code& ec) override {
+    ec = http::error::bad_version;  // a response parser never sees a request line
+  }
+  void on_response_impl(int code, beast::string_view, int, error_code&) override {
+    out_.status = code;
+    fields_ = 0;
+  }
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
+    if (fields_ == out_.headers.size()) out_.headers.emplace_back();
+    out_.headers[fields_].name.assign(name.data(), name.size());
+    out_.headers[fields_].value.assign(value.data(), value.size());
+    ++fields_;
+  }
+  void on_header_impl(error_code&) override { out_.headers.resize(fields_); }
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length) out_.body.reserve(static_cast<std::size_t>(*length) + simdjson::SIMDJSON_PADDING);
+  }
+  std::size_t on_body_impl(beast::string_view s, error_code&) override {
+    out_.body.append(s.data(), s.size());
+    return s.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view s, error_code&) override {
+    out_.body.append(s.data(), s.size());
+    return s.size();
+  }
+  void on_finish_impl(error_code&) override {
+    if (out_.body.capacity() < out_.body.size() + simdjson::SIMDJSON_PADDING)
+      out_.body.reserve(out_.body.size() + simdjson::SIMDJSON_PADDING);
+  }
+
+  http_response& out_;
+  std::size_t fields_ = 0;
+};
 
 // One keep-alive connection and the io_context that drives it.
-struct connection {
+class connection {
+public:
+  explicit connection(transport_options o) : opt_(std::move(o)) {}
+
+  std::size_t opened() const noexcept { return opened_; }
+
+  void close() {
+    error_code ignored;
+    if (plain_) plain_->socket().close(ignored);
+    if (secure_) beast::get_lowest_layer(*secure_).socket().close(ignored);
+    plain_.reset();
+    secure_.reset();
+    peer_port_ = 0;
+    buffer_.clear();
+  }
+
+  result<void> send(const http_request& req, http_response& out) {
+    if (!header_safe(req))
+      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
+                                                "host or a header, which HTTP/1.1 cannot carry");
+    const auto deadline = clock_type::now() + req.timeout;
+    const bool resendable = req.idempotent || !req.header("Idempotency-Key").empty();
+    if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
+    serialize(req, wire_);
+
+    for (int round = 0;; ++round) {
+      const bool reused = connected();
+      if (!reused)
+        if (auto ok = connect(req, deadline); !ok) return ok;
+      stale_ = false;
+      auto answer = secure_ ? exchange(*secure_, req, out, deadline) : exchange(*plain_, req, out, deadline);
+      if (answer || !reused || round > 0 || !stale_) return answer;
+      // A kept-alive connection the server had already closed: nothing of the answer came.
+      if (!resendable) {
+        zic::error e = std::move(answer).error();
+        e.message += " (on a reused connection; not resent because the request is not idempotent)";
+        return e;
+      }
+    }
+  }
+
+private:
   using tcp_stream = beast::tcp_stream;
   using tls_stream = beast::ssl_stream<tcp_stream>;
 
-  transport_options opt;
-  boost::asio::io_context ioc{1};
-  std::optional<boost::asio::ssl::context> tls_ctx;
-  std::string tls_setup_error;
-  std::optional<tcp_stream> plain;
-  std::optional<tls_stream> secure;
-  std::string peer;  // "scheme://host:port" of the open connection
-  boost::beast::flat_buffer buffer;
-  std::size_t opened = 0;
-
-  explicit connection(transport_options o) : opt(std::move(o)) {}
-
-  void close() {
-    boost::beast::error_code ignored;
-    if (plain) plain->socket().close(ignored);
-    if (secure) boost::beast::get_lowest_layer(*secure).socket().close(ignored);
-    plain.reset();
-    secure.reset();
-    peer.clear();
-    buffer.clear();
-  }
+  bool connected() const noexcept { return plain_.has_value() || secure_.has_value(); }
 
   // Runs the io_context until the started operation (and its timer) completes.
-  template <class Start> boost::beast::error_code run(Start&& start) {
-    boost::beast::error_code result = boost::asio::error::would_block;
-    std::forward<Start>(start)([&result](boost::beast::error_code ec, auto&&...) { result = ec; });
-    ioc.restart();
-    ioc.run();
+  template <class Start> error_code run(Start&& start) {
+    error_code result = asio::error::would_block;
+    std::forward<Start>(start)([&result](error_code ec, auto&&...) { result = ec; });
+    ioc_.restart();
+    ioc_.run();
     return result;
   }
 
   result<void> ensure_tls_context() {
-    namespace ssl = boost::asio::ssl;
-    if (tls_ctx) return {};
-    if (!tls_setup_error.empty()) return zic::error(errc::tls, tls_setup_error);
-    boost::beast::error_code ec;
+    namespace ssl = asio::ssl;
+    if (tls_ctx_) return {};
+    if (!tls_setup_error_.empty()) return zic::error(errc::tls, tls_setup_error_);
+    error_code ec;
     ssl::context ctx(ssl::context::tls_client);
-    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
                     ec);
     if (!ec) {
-      if (opt.ca_file.empty()) ctx.set_default_verify_paths(ec);
-      else ctx.load_verify_file(opt.ca_file, ec);
-      if (ec) tls_setup_error = "cannot load CA certificates" +
-                                (opt.ca_file.empty() ? std::string() : " from " + opt.ca_file) + ": " + ec.message();
+      if (opt_.ca_file.empty()) ctx.set_default_verify_paths(ec);
+      else ctx.load_verify_file(opt_.ca_file, ec);
+      if (ec)
+        tls_setup_error_ = "cannot load CA certificates" + (opt_.ca_file.empty() ? std::string() : " from " + opt_.ca_file) +
+                           ": " + ec.message();
     }
-    if (!ec && !opt.client_cert_file.empty()) {
-      ctx.use_certificate_chain_file(opt.client_cert_file, ec);
-      if (!ec) ctx.use_private_key_file(opt.client_key_file.empty() ? opt.client_cert_file : opt.client_key_file,
-                                        ssl::context::pem, ec);
-      if (ec) tls_setup_error = "cannot load the client certificate or key: " + ec.message();
+    if (!ec && !opt_.client_cert_file.empty()) {
+      ctx.use_certificate_chain_file(opt_.client_cert_file, ec);
+      if (!ec)
+        ctx.use_private_key_file(opt_.client_key_file.empty() ? opt_.client_cert_file : opt_.client_key_file,
+                                 ssl::context::pem, ec);
+      if (ec) tls_setup_error_ = "cannot load the client certificate or key: " + ec.message();
     }
     if (ec) {
-      if (tls_setup_error.empty()) tls_setup_error = "TLS setup failed: " + ec.message();
-      return zic::error(errc::tls, tls_setup_error);
+      if (tls_setup_error_.empty()) tls_setup_error_ = "TLS setup failed: " + ec.message();
+      return zic::error(errc::tls, tls_setup_error_);
     }
-    ctx.set_verify_mode(opt.insecure ? ssl::verify_none : ssl::verify_peer);
-    tls_ctx.emplace(std::move(ctx));
+    ctx.set_verify_mode(opt_.insecure ? ssl::verify_none : ssl::verify_peer);
+    tls_ctx_.emplace(std::move(ctx));
     return {};
   }
 
   result<void> connect(const http_request& req, clock_type::time_point deadline) {
     close();
     // Resolve, bounded by the same deadline (the resolver itself has no timeout).
-    tcp::resolver resolver(ioc);
-    asio::steady_timer timer(ioc);
+    tcp::resolver resolver(ioc_);
+    asio::steady_timer timer(ioc_);
     tcp::resolver::results_type endpoints;
     error_code rec = asio::error::would_block;
     bool timed_out = false;
@@ -141,14 +253,14 @@ struct connection {
         resolver.cancel();
       }
     });
-    resolver.async_resolve(req.host, std::to_string(req.port),
-                           [&](error_code ec, tcp::resolver::results_type r) {
-                             rec = ec;
-                             endpoints = std::move(r);
-                             timer.cancel();
-                           });
-    ioc.restart();
-    ioc.run();
+    resolver.async_resolve(req.host, std::to_string(req.port), [&](error_code ec, tcp::resolver::results_type r) {
+      rec = ec;
+      endpoints = std::move(r);
+      timer.cancel();
+    });
+    ioc_.restart();
+    ioc_.run();
+    const std::string where = req.host_header();
     if (timed_out) return failure(errc::timeout, "resolving " + req.host + " timed out", false);
     if (rec) return failure(errc::transport, "cannot resolve " + req.host + ": " + rec.message(), false);
 
@@ -156,131 +268,103 @@ struct connection {
       s.expires_at(deadline);
       return run([&](auto handler) { s.async_connect(endpoints, std::move(handler)); });
     };
-    auto where = req.host_header();
+    auto connect_failure = [&](const error_code& ec) {
+      close();
+      if (ec == beast::error::timeout) return failure(errc::timeout, "connecting to " + where + " timed out", false);
+      return failure(errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
+    };
     if (req.is_tls()) {
       if (auto ok = ensure_tls_context(); !ok) return ok;
-      secure.emplace(ioc, *tls_ctx);
+      secure_.emplace(ioc_, *tls_ctx_);
       if (!is_ip_literal(req.host))  // SNI takes names only
-        SSL_set_tlsext_host_name(secure->native_handle(), req.host.c_str());
-      if (!opt.insecure) secure->set_verify_callback(asio::ssl::host_name_verification(req.host));
-      if (auto ec = connect_lowest(beast::get_lowest_layer(*secure)))
-        return connect_failure(ec, where);
-      auto ec = run([&](auto handler) { secure->async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
+        SSL_set_tlsext_host_name(secure_->native_handle(), req.host.c_str());
+      if (!opt_.insecure) secure_->set_verify_callback(asio::ssl::host_name_verification(req.host));
+      if (auto ec = connect_lowest(beast::get_lowest_layer(*secure_))) return connect_failure(ec);
+      auto ec = run([&](auto handler) { secure_->async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
       if (ec) {
         close();
         if (ec == beast::error::timeout) return failure(errc::timeout, "TLS handshake with " + where + " timed out", false);
         return failure(errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
       }
     } else {
-      plain.emplace(ioc);
-      if (auto ec = connect_lowest(*plain)) return connect_failure(ec, where);
+      plain_.emplace(ioc_);
+      if (auto ec = connect_lowest(*plain_)) return connect_failure(ec);
     }
-    ++opened;
-    peer = req.scheme + "://" + where;
+    error_code ignored;
+    tcp_stream& lowest = secure_ ? beast::get_lowest_layer(*secure_) : *plain_;
+    lowest.socket().set_option(tcp::no_delay(true), ignored);  // small requests, answered at once
+    ++opened_;
+    peer_host_ = req.host;
+    peer_port_ = req.port;
+    peer_tls_ = req.is_tls();
     return {};
   }
 
-  result<void> connect_failure(const boost::beast::error_code& ec, const std::string& where) {
-    close();
-    if (ec == boost::beast::error::timeout)
-      return failure(errc::timeout, "connecting to " + where + " timed out", false);
-    return failure(errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
-  }
-
-  result<http_response> send(const http_request& req) {
-    const auto deadline = clock_type::now() + req.timeout;
-    const bool resendable = req.idempotent || !req.header("Idempotency-Key").empty();
-    if (peer != req.scheme + "://" + req.host_header()) close();
-
-    http::request<http::string_body> msg{http::string_to_verb(req.method), req.target, 11};
-    msg.set(http::field::host, req.host_header());
-    for (const auto& h : req.headers) msg.insert(h.name, h.value);
-    msg.body() = req.body;
-    msg.keep_alive(true);
-    msg.prepare_payload();
-
-    for (int round = 0;; ++round) {
-      const bool reused = plain.has_value() || secure.has_value();
-      if (!reused)
-        if (auto ok = connect(req, deadline); !ok) return std::move(ok).error();
-      auto answer = secure ? exchange(*secure, msg, req, deadline) : exchange(*plain, msg, req, deadline);
-      if (answer || !reused || round > 0) return answer;
-      // A kept-alive connection the server had already closed: nothing of the answer came.
-      if (answer.error().code != errc::transport || !stale_) return answer;
-      if (!resendable) {
-        zic::error e = std::move(answer).error();
-        e.message += " (on a reused connection; not resent because the request is not idempotent)";
-        return e;
-      }
-    }
-  }
-
-  bool stale_ = false;
-
   template <class Stream>
-  result<http_response> exchange(Stream& stream, http::request<http::string_body>& msg,
-                                 const http_request& req, clock_type::time_point deadline) {
-    stale_ = false;
+  result<void> exchange(Stream& stream, const http_request& req, http_response& out, clock_type::time_point deadline) {
     auto& lowest = beast::get_lowest_layer(stream);
-    const std::string where = req.method + " " + req.url();
+    // Messages are built only on failure: the success path allocates nothing.
     auto fail = [&](errc code, std::string what, bool sent) {
       close();
-      return failure(code, std::move(what) + " (" + where + ")", sent);
+      return failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
+    };
+    auto too_large = [&] {
+      return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes",
+                  true);
     };
 
     lowest.expires_at(deadline);
-    auto ec = run([&](auto handler) { http::async_write(stream, msg, std::move(handler)); });
+    auto ec = run([&](auto handler) { asio::async_write(stream, asio::buffer(wire_), std::move(handler)); });
     if (ec) {
       if (ec == beast::error::timeout) return fail(errc::timeout, "sending the request timed out", true);
       stale_ = is_closed(ec);
       return fail(errc::transport, "connection closed while sending the request: " + ec.message(), true);
     }
 
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(opt.max_body_bytes);
-    parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
-    ec = run([&](auto handler) { http::async_read_header(stream, buffer, parser, std::move(handler)); });
+    answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
+    ec = run([&](auto handler) { http::async_read_header(stream, buffer_, parser, std::move(handler)); });
     if (ec) {
       if (ec == beast::error::timeout) return fail(errc::timeout, "no answer within the timeout", true);
       if (ec == http::error::header_limit) return fail(errc::too_large, "the answer's headers exceed the limit", true);
-      if (ec == http::error::body_limit)
-        return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt.max_body_bytes) + " bytes", true);
+      if (ec == http::error::body_limit) return too_large();
       if (is_closed(ec)) {
         stale_ = !parser.got_some();
-        return fail(errc::transport, parser.got_some() ? "connection closed mid-headers" : "connection closed before the answer", true);
+        return fail(errc::transport, parser.got_some() ? "connection closed mid-headers" : "connection closed before the answer",
+                    true);
       }
       return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
     }
-    if (auto length = parser.content_length())
-      parser.get().body().reserve(static_cast<std::size_t>(*length) + simdjson::SIMDJSON_PADDING);
     if (!parser.is_done()) {
-      ec = run([&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+      ec = run([&](auto handler) { http::async_read(stream, buffer_, parser, std::move(handler)); });
       if (ec) {
         if (ec == beast::error::timeout) return fail(errc::timeout, "the answer's body did not arrive within the timeout", true);
-        if (ec == http::error::body_limit)
-          return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt.max_body_bytes) + " bytes", true);
+        if (ec == http::error::body_limit) return too_large();
         if (is_closed(ec)) {
-          auto got = parser.get().body().size();
           auto expected = parser.content_length();
-          return fail(errc::transport, "connection closed mid-body after " + std::to_string(got) + " bytes" +
-                                           (expected ? " of " + std::to_string(*expected) : std::string()), true);
+          return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
+                                           (expected ? " of " + std::to_string(*expected) : std::string()),
+                      true);
         }
         return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
       }
     }
-
-    auto& res = parser.get();
-    http_response out;
-    out.status = static_cast<int>(res.result_int());
-    out.headers.reserve(8);
-    for (const auto& f : res) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-    const bool keep = res.keep_alive();
-    out.body = std::move(res.body());
-    if (out.body.capacity() < out.body.size() + simdjson::SIMDJSON_PADDING)
-      out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
-    if (!keep) close();
-    return out;
+    if (!parser.keep_alive()) close();
+    return {};
   }
+
+  transport_options opt_;
+  asio::io_context ioc_{1};
+  std::optional<asio::ssl::context> tls_ctx_;
+  std::string tls_setup_error_;
+  std::optional<tcp_stream> plain_;
+  std::optional<tls_stream> secure_;
+  std::string peer_host_;
+  std::uint16_t peer_port_ = 0;
+  bool peer_tls_ = false;
+  bool stale_ = false;  // the last failure was a closed connection before any answer byte
+  beast::flat_buffer buffer_;
+  std::string wire_;  // the serialized request, reused
+  std::size_t opened_ = 0;
 };
 
 } // namespace detail::beast_impl
@@ -298,28 +382,40 @@ struct connection {
  */
 class beast_transport {
 public:
-  explicit beast_transport(transport_options options = {}) : s_(std::make_unique<detail::beast_impl::connection>(std::move(options))) {}
+  explicit beast_transport(transport_options options = {})
+      : c_(std::make_unique<detail::beast_impl::connection>(std::move(options))) {}
 
   beast_transport(beast_transport&&) noexcept = default;
   beast_transport& operator=(beast_transport&&) noexcept = default;
 
   result<http_response> send(const http_request& req) noexcept {
     try {
-      return s_->send(req);
+      http_response out;
+      if (auto ok = send(req, out); !ok) return std::move(ok).error();
+      return out;
     } catch (const std::exception& e) {
-      s_->close();
+      return zic::error(errc::transport, std::string("transport failure: ") + e.what());
+    }
+  }
+
+  /// The same, answering into `out` and reusing its buffers.
+  result<void> send(const http_request& req, http_response& out) noexcept {
+    try {
+      return c_->send(req, out);
+    } catch (const std::exception& e) {
+      c_->close();
       return zic::error(errc::transport, std::string("transport failure: ") + e.what());
     }
   }
 
   /// Connections opened so far: 1 after any number of calls on one kept-alive connection.
-  std::size_t connections_opened() const noexcept { return s_->opened; }
+  std::size_t connections_opened() const noexcept { return c_->opened(); }
 
 private:
-  std::unique_ptr<detail::beast_impl::connection> s_;
+  std::unique_ptr<detail::beast_impl::connection> c_;
 };
 
-static_assert(http_transport<beast_transport>);
+static_assert(reusing_http_transport<beast_transport>);
 
 ZIC_NAMESPACE_END
 
