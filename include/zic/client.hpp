@@ -92,6 +92,9 @@ public:
   }
 
   const request_context& context() const noexcept { return ctx_; }
+  const client_options& options() const noexcept { return options_; }
+  /// HTTP attempts made so far (retries included): what a caller pays in requests.
+  std::uint64_t attempts() const noexcept { return attempts_; }
   api_flavor flavor() const noexcept { return ctx_.flavor; }
   Transport& transport() noexcept { return transport_; }
 
@@ -343,6 +346,7 @@ private:
       req.timeout = std::min(ctx_.timeout, left);
 
       int status = 0;
+      ++attempts_;
       auto outcome = attempt(op, req, read, status);
       auto latency = std::chrono::duration_cast<std::chrono::microseconds>(options_.clock.now() - now);
       attempt_event ev;
@@ -425,6 +429,7 @@ private:
   http_request request_;
   http_response response_;
   detail::view_storage views_;
+  std::uint64_t attempts_ = 0;
 };
 
 /// A client over a type-erased transport, for code that wants no templates.

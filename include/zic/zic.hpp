@@ -26,5 +26,7 @@
 #include "responses.hpp"
 #include "views.hpp"
 #include "client.hpp"
+#include "watcher.hpp"
+#include "parallel.hpp"
 
 #endif // ZIC_ZIC_HPP

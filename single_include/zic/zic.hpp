@@ -2280,6 +2280,9 @@ public:
   }
 
   const request_context& context() const noexcept { return ctx_; }
+  const client_options& options() const noexcept { return options_; }
+  /// HTTP attempts made so far (retries included): what a caller pays in requests.
+  std::uint64_t attempts() const noexcept { return attempts_; }
   api_flavor flavor() const noexcept { return ctx_.flavor; }
   Transport& transport() noexcept { return transport_; }
 
@@ -2531,6 +2534,7 @@ private:
       req.timeout = std::min(ctx_.timeout, left);
 
       int status = 0;
+      ++attempts_;
       auto outcome = attempt(op, req, read, status);
       auto latency = std::chrono::duration_cast<std::chrono::microseconds>(options_.clock.now() - now);
       attempt_event ev;
@@ -2613,6 +2617,7 @@ private:
   http_request request_;
   http_response response_;
   detail::view_storage views_;
+  std::uint64_t attempts_ = 0;
 };
 
 /// A client over a type-erased transport, for code that wants no templates.
@@ -2622,6 +2627,224 @@ ZIC_NAMESPACE_END
 
 #endif // ZIC_CLIENT_HPP
 // ---- end include/zic/client.hpp
+// ---- begin include/zic/watcher.hpp
+#ifndef ZIC_WATCHER_HPP
+#define ZIC_WATCHER_HPP
+
+
+#include <unordered_map>
+
+ZIC_NAMESPACE_BEGIN
+
+/// A job's state changed, as `job_watcher` saw it.
+struct job_transition {
+  std::string_view job_id;
+  job_state from = job_state::unknown;  ///< `unknown` at the first sighting
+  job_state to = job_state::unknown;
+  std::string_view state_text;          ///< the server's word for `to`
+  std::optional<int> progress;
+  std::string_view reason;
+  /// The job's full progress when it was described (`watch_options::details`, or a job the
+  /// list did not show); null otherwise.
+  const import_progress* details = nullptr;
+  bool gone = false;                    ///< the job no longer exists (never created, or expired)
+};
+
+/// How `job_watcher` sweeps.
+struct watch_options {
+  std::chrono::milliseconds interval{2000};                    ///< pause between sweeps
+  std::chrono::milliseconds deadline{std::chrono::hours(24)};  ///< `run` gives up (errc::timeout)
+  std::int64_t page_size = 100;                                ///< cloud list page length
+  bool details = false;     ///< describe each job whose state changed, for its per-file details
+  bool two_phase = false;   ///< Uncommitted counts as finished
+  std::stop_token stop;     ///< cancel `run` (errc::cancelled)
+};
+
+/**
+ * Follows many jobs (thousands) to completion with few requests: each sweep lists jobs (every
+ * cloud page until all watched jobs were seen; one Milvus answer) to learn states and progress,
+ * and calls describe only for a job whose state changed when details are asked for, or for one
+ * the list did not show (to tell a vanished job from a slow list). Every request goes through
+ * the client, so its retries and rate limit apply.
+ *
+ * @code
+ * zic::job_watcher watcher(client);
+ * for (auto& id : ids) watcher.add(id);
+ * watcher.run([](const zic::job_transition& t) { log(t.job_id, t.to); });
+ * @endcode
+ */
+template <http_transport Transport> class job_watcher {
+public:
+  explicit job_watcher(basic_client<Transport>& c, watch_options options = {})
+      : client_(c), options_(std::move(options)) {}
+
+  /// Watches `job_id` from the next sweep on.
+  void add(std::string job_id) {
+    if (jobs_.try_emplace(job_id).second) ++unfinished_;
+  }
+
+  /// Jobs not yet Completed, Failed (or Uncommitted with `two_phase`) or gone.
+  std::size_t unfinished() const noexcept { return unfinished_; }
+
+  /// One sweep: reports every state change through `on`.
+  template <class OnTransition> result<void> sweep(OnTransition&& on) {
+    ++sweep_;
+    list_import_jobs_request r;
+    r.page_size = options_.page_size;
+    std::size_t seen = 0;
+    const std::size_t wanted = unfinished_;
+    auto ok = client_.for_each_import_job(
+        [&](const import_job_summary& s) {
+          auto it = jobs_.find(s.job_id);
+          if (it == jobs_.end() || it->second.finished) return true;
+          it->second.seen = sweep_;
+          ++seen;
+          if (s.state != it->second.state || it->second.state_text != s.state_text) {
+            if (options_.details) it->second.describe = true;  // reported with its details below
+            else report(*it, s.state, s.state_text, s.progress, s.reason, nullptr, on);
+          }
+          return seen < wanted;  // every watched job seen: no need for more pages
+        },
+        r);
+    if (!ok) return ok;
+    // Described: jobs that changed (when details are wanted) and jobs the list did not show.
+    for (auto& e : jobs_) {
+      auto& [id, job] = e;
+      if (job.finished || (job.seen == sweep_ && !job.describe)) continue;
+      job.describe = false;
+      auto d = client_.describe_import(id, progress_);
+      if (!d && d.error().code == errc::job_not_found) {
+        job.finished = true;
+        --unfinished_;
+        job_transition t;
+        t.job_id = id;
+        t.from = job.state;
+        t.gone = true;
+        on(t);
+        continue;
+      }
+      if (!d) return d;
+      report(e, progress_.state, progress_.state_text, progress_.progress, progress_.reason, &progress_, on);
+    }
+    return {};
+  }
+
+  /// Sweeps every `interval` until no job is unfinished, the deadline passes or `stop` fires.
+  template <class OnTransition> result<void> run(OnTransition&& on) {
+    const auto& clock = client_.options().clock;
+    const auto deadline = clock.now() + options_.deadline;
+    while (unfinished_ > 0) {
+      if (auto ok = sweep(on); !ok) return ok;
+      if (unfinished_ == 0) break;
+      if (clock.now() + options_.interval > deadline)
+        return zic::error(errc::timeout, "watching " + std::to_string(unfinished_) + " import jobs timed out");
+      if (!clock.sleep(options_.interval, options_.stop))
+        return zic::error(errc::cancelled, "watching import jobs was cancelled");
+    }
+    return {};
+  }
+
+private:
+  struct watched {
+    job_state state = job_state::unknown;
+    std::string state_text;
+    std::uint64_t seen = 0;  // the last sweep that listed it
+    bool describe = false;   // changed state in this sweep; details wanted
+    bool finished = false;
+  };
+  using entry = std::pair<const std::string, watched>;
+
+  template <class OnTransition>
+  void report(entry& e, job_state to, std::string_view text, std::optional<int> progress, std::string_view reason,
+              const import_progress* details, OnTransition& on) {
+    auto& job = e.second;
+    if (to == job.state && text == job.state_text) return;
+    job_transition t;
+    t.job_id = e.first;
+    t.from = job.state;
+    t.to = to;
+    t.state_text = text;
+    t.progress = progress;
+    t.reason = reason;
+    t.details = details;
+    job.state = to;
+    job.state_text.assign(text);
+    if (is_terminal(to, options_.two_phase)) {
+      job.finished = true;
+      --unfinished_;
+    }
+    on(t);
+  }
+
+  basic_client<Transport>& client_;
+  watch_options options_;
+  std::unordered_map<std::string, watched> jobs_;
+  std::size_t unfinished_ = 0;
+  std::uint64_t sweep_ = 0;
+  import_progress progress_;
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_WATCHER_HPP
+// ---- end include/zic/watcher.hpp
+// ---- begin include/zic/parallel.hpp
+#ifndef ZIC_PARALLEL_HPP
+#define ZIC_PARALLEL_HPP
+
+
+#include <atomic>
+#include <thread>
+
+ZIC_NAMESPACE_BEGIN
+
+/**
+ * Describes many jobs at once over `connections` keep-alive connections: one thread, one
+ * client and one transport (made by `make_transport`) each, taking jobs from a shared queue.
+ * The clients share one rate limiter, so the whole stays within the client's limit. Results
+ * come back in the order of `job_ids`.
+ *
+ * @code
+ * auto all = zic::describe_many<zic::beast_transport>(options, ids, 8);
+ * @endcode
+ */
+template <http_transport Transport, class MakeTransport>
+std::vector<result<import_progress>> describe_many(client_options options, std::span<const std::string> job_ids,
+                                                   std::size_t connections, MakeTransport make_transport) {
+  std::vector<result<import_progress>> out(job_ids.size(), result<import_progress>(zic::error()));
+  if (job_ids.empty()) return out;
+  if (auto ctx = make_request_context(options); !ctx) {
+    for (auto& r : out) r = ctx.error();
+    return out;
+  } else if (!options.limiter) {
+    const double rate = options.rate_limit.value_or(ctx->cloud() ? 20.0 : 0.0);
+    if (rate > 0) options.limiter = std::make_shared<rate_limiter>(rate);
+  }
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    basic_client<Transport> worker(options, make_transport());
+    for (std::size_t i = next++; i < job_ids.size(); i = next++) out[i] = worker.describe_import(job_ids[i]);
+  };
+  const std::size_t threads = std::clamp<std::size_t>(connections, 1, job_ids.size());
+  std::vector<std::jthread> pool;
+  pool.reserve(threads - 1);
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  pool.clear();  // join every worker before `out` is handed back
+  return out;
+}
+
+/// The same with default-constructed transports.
+template <http_transport Transport>
+std::vector<result<import_progress>> describe_many(client_options options, std::span<const std::string> job_ids,
+                                                   std::size_t connections) {
+  return describe_many<Transport>(std::move(options), job_ids, connections, [] { return Transport{}; });
+}
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_PARALLEL_HPP
+// ---- end include/zic/parallel.hpp
 
 #endif // ZIC_ZIC_HPP
 // ---- end include/zic/zic.hpp

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 using namespace zic_test;
@@ -286,4 +287,41 @@ TEST_CASE_TEMPLATE("threads: one client per thread, one shared rate limiter", T,
   for (auto& t : threads) t.join();
   CHECK(succeeded == 200);
   CHECK(e.stats().requests >= 201);
+}
+
+TEST_CASE_TEMPLATE("watcher: many jobs to completion with far fewer requests than a describe loop", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  for (const char* flavor : {"milvus", "cloud"}) {
+    CAPTURE(std::string(flavor));
+    const bool cloud = std::string(flavor) == "cloud";
+    emulator_process e(emulator_args(flavor, d, false, {"--rows-per-second", "20000"}));
+    auto o = options_for(e, cloud ? zic::api_flavor::cloud : zic::api_flavor::milvus);
+    zic::basic_client<T> c(o);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 300; ++i) {
+      zic::create_import_request r;
+      r.collection_name = "many";
+      if (cloud) r.object_urls = {{d.file_url(i % 10 == 0 ? "data.parquet" : "table.csv")}};
+      else r.files = {{i % 10 == 0 ? "data.parquet" : "table.csv"}};
+      auto id = c.create_import(r);
+      REQUIRE(id);
+      ids.push_back(*id);
+    }
+    zic::watch_options wo;
+    wo.interval = std::chrono::milliseconds(50);
+    zic::job_watcher w(c, wo);
+    for (const auto& id : ids) w.add(id);
+    const auto before = c.attempts();
+    std::map<std::string, zic::job_state> last;
+    REQUIRE(w.run([&](const zic::job_transition& t) { last[std::string(t.job_id)] = t.to; }));
+    const auto watcher_requests = c.attempts() - before;
+    REQUIRE(last.size() == ids.size());
+    int failed = 0;
+    for (const auto& [id, state] : last) failed += state == zic::job_state::failed;
+    CHECK(failed == 30);
+    // One naive round alone costs a describe per job.
+    auto naive = zic::describe_many<T>(o, ids, 4);
+    for (const auto& r : naive) CHECK(zic::is_terminal(r->state));
+    CHECK(watcher_requests * 10 <= ids.size());
+  }
 }
