@@ -27,14 +27,23 @@ enum class job_state {
 
 /// Maps a server's state word to `job_state` (exact spelling, as servers send it).
 constexpr job_state parse_job_state(std::string_view word) noexcept {
-  if (word == "Completed" || word == "ImportCompleted") return job_state::completed;
-  if (word == "Importing" || word == "InProgress" || word == "Retry" || word == "ImportRunning")
-    return job_state::importing;
-  if (word == "Pending") return job_state::pending;
-  if (word == "Failed" || word == "ImportFailed") return job_state::failed;
-  if (word == "Uncommitted") return job_state::uncommitted;
-  if (word == "Committing") return job_state::committing;
-  return job_state::unknown;
+  // By length first: this runs for every job of every list answer.
+  switch (word.size()) {
+  case 5: return word == "Retry" ? job_state::importing : job_state::unknown;
+  case 6: return word == "Failed" ? job_state::failed : job_state::unknown;
+  case 7: return word == "Pending" ? job_state::pending : job_state::unknown;
+  case 9:
+    if (word == "Importing") return job_state::importing;
+    return word == "Completed" ? job_state::completed : job_state::unknown;
+  case 10:
+    if (word == "InProgress") return job_state::importing;
+    return word == "Committing" ? job_state::committing : job_state::unknown;
+  case 11: return word == "Uncommitted" ? job_state::uncommitted : job_state::unknown;
+  case 12: return word == "ImportFailed" ? job_state::failed : job_state::unknown;
+  case 13: return word == "ImportRunning" ? job_state::importing : job_state::unknown;
+  case 15: return word == "ImportCompleted" ? job_state::completed : job_state::unknown;
+  default: return job_state::unknown;
+  }
 }
 
 /// The canonical spelling: "Pending", "Importing", ..., "Unknown".

@@ -1,6 +1,7 @@
 #ifndef ZIC_RESPONSES_HPP
 #define ZIC_RESPONSES_HPP
 
+#include "detail/fields.hpp"
 #include "detail/json_reader.hpp"
 #include "detail/text.hpp"
 #include "http.hpp"
@@ -41,24 +42,24 @@ inline zic::error schema_failure(std::string_view what, std::string_view field,
 /// Reads the envelope `{"code":..., "message":..., "data":...}` and yields `data` (a
 /// one-element array is unwrapped). Code 0, and 200 with data from older servers, mean
 /// success; any other code is an `api_error` carrying the code and the server's message.
-inline result<void> read_envelope(dom::element root, std::string_view what, dom::element& data,
-                                  bool& has_data) {
-  dom::object obj;
-  if (root.get_object().get(obj)) return schema_failure(what, "the document", "is not an object");
+inline result<void> read_envelope(tape_value root, std::string_view what, tape_value& data, bool& has_data) {
+  if (!root.is_object()) return schema_failure(what, "the document", "is not an object");
   std::int64_t code = 0;
   bool has_code = false;
   std::string_view message;
   has_data = false;
-  for (dom::key_value_pair kv : obj) {
-    if (kv.key == "code") {
-      if (kv.value.is_null() || !read_int64(kv.value, code))
-        return schema_failure(what, "\"code\"", "is not an integer");
+  for (auto [key, value] : root.fields()) {
+    switch (classify(key)) {
+    case field::code:
+      if (value.is_null() || !read_int64(value, code)) return schema_failure(what, "\"code\"", "is not an integer");
       has_code = true;
-    } else if (kv.key == "message") {
-      read_string(kv.value, message);  // a non-string message is not worth failing for
-    } else if (kv.key == "data") {
-      data = kv.value;
-      has_data = !data.is_null();
+      break;
+    case field::message: read_string(value, message); break;  // a non-string one is not worth failing for
+    case field::data:
+      data = value;
+      has_data = !value.is_null();
+      break;
+    default: break;
     }
   }
   if (!has_code) return schema_failure(what, "\"code\"", "is missing");
@@ -66,16 +67,19 @@ inline result<void> read_envelope(dom::element root, std::string_view what, dom:
   // it is today's "partition not found".
   if (code != 0 && !(code == 200 && has_data)) {
     zic::error e(errc::api_error, "the server answered code " + std::to_string(code) +
-                                      (message.empty() ? std::string()
-                                                       : ": " + printable(message, 500)));
+                                      (message.empty() ? std::string() : ": " + printable(message, 500)));
     e.api_code = code;
     return e;
   }
   if (has_data && data.is_array()) {
-    dom::array arr = data.get_array().value_unsafe();
-    if (arr.size() == 1) {
-      data = arr.at(0).value_unsafe();
-    } else if (arr.size() == 0) {
+    std::size_t n = 0;
+    tape_value first;
+    for (tape_value item : data.items()) {
+      if (n++ == 0) first = item;
+    }
+    if (n == 1) {
+      data = first;
+    } else if (n == 0) {
       has_data = false;
     } else {
       return schema_failure(what, "\"data\"", "is an array of more than one element");
@@ -84,11 +88,10 @@ inline result<void> read_envelope(dom::element root, std::string_view what, dom:
   return {};
 }
 
-inline result<dom::object> data_object(std::string_view what, dom::element data, bool has_data) {
+inline result<tape_value> data_object(std::string_view what, tape_value data, bool has_data) {
   if (!has_data) return schema_failure(what, "\"data\"", "is missing");
-  dom::object obj;
-  if (data.get_object().get(obj)) return schema_failure(what, "\"data\"", "is not an object");
-  return obj;
+  if (!data.is_object()) return schema_failure(what, "\"data\"", "is not an object");
+  return data;
 }
 
 inline zic::error bad_field(std::string_view what, std::string_view prefix, std::string_view key,
@@ -96,14 +99,13 @@ inline zic::error bad_field(std::string_view what, std::string_view prefix, std:
   return schema_failure(what, "\"" + std::string(prefix) + std::string(key) + "\"", expected);
 }
 
-inline result<void> read_create(std::string_view what, dom::element data, bool has_data,
-                                std::string& job_id) {
+inline result<void> read_create(std::string_view what, tape_value data, bool has_data, std::string& job_id) {
   auto obj = data_object(what, data, has_data);
   if (!obj) return std::move(obj).error();
   bool found = false;
-  for (dom::key_value_pair kv : *obj) {
-    if (kv.key == "jobId" || kv.key == "jobID") {
-      if (!read_id(kv.value, job_id)) return bad_field(what, "data.", kv.key, "is not a string");
+  for (auto [key, value] : obj->fields()) {
+    if (classify(key) == field::job_id) {
+      if (!read_id(value, job_id)) return bad_field(what, "data.", key, "is not a string");
       found = true;
     }
   }
@@ -124,8 +126,8 @@ struct view_storage {
 inline void clear_text(std::string& s) noexcept { s.clear(); }
 inline void clear_text(std::string_view& s) noexcept { s = {}; }
 
-inline bool read_id(dom::element e, std::string& out, id_texts*) { return read_id(e, out); }
-inline bool read_id(dom::element e, std::string_view& out, id_texts* store) {
+inline bool read_id(tape_value e, std::string& out, id_texts*) { return read_id(e, out); }
+inline bool read_id(tape_value e, std::string_view& out, id_texts* store) {
   if (e.is_int64() || e.is_uint64()) {
     std::string text;
     if (!read_id(e, text)) return false;
@@ -136,16 +138,18 @@ inline bool read_id(dom::element e, std::string_view& out, id_texts* store) {
 }
 
 // Reads the fields shared by the job and each of its files. Returns false on a wrong type.
-template <class Progress> inline bool read_common_field(std::string_view key, dom::element v, Progress& out) {
-  if (key == "fileName") return read_string(v, out.file_name);
-  if (key == "fileSize") return read_int64(v, out.file_size);
-  if (key == "state") return read_string(v, out.state_text);
-  if (key == "progress" || key == "readyPercentage") return read_percent(v, out.progress);
-  if (key == "importedRows") return read_int64(v, out.imported_rows);
-  if (key == "totalRows") return read_int64(v, out.total_rows);
-  if (key == "completeTime") return read_string(v, out.complete_time);
-  if (key == "reason" || key == "errorMessage") return read_string(v, out.reason);
-  return true;  // unknown fields are ignored
+template <class Progress> inline bool read_common_field(field f, tape_value v, Progress& out) {
+  switch (f) {
+  case field::file_name: return read_string(v, out.file_name);
+  case field::file_size: return read_int64(v, out.file_size);
+  case field::state: return read_string(v, out.state_text);
+  case field::progress: return read_percent(v, out.progress);
+  case field::imported_rows: return read_int64(v, out.imported_rows);
+  case field::total_rows: return read_int64(v, out.total_rows);
+  case field::complete_time: return read_string(v, out.complete_time);
+  case field::reason: return read_string(v, out.reason);
+  default: return true;  // unknown fields are ignored
+  }
 }
 
 template <class Progress> inline void reset_common(Progress& p) {
@@ -163,7 +167,7 @@ template <class Progress> inline void reset_common(Progress& p) {
 // Fills `out` (owned or view) and its per-file entries in `files` (its own vector, or the
 // parser's for a view), reusing their storage.
 template <class Progress, class Files>
-inline result<void> read_progress(std::string_view what, dom::element data, bool has_data, Progress& out,
+inline result<void> read_progress(std::string_view what, tape_value data, bool has_data, Progress& out,
                                   Files& files, id_texts* ids) {
   auto obj = data_object(what, data, has_data);
   if (!obj) return std::move(obj).error();
@@ -172,47 +176,45 @@ inline result<void> read_progress(std::string_view what, dom::element data, bool
   clear_text(out.collection_name);
   clear_text(out.create_time);
   std::size_t n = 0;
-  for (dom::key_value_pair kv : *obj) {
+  for (auto [key, value] : obj->fields()) {
     bool ok = true;
-    if (kv.key == "jobId" || kv.key == "jobID") {
-      ok = read_id(kv.value, out.job_id, ids);
-    } else if (kv.key == "collectionName") {
-      ok = read_string(kv.value, out.collection_name);
-    } else if (kv.key == "createTime") {
-      ok = read_string(kv.value, out.create_time);
-    } else if (kv.key == "details") {
-      if (kv.value.is_null()) continue;
-      dom::array arr;
-      if (kv.value.get_array().get(arr)) return bad_field(what, "data.", kv.key, "is not an array");
-      for (dom::element item : arr) {
-        dom::object file;
-        if (item.get_object().get(file))
-          return bad_field(what, "data.details[" + std::to_string(n) + "]", "", "is not an object");
+    const field f = classify(key);
+    if (f == field::job_id) {
+      ok = read_id(value, out.job_id, ids);
+    } else if (f == field::collection_name) {
+      ok = read_string(value, out.collection_name);
+    } else if (f == field::create_time) {
+      ok = read_string(value, out.create_time);
+    } else if (f == field::details) {
+      if (value.is_null()) continue;
+      if (!value.is_array()) return bad_field(what, "data.", key, "is not an array");
+      for (tape_value item : value.items()) {
+        if (!item.is_object()) return bad_field(what, "data.details[" + std::to_string(n) + "]", "", "is not an object");
         if (n == files.size()) files.emplace_back();
         auto& fp = files[n];
         reset_common(fp);
-        for (dom::key_value_pair f : file)
-          if (!read_common_field(f.key, f.value, fp))
-            return bad_field(what, "data.details[" + std::to_string(n) + "].", f.key, "has the wrong type");
+        for (auto [fkey, fvalue] : item.fields())
+          if (!read_common_field(classify(fkey), fvalue, fp))
+            return bad_field(what, "data.details[" + std::to_string(n) + "].", fkey, "has the wrong type");
         fp.state = parse_job_state(fp.state_text);
         ++n;
       }
     } else {
-      ok = read_common_field(kv.key, kv.value, out);
+      ok = read_common_field(f, value, out);
     }
-    if (!ok) return bad_field(what, "data.", kv.key, "has the wrong type");
+    if (!ok) return bad_field(what, "data.", key, "has the wrong type");
   }
   files.resize(n);
   out.state = parse_job_state(out.state_text);
   return {};
 }
 
-inline result<void> read_progress(std::string_view what, dom::element data, bool has_data, import_progress& out) {
+inline result<void> read_progress(std::string_view what, tape_value data, bool has_data, import_progress& out) {
   return read_progress(what, data, has_data, out, out.details, nullptr);
 }
 
 template <class Page, class Records>
-inline result<void> read_list(std::string_view what, dom::element data, bool has_data, Page& out,
+inline result<void> read_list(std::string_view what, tape_value data, bool has_data, Page& out,
                               Records& records, id_texts* ids) {
   out.count.reset();
   out.current_page.reset();
@@ -221,15 +223,13 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
   if (has_data) {
     auto obj = data_object(what, data, has_data);
     if (!obj) return std::move(obj).error();
-    for (dom::key_value_pair kv : *obj) {
-      if (kv.key == "records" || kv.key == "tasks") {
-        if (kv.value.is_null()) continue;
-        dom::array arr;
-        if (kv.value.get_array().get(arr)) return bad_field(what, "data.", kv.key, "is not an array");
-        for (dom::element item : arr) {
-          dom::object rec;
-          if (item.get_object().get(rec))
-            return bad_field(what, "data.records[" + std::to_string(n) + "]", "", "is not an object");
+    for (auto [key, value] : obj->fields()) {
+      const field which = classify(key);
+      if (which == field::records) {
+        if (value.is_null()) continue;
+        if (!value.is_array()) return bad_field(what, "data.", key, "is not an array");
+        for (tape_value item : value.items()) {
+          if (!item.is_object()) return bad_field(what, "data.records[" + std::to_string(n) + "]", "", "is not an object");
           if (n == records.size()) records.emplace_back();
           auto& s = records[n];
           clear_text(s.job_id);
@@ -237,28 +237,32 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
           clear_text(s.state_text);
           s.progress.reset();
           clear_text(s.reason);
-          for (dom::key_value_pair f : rec) {
+          for (auto [fkey, fvalue] : item.fields()) {
             bool ok = true;
-            if (f.key == "jobId" || f.key == "jobID") ok = read_id(f.value, s.job_id, ids);
-            else if (f.key == "collectionName") ok = read_string(f.value, s.collection_name);
-            else if (f.key == "state") ok = read_string(f.value, s.state_text);
-            else if (f.key == "reason") ok = read_string(f.value, s.reason);
-            else if (f.key == "progress" && !f.value.is_null()) {
-              int p = 0;
-              ok = read_percent(f.value, p);
-              s.progress = p;
+            switch (classify(fkey)) {
+            case field::job_id: ok = read_id(fvalue, s.job_id, ids); break;
+            case field::collection_name: ok = read_string(fvalue, s.collection_name); break;
+            case field::state: ok = read_string(fvalue, s.state_text); break;
+            case field::reason: ok = read_string(fvalue, s.reason); break;
+            case field::progress:
+              if (!fvalue.is_null()) {
+                int p = 0;
+                ok = read_percent(fvalue, p);
+                s.progress = p;
+              }
+              break;
+            default: break;
             }
-            if (!ok)
-              return bad_field(what, "data.records[" + std::to_string(n) + "].", f.key, "has the wrong type");
+            if (!ok) return bad_field(what, "data.records[" + std::to_string(n) + "].", fkey, "has the wrong type");
           }
           s.state = parse_job_state(s.state_text);
           ++n;
         }
-      } else if (kv.key == "count" || kv.key == "currentPage" || kv.key == "pageSize") {
-        if (kv.value.is_null()) continue;
+      } else if (which == field::count || which == field::current_page || which == field::page_size) {
+        if (value.is_null()) continue;
         std::int64_t v = 0;
-        if (!read_int64(kv.value, v)) return bad_field(what, "data.", kv.key, "is not an integer");
-        (kv.key == "count" ? out.count : kv.key == "currentPage" ? out.current_page : out.page_size) = v;
+        if (!read_int64(value, v)) return bad_field(what, "data.", key, "is not an integer");
+        (which == field::count ? out.count : which == field::current_page ? out.current_page : out.page_size) = v;
       }
     }
   }
@@ -266,22 +270,22 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
   return {};
 }
 
-inline result<void> read_list(std::string_view what, dom::element data, bool has_data, import_job_page& out) {
+inline result<void> read_list(std::string_view what, tape_value data, bool has_data, import_job_page& out) {
   return read_list(what, data, has_data, out, out.records, nullptr);
 }
 
 // Readers of an envelope's data, in the form `response_parser::parse` takes.
 inline auto progress_into(import_progress& out) {
-  return [&out](std::string_view what, dom::element data, bool has) { return read_progress(what, data, has, out); };
+  return [&out](std::string_view what, tape_value data, bool has) { return read_progress(what, data, has, out); };
 }
 
 inline auto list_into(import_job_page& out) {
-  return [&out](std::string_view what, dom::element data, bool has) { return read_list(what, data, has, out); };
+  return [&out](std::string_view what, tape_value data, bool has) { return read_list(what, data, has, out); };
 }
 
 // Readers that fill a view from `store`.
 inline auto progress_view_into(import_progress_view& v, view_storage& store) {
-  return [&v, &store](std::string_view what, dom::element data, bool has) {
+  return [&v, &store](std::string_view what, tape_value data, bool has) {
     store.ids.clear();
     auto ok = read_progress(what, data, has, v, store.files, &store.ids);
     v.details = store.files;
@@ -290,7 +294,7 @@ inline auto progress_view_into(import_progress_view& v, view_storage& store) {
 }
 
 inline auto list_view_into(import_job_page_view& v, view_storage& store) {
-  return [&v, &store](std::string_view what, dom::element data, bool has) {
+  return [&v, &store](std::string_view what, tape_value data, bool has) {
     store.ids.clear();
     auto ok = read_list(what, data, has, v, store.records, &store.ids);
     v.records = store.records;
@@ -397,9 +401,9 @@ private:
     }
     simdjson::dom::element root;
     if (auto e = parser_.parse(data, body.size(), false).get(root)) return detail::json_failure(what, e);
-    simdjson::dom::element payload;
+    detail::tape_value payload;
     bool has_data = false;
-    if (auto ok = detail::read_envelope(root, what, payload, has_data); !ok) return ok;
+    if (auto ok = detail::read_envelope(detail::tape_value::root(parser_.doc), what, payload, has_data); !ok) return ok;
     return read(what, payload, has_data);
   }
 

@@ -537,14 +537,23 @@ enum class job_state {
 
 /// Maps a server's state word to `job_state` (exact spelling, as servers send it).
 constexpr job_state parse_job_state(std::string_view word) noexcept {
-  if (word == "Completed" || word == "ImportCompleted") return job_state::completed;
-  if (word == "Importing" || word == "InProgress" || word == "Retry" || word == "ImportRunning")
-    return job_state::importing;
-  if (word == "Pending") return job_state::pending;
-  if (word == "Failed" || word == "ImportFailed") return job_state::failed;
-  if (word == "Uncommitted") return job_state::uncommitted;
-  if (word == "Committing") return job_state::committing;
-  return job_state::unknown;
+  // By length first: this runs for every job of every list answer.
+  switch (word.size()) {
+  case 5: return word == "Retry" ? job_state::importing : job_state::unknown;
+  case 6: return word == "Failed" ? job_state::failed : job_state::unknown;
+  case 7: return word == "Pending" ? job_state::pending : job_state::unknown;
+  case 9:
+    if (word == "Importing") return job_state::importing;
+    return word == "Completed" ? job_state::completed : job_state::unknown;
+  case 10:
+    if (word == "InProgress") return job_state::importing;
+    return word == "Committing" ? job_state::committing : job_state::unknown;
+  case 11: return word == "Uncommitted" ? job_state::uncommitted : job_state::unknown;
+  case 12: return word == "ImportFailed" ? job_state::failed : job_state::unknown;
+  case 13: return word == "ImportRunning" ? job_state::importing : job_state::unknown;
+  case 15: return word == "ImportCompleted" ? job_state::completed : job_state::unknown;
+  default: return job_state::unknown;
+  }
 }
 
 /// The canonical spelling: "Pending", "Importing", ..., "Unknown".
@@ -1538,23 +1547,240 @@ ZIC_NAMESPACE_END
 #ifndef ZIC_RESPONSES_HPP
 #define ZIC_RESPONSES_HPP
 
-// ---- begin include/zic/detail/json_reader.hpp
-#ifndef ZIC_DETAIL_JSON_READER_HPP
-#define ZIC_DETAIL_JSON_READER_HPP
+// ---- begin include/zic/detail/fields.hpp
+#ifndef ZIC_DETAIL_FIELDS_HPP
+#define ZIC_DETAIL_FIELDS_HPP
 
-// Lenient readers over simdjson DOM elements: where servers differ (numbers sent as strings,
-// null for absent, ids as numbers), accept both; where input would be unsafe, refuse.
+// The API's JSON keys, recognised with one switch on length and a fixed-size compare: parsing
+// spends most of its own time telling keys apart, so this is where it is made cheap.
 
 
-#include <simdjson.h>
-
-#include <cmath>
-#include <limits>
+#include <cstring>
 
 ZIC_NAMESPACE_BEGIN
 namespace detail {
 
-namespace dom = simdjson::dom;
+enum class field : unsigned char {
+  unknown, code, message, data, job_id, collection_name, file_name, file_size, state, progress,
+  imported_rows, total_rows, complete_time, create_time, reason, details, records, count,
+  current_page, page_size,
+};
+
+#if defined(__GNUC__)
+#define ZIC_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ZIC_ALWAYS_INLINE inline
+#endif
+
+// A fixed-size compare the compiler turns into a few integer comparisons.
+template <std::size_t N> ZIC_ALWAYS_INLINE bool key_is(std::string_view k, const char (&literal)[N]) noexcept {
+#if defined(__GNUC__)
+  return __builtin_memcmp(k.data(), literal, N - 1) == 0;  // the caller checked k.size() == N - 1
+#else
+  return std::memcmp(k.data(), literal, N - 1) == 0;
+#endif
+}
+
+/// Which field a key names; aliases (jobID, tasks, readyPercentage, errorMessage) included.
+ZIC_ALWAYS_INLINE field classify(std::string_view k) noexcept {
+  switch (k.size()) {
+  case 4:
+    if (key_is(k, "code")) return field::code;
+    if (key_is(k, "data")) return field::data;
+    break;
+  case 5:
+    if (key_is(k, "jobId") || key_is(k, "jobID")) return field::job_id;
+    if (key_is(k, "state")) return field::state;
+    if (key_is(k, "count")) return field::count;
+    if (key_is(k, "tasks")) return field::records;
+    break;
+  case 6:
+    if (key_is(k, "reason")) return field::reason;
+    break;
+  case 7:
+    if (key_is(k, "details")) return field::details;
+    if (key_is(k, "message")) return field::message;
+    if (key_is(k, "records")) return field::records;
+    break;
+  case 8:
+    if (key_is(k, "fileName")) return field::file_name;
+    if (key_is(k, "fileSize")) return field::file_size;
+    if (key_is(k, "progress")) return field::progress;
+    if (key_is(k, "pageSize")) return field::page_size;
+    break;
+  case 9:
+    if (key_is(k, "totalRows")) return field::total_rows;
+    break;
+  case 10:
+    if (key_is(k, "createTime")) return field::create_time;
+    break;
+  case 11:
+    if (key_is(k, "currentPage")) return field::current_page;
+    break;
+  case 12:
+    if (key_is(k, "importedRows")) return field::imported_rows;
+    if (key_is(k, "completeTime")) return field::complete_time;
+    if (key_is(k, "errorMessage")) return field::reason;
+    break;
+  case 14:
+    if (key_is(k, "collectionName")) return field::collection_name;
+    break;
+  case 15:
+    if (key_is(k, "readyPercentage")) return field::progress;
+    break;
+  default: break;
+  }
+  return field::unknown;
+}
+
+} // namespace detail
+ZIC_NAMESPACE_END
+
+#endif // ZIC_DETAIL_FIELDS_HPP
+// ---- end include/zic/detail/fields.hpp
+// ---- begin include/zic/detail/json_reader.hpp
+#ifndef ZIC_DETAIL_JSON_READER_HPP
+#define ZIC_DETAIL_JSON_READER_HPP
+
+// Lenient readers over parsed JSON values: where servers differ (numbers sent as strings,
+// null for absent, ids as numbers), accept both; where input would be unsafe, refuse.
+
+// ---- begin include/zic/detail/tape.hpp
+#ifndef ZIC_DETAIL_TAPE_HPP
+#define ZIC_DETAIL_TAPE_HPP
+
+// A read-only walk over the tape simdjson's DOM parser leaves behind (its documented format:
+// one 64-bit word per value, the type in the top byte; strings as offsets into a buffer of
+// length-prefixed bytes; objects and arrays pointing past their end). simdjson parses and
+// validates; zic then reads the few fields it needs straight from the tape, which costs a
+// fraction of going through `dom::element` for every field.
+
+
+#include <simdjson.h>
+
+
+ZIC_NAMESPACE_BEGIN
+namespace detail {
+
+class tape_value {
+public:
+  tape_value() = default;
+  tape_value(const simdjson::dom::document& doc, std::size_t index) noexcept
+      : tape_(doc.tape.get()), strings_(doc.string_buf.get()), i_(index) {}
+
+  /// The root value of a successfully parsed document.
+  static tape_value root(const simdjson::dom::document& doc) noexcept { return {doc, 1}; }
+
+  char type() const noexcept { return static_cast<char>(word() >> 56); }
+  bool is_object() const noexcept { return type() == '{'; }
+  bool is_array() const noexcept { return type() == '['; }
+  bool is_string() const noexcept { return type() == '"'; }
+  bool is_null() const noexcept { return type() == 'n'; }
+  bool is_int64() const noexcept { return type() == 'l'; }
+  bool is_uint64() const noexcept { return type() == 'u'; }
+  bool is_double() const noexcept { return type() == 'd'; }
+
+  /// Only when `is_string()`.
+  std::string_view string() const noexcept {
+    const std::uint64_t offset = word() & simdjson::internal::JSON_VALUE_MASK;
+    std::uint32_t length;
+    std::memcpy(&length, strings_ + offset, sizeof length);
+    return {reinterpret_cast<const char*>(strings_ + offset + sizeof length), length};
+  }
+  /// Only when `is_int64()`, `is_uint64()` or `is_double()`: the next word's bits.
+  template <class T> T number() const noexcept {
+    T v;
+    std::memcpy(&v, &tape_[i_ + 1], sizeof v);
+    return v;
+  }
+
+  /// The index just past this value (and all it contains).
+  std::size_t after() const noexcept {
+    switch (type()) {
+    case '{':
+    case '[': return static_cast<std::uint32_t>(word());
+    case 'l':
+    case 'u':
+    case 'd': return i_ + 2;
+    default: return i_ + 1;
+    }
+  }
+
+  class field_iterator;
+  class item_iterator;
+  template <class It> struct range {
+    It b, e;
+    It begin() const noexcept { return b; }
+    It end() const noexcept { return e; }
+  };
+  /// Members of an object (only when `is_object()`), as (key, value) pairs.
+  range<field_iterator> fields() const noexcept;
+  /// Elements of an array (only when `is_array()`).
+  range<item_iterator> items() const noexcept;
+
+  std::size_t index() const noexcept { return i_; }
+  tape_value at(std::size_t index) const noexcept {
+    tape_value v = *this;
+    v.i_ = index;
+    return v;
+  }
+
+private:
+  std::uint64_t word() const noexcept { return tape_[i_]; }
+
+  const std::uint64_t* tape_ = nullptr;
+  const std::uint8_t* strings_ = nullptr;
+  std::size_t i_ = 0;
+};
+
+class tape_value::field_iterator {
+public:
+  explicit field_iterator(tape_value key) noexcept : key_(key) {}
+  std::pair<std::string_view, tape_value> operator*() const noexcept {
+    return {key_.string(), key_.at(key_.index() + 1)};
+  }
+  field_iterator& operator++() noexcept {
+    key_ = key_.at(key_.at(key_.index() + 1).after());
+    return *this;
+  }
+  bool operator!=(const field_iterator& o) const noexcept { return key_.index() != o.key_.index(); }
+
+private:
+  tape_value key_;
+};
+
+class tape_value::item_iterator {
+public:
+  explicit item_iterator(tape_value item) noexcept : item_(item) {}
+  tape_value operator*() const noexcept { return item_; }
+  item_iterator& operator++() noexcept {
+    item_ = item_.at(item_.after());
+    return *this;
+  }
+  bool operator!=(const item_iterator& o) const noexcept { return item_.index() != o.item_.index(); }
+
+private:
+  tape_value item_;
+};
+
+// A container's closing word sits just before `after()`.
+inline tape_value::range<tape_value::field_iterator> tape_value::fields() const noexcept {
+  return {field_iterator(at(i_ + 1)), field_iterator(at(after() - 1))};
+}
+inline tape_value::range<tape_value::item_iterator> tape_value::items() const noexcept {
+  return {item_iterator(at(i_ + 1)), item_iterator(at(after() - 1))};
+}
+
+} // namespace detail
+ZIC_NAMESPACE_END
+
+#endif // ZIC_DETAIL_TAPE_HPP
+// ---- end include/zic/detail/tape.hpp
+
+#include <cmath>
+
+ZIC_NAMESPACE_BEGIN
+namespace detail {
 
 /// Decimal integer text ("123", "-4"); surrounding blanks allowed, nothing else.
 inline bool parse_decimal(std::string_view s, std::int64_t& out) noexcept {
@@ -1568,31 +1794,31 @@ inline bool parse_decimal(std::string_view s, std::int64_t& out) noexcept {
 
 /// An integer sent as a number, a numeric string, or null/"" (meaning 0). A fractional
 /// number is truncated (some servers send 50.0); one beyond int64 is a schema error.
-inline bool read_int64(dom::element e, std::int64_t& out) noexcept {
+inline bool read_int64(tape_value e, std::int64_t& out) noexcept {
   switch (e.type()) {
-  case dom::element_type::INT64: out = e.get_int64().value_unsafe(); return true;
-  case dom::element_type::UINT64: return false;  // > INT64_MAX: not a size or count
-  case dom::element_type::DOUBLE: {
-    double d = e.get_double().value_unsafe();
+  case 'l': out = e.number<std::int64_t>(); return true;
+  case 'u': return false;  // > INT64_MAX: not a size or count
+  case 'd': {
+    double d = e.number<double>();
     if (!std::isfinite(d) || d >= 9.2e18 || d <= -9.2e18) return false;
     out = static_cast<std::int64_t>(d);
     return true;
   }
-  case dom::element_type::STRING: {
-    std::string_view s = e.get_string().value_unsafe();
+  case '"': {
+    std::string_view s = e.string();
     if (s.empty()) {
       out = 0;
       return true;
     }
     return parse_decimal(s, out);
   }
-  case dom::element_type::NULL_VALUE: out = 0; return true;
+  case 'n': out = 0; return true;
   default: return false;
   }
 }
 
 /// A percentage; values outside 0-100 are clamped rather than trusted.
-inline bool read_percent(dom::element e, int& out) noexcept {
+inline bool read_percent(tape_value e, int& out) noexcept {
   std::int64_t v = 0;
   if (!read_int64(e, v)) return false;
   out = static_cast<int>(v < 0 ? 0 : v > 100 ? 100 : v);
@@ -1600,19 +1826,19 @@ inline bool read_percent(dom::element e, int& out) noexcept {
 }
 
 /// A string; null means empty.
-inline bool read_string(dom::element e, std::string_view& out) noexcept {
-  if (e.type() == dom::element_type::STRING) {
-    out = e.get_string().value_unsafe();
+inline bool read_string(tape_value e, std::string_view& out) noexcept {
+  if (e.is_string()) {
+    out = e.string();
     return true;
   }
-  if (e.type() == dom::element_type::NULL_VALUE) {
+  if (e.is_null()) {
     out = {};
     return true;
   }
   return false;
 }
 
-inline bool read_string(dom::element e, std::string& out) {
+inline bool read_string(tape_value e, std::string& out) {
   std::string_view v;
   if (!read_string(e, v)) return false;
   out.assign(v);
@@ -1620,12 +1846,11 @@ inline bool read_string(dom::element e, std::string& out) {
 }
 
 /// A job id: a string, or an integer written back in decimal (Milvus ids are int64).
-inline bool read_id(dom::element e, std::string& out) {
-  if (e.type() == dom::element_type::INT64 || e.type() == dom::element_type::UINT64) {
+inline bool read_id(tape_value e, std::string& out) {
+  if (e.is_int64() || e.is_uint64()) {
     char buf[24];
-    auto r = e.type() == dom::element_type::INT64
-                 ? std::to_chars(buf, buf + sizeof buf, e.get_int64().value_unsafe())
-                 : std::to_chars(buf, buf + sizeof buf, e.get_uint64().value_unsafe());
+    auto r = e.is_int64() ? std::to_chars(buf, buf + sizeof buf, e.number<std::int64_t>())
+                          : std::to_chars(buf, buf + sizeof buf, e.number<std::uint64_t>());
     out.assign(buf, r.ptr);
     return true;
   }
@@ -1799,24 +2024,24 @@ inline zic::error schema_failure(std::string_view what, std::string_view field,
 /// Reads the envelope `{"code":..., "message":..., "data":...}` and yields `data` (a
 /// one-element array is unwrapped). Code 0, and 200 with data from older servers, mean
 /// success; any other code is an `api_error` carrying the code and the server's message.
-inline result<void> read_envelope(dom::element root, std::string_view what, dom::element& data,
-                                  bool& has_data) {
-  dom::object obj;
-  if (root.get_object().get(obj)) return schema_failure(what, "the document", "is not an object");
+inline result<void> read_envelope(tape_value root, std::string_view what, tape_value& data, bool& has_data) {
+  if (!root.is_object()) return schema_failure(what, "the document", "is not an object");
   std::int64_t code = 0;
   bool has_code = false;
   std::string_view message;
   has_data = false;
-  for (dom::key_value_pair kv : obj) {
-    if (kv.key == "code") {
-      if (kv.value.is_null() || !read_int64(kv.value, code))
-        return schema_failure(what, "\"code\"", "is not an integer");
+  for (auto [key, value] : root.fields()) {
+    switch (classify(key)) {
+    case field::code:
+      if (value.is_null() || !read_int64(value, code)) return schema_failure(what, "\"code\"", "is not an integer");
       has_code = true;
-    } else if (kv.key == "message") {
-      read_string(kv.value, message);  // a non-string message is not worth failing for
-    } else if (kv.key == "data") {
-      data = kv.value;
-      has_data = !data.is_null();
+      break;
+    case field::message: read_string(value, message); break;  // a non-string one is not worth failing for
+    case field::data:
+      data = value;
+      has_data = !value.is_null();
+      break;
+    default: break;
     }
   }
   if (!has_code) return schema_failure(what, "\"code\"", "is missing");
@@ -1824,16 +2049,19 @@ inline result<void> read_envelope(dom::element root, std::string_view what, dom:
   // it is today's "partition not found".
   if (code != 0 && !(code == 200 && has_data)) {
     zic::error e(errc::api_error, "the server answered code " + std::to_string(code) +
-                                      (message.empty() ? std::string()
-                                                       : ": " + printable(message, 500)));
+                                      (message.empty() ? std::string() : ": " + printable(message, 500)));
     e.api_code = code;
     return e;
   }
   if (has_data && data.is_array()) {
-    dom::array arr = data.get_array().value_unsafe();
-    if (arr.size() == 1) {
-      data = arr.at(0).value_unsafe();
-    } else if (arr.size() == 0) {
+    std::size_t n = 0;
+    tape_value first;
+    for (tape_value item : data.items()) {
+      if (n++ == 0) first = item;
+    }
+    if (n == 1) {
+      data = first;
+    } else if (n == 0) {
       has_data = false;
     } else {
       return schema_failure(what, "\"data\"", "is an array of more than one element");
@@ -1842,11 +2070,10 @@ inline result<void> read_envelope(dom::element root, std::string_view what, dom:
   return {};
 }
 
-inline result<dom::object> data_object(std::string_view what, dom::element data, bool has_data) {
+inline result<tape_value> data_object(std::string_view what, tape_value data, bool has_data) {
   if (!has_data) return schema_failure(what, "\"data\"", "is missing");
-  dom::object obj;
-  if (data.get_object().get(obj)) return schema_failure(what, "\"data\"", "is not an object");
-  return obj;
+  if (!data.is_object()) return schema_failure(what, "\"data\"", "is not an object");
+  return data;
 }
 
 inline zic::error bad_field(std::string_view what, std::string_view prefix, std::string_view key,
@@ -1854,14 +2081,13 @@ inline zic::error bad_field(std::string_view what, std::string_view prefix, std:
   return schema_failure(what, "\"" + std::string(prefix) + std::string(key) + "\"", expected);
 }
 
-inline result<void> read_create(std::string_view what, dom::element data, bool has_data,
-                                std::string& job_id) {
+inline result<void> read_create(std::string_view what, tape_value data, bool has_data, std::string& job_id) {
   auto obj = data_object(what, data, has_data);
   if (!obj) return std::move(obj).error();
   bool found = false;
-  for (dom::key_value_pair kv : *obj) {
-    if (kv.key == "jobId" || kv.key == "jobID") {
-      if (!read_id(kv.value, job_id)) return bad_field(what, "data.", kv.key, "is not a string");
+  for (auto [key, value] : obj->fields()) {
+    if (classify(key) == field::job_id) {
+      if (!read_id(value, job_id)) return bad_field(what, "data.", key, "is not a string");
       found = true;
     }
   }
@@ -1882,8 +2108,8 @@ struct view_storage {
 inline void clear_text(std::string& s) noexcept { s.clear(); }
 inline void clear_text(std::string_view& s) noexcept { s = {}; }
 
-inline bool read_id(dom::element e, std::string& out, id_texts*) { return read_id(e, out); }
-inline bool read_id(dom::element e, std::string_view& out, id_texts* store) {
+inline bool read_id(tape_value e, std::string& out, id_texts*) { return read_id(e, out); }
+inline bool read_id(tape_value e, std::string_view& out, id_texts* store) {
   if (e.is_int64() || e.is_uint64()) {
     std::string text;
     if (!read_id(e, text)) return false;
@@ -1894,16 +2120,18 @@ inline bool read_id(dom::element e, std::string_view& out, id_texts* store) {
 }
 
 // Reads the fields shared by the job and each of its files. Returns false on a wrong type.
-template <class Progress> inline bool read_common_field(std::string_view key, dom::element v, Progress& out) {
-  if (key == "fileName") return read_string(v, out.file_name);
-  if (key == "fileSize") return read_int64(v, out.file_size);
-  if (key == "state") return read_string(v, out.state_text);
-  if (key == "progress" || key == "readyPercentage") return read_percent(v, out.progress);
-  if (key == "importedRows") return read_int64(v, out.imported_rows);
-  if (key == "totalRows") return read_int64(v, out.total_rows);
-  if (key == "completeTime") return read_string(v, out.complete_time);
-  if (key == "reason" || key == "errorMessage") return read_string(v, out.reason);
-  return true;  // unknown fields are ignored
+template <class Progress> inline bool read_common_field(field f, tape_value v, Progress& out) {
+  switch (f) {
+  case field::file_name: return read_string(v, out.file_name);
+  case field::file_size: return read_int64(v, out.file_size);
+  case field::state: return read_string(v, out.state_text);
+  case field::progress: return read_percent(v, out.progress);
+  case field::imported_rows: return read_int64(v, out.imported_rows);
+  case field::total_rows: return read_int64(v, out.total_rows);
+  case field::complete_time: return read_string(v, out.complete_time);
+  case field::reason: return read_string(v, out.reason);
+  default: return true;  // unknown fields are ignored
+  }
 }
 
 template <class Progress> inline void reset_common(Progress& p) {
@@ -1921,7 +2149,7 @@ template <class Progress> inline void reset_common(Progress& p) {
 // Fills `out` (owned or view) and its per-file entries in `files` (its own vector, or the
 // parser's for a view), reusing their storage.
 template <class Progress, class Files>
-inline result<void> read_progress(std::string_view what, dom::element data, bool has_data, Progress& out,
+inline result<void> read_progress(std::string_view what, tape_value data, bool has_data, Progress& out,
                                   Files& files, id_texts* ids) {
   auto obj = data_object(what, data, has_data);
   if (!obj) return std::move(obj).error();
@@ -1930,47 +2158,45 @@ inline result<void> read_progress(std::string_view what, dom::element data, bool
   clear_text(out.collection_name);
   clear_text(out.create_time);
   std::size_t n = 0;
-  for (dom::key_value_pair kv : *obj) {
+  for (auto [key, value] : obj->fields()) {
     bool ok = true;
-    if (kv.key == "jobId" || kv.key == "jobID") {
-      ok = read_id(kv.value, out.job_id, ids);
-    } else if (kv.key == "collectionName") {
-      ok = read_string(kv.value, out.collection_name);
-    } else if (kv.key == "createTime") {
-      ok = read_string(kv.value, out.create_time);
-    } else if (kv.key == "details") {
-      if (kv.value.is_null()) continue;
-      dom::array arr;
-      if (kv.value.get_array().get(arr)) return bad_field(what, "data.", kv.key, "is not an array");
-      for (dom::element item : arr) {
-        dom::object file;
-        if (item.get_object().get(file))
-          return bad_field(what, "data.details[" + std::to_string(n) + "]", "", "is not an object");
+    const field f = classify(key);
+    if (f == field::job_id) {
+      ok = read_id(value, out.job_id, ids);
+    } else if (f == field::collection_name) {
+      ok = read_string(value, out.collection_name);
+    } else if (f == field::create_time) {
+      ok = read_string(value, out.create_time);
+    } else if (f == field::details) {
+      if (value.is_null()) continue;
+      if (!value.is_array()) return bad_field(what, "data.", key, "is not an array");
+      for (tape_value item : value.items()) {
+        if (!item.is_object()) return bad_field(what, "data.details[" + std::to_string(n) + "]", "", "is not an object");
         if (n == files.size()) files.emplace_back();
         auto& fp = files[n];
         reset_common(fp);
-        for (dom::key_value_pair f : file)
-          if (!read_common_field(f.key, f.value, fp))
-            return bad_field(what, "data.details[" + std::to_string(n) + "].", f.key, "has the wrong type");
+        for (auto [fkey, fvalue] : item.fields())
+          if (!read_common_field(classify(fkey), fvalue, fp))
+            return bad_field(what, "data.details[" + std::to_string(n) + "].", fkey, "has the wrong type");
         fp.state = parse_job_state(fp.state_text);
         ++n;
       }
     } else {
-      ok = read_common_field(kv.key, kv.value, out);
+      ok = read_common_field(f, value, out);
     }
-    if (!ok) return bad_field(what, "data.", kv.key, "has the wrong type");
+    if (!ok) return bad_field(what, "data.", key, "has the wrong type");
   }
   files.resize(n);
   out.state = parse_job_state(out.state_text);
   return {};
 }
 
-inline result<void> read_progress(std::string_view what, dom::element data, bool has_data, import_progress& out) {
+inline result<void> read_progress(std::string_view what, tape_value data, bool has_data, import_progress& out) {
   return read_progress(what, data, has_data, out, out.details, nullptr);
 }
 
 template <class Page, class Records>
-inline result<void> read_list(std::string_view what, dom::element data, bool has_data, Page& out,
+inline result<void> read_list(std::string_view what, tape_value data, bool has_data, Page& out,
                               Records& records, id_texts* ids) {
   out.count.reset();
   out.current_page.reset();
@@ -1979,15 +2205,13 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
   if (has_data) {
     auto obj = data_object(what, data, has_data);
     if (!obj) return std::move(obj).error();
-    for (dom::key_value_pair kv : *obj) {
-      if (kv.key == "records" || kv.key == "tasks") {
-        if (kv.value.is_null()) continue;
-        dom::array arr;
-        if (kv.value.get_array().get(arr)) return bad_field(what, "data.", kv.key, "is not an array");
-        for (dom::element item : arr) {
-          dom::object rec;
-          if (item.get_object().get(rec))
-            return bad_field(what, "data.records[" + std::to_string(n) + "]", "", "is not an object");
+    for (auto [key, value] : obj->fields()) {
+      const field which = classify(key);
+      if (which == field::records) {
+        if (value.is_null()) continue;
+        if (!value.is_array()) return bad_field(what, "data.", key, "is not an array");
+        for (tape_value item : value.items()) {
+          if (!item.is_object()) return bad_field(what, "data.records[" + std::to_string(n) + "]", "", "is not an object");
           if (n == records.size()) records.emplace_back();
           auto& s = records[n];
           clear_text(s.job_id);
@@ -1995,28 +2219,32 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
           clear_text(s.state_text);
           s.progress.reset();
           clear_text(s.reason);
-          for (dom::key_value_pair f : rec) {
+          for (auto [fkey, fvalue] : item.fields()) {
             bool ok = true;
-            if (f.key == "jobId" || f.key == "jobID") ok = read_id(f.value, s.job_id, ids);
-            else if (f.key == "collectionName") ok = read_string(f.value, s.collection_name);
-            else if (f.key == "state") ok = read_string(f.value, s.state_text);
-            else if (f.key == "reason") ok = read_string(f.value, s.reason);
-            else if (f.key == "progress" && !f.value.is_null()) {
-              int p = 0;
-              ok = read_percent(f.value, p);
-              s.progress = p;
+            switch (classify(fkey)) {
+            case field::job_id: ok = read_id(fvalue, s.job_id, ids); break;
+            case field::collection_name: ok = read_string(fvalue, s.collection_name); break;
+            case field::state: ok = read_string(fvalue, s.state_text); break;
+            case field::reason: ok = read_string(fvalue, s.reason); break;
+            case field::progress:
+              if (!fvalue.is_null()) {
+                int p = 0;
+                ok = read_percent(fvalue, p);
+                s.progress = p;
+              }
+              break;
+            default: break;
             }
-            if (!ok)
-              return bad_field(what, "data.records[" + std::to_string(n) + "].", f.key, "has the wrong type");
+            if (!ok) return bad_field(what, "data.records[" + std::to_string(n) + "].", fkey, "has the wrong type");
           }
           s.state = parse_job_state(s.state_text);
           ++n;
         }
-      } else if (kv.key == "count" || kv.key == "currentPage" || kv.key == "pageSize") {
-        if (kv.value.is_null()) continue;
+      } else if (which == field::count || which == field::current_page || which == field::page_size) {
+        if (value.is_null()) continue;
         std::int64_t v = 0;
-        if (!read_int64(kv.value, v)) return bad_field(what, "data.", kv.key, "is not an integer");
-        (kv.key == "count" ? out.count : kv.key == "currentPage" ? out.current_page : out.page_size) = v;
+        if (!read_int64(value, v)) return bad_field(what, "data.", key, "is not an integer");
+        (which == field::count ? out.count : which == field::current_page ? out.current_page : out.page_size) = v;
       }
     }
   }
@@ -2024,22 +2252,22 @@ inline result<void> read_list(std::string_view what, dom::element data, bool has
   return {};
 }
 
-inline result<void> read_list(std::string_view what, dom::element data, bool has_data, import_job_page& out) {
+inline result<void> read_list(std::string_view what, tape_value data, bool has_data, import_job_page& out) {
   return read_list(what, data, has_data, out, out.records, nullptr);
 }
 
 // Readers of an envelope's data, in the form `response_parser::parse` takes.
 inline auto progress_into(import_progress& out) {
-  return [&out](std::string_view what, dom::element data, bool has) { return read_progress(what, data, has, out); };
+  return [&out](std::string_view what, tape_value data, bool has) { return read_progress(what, data, has, out); };
 }
 
 inline auto list_into(import_job_page& out) {
-  return [&out](std::string_view what, dom::element data, bool has) { return read_list(what, data, has, out); };
+  return [&out](std::string_view what, tape_value data, bool has) { return read_list(what, data, has, out); };
 }
 
 // Readers that fill a view from `store`.
 inline auto progress_view_into(import_progress_view& v, view_storage& store) {
-  return [&v, &store](std::string_view what, dom::element data, bool has) {
+  return [&v, &store](std::string_view what, tape_value data, bool has) {
     store.ids.clear();
     auto ok = read_progress(what, data, has, v, store.files, &store.ids);
     v.details = store.files;
@@ -2048,7 +2276,7 @@ inline auto progress_view_into(import_progress_view& v, view_storage& store) {
 }
 
 inline auto list_view_into(import_job_page_view& v, view_storage& store) {
-  return [&v, &store](std::string_view what, dom::element data, bool has) {
+  return [&v, &store](std::string_view what, tape_value data, bool has) {
     store.ids.clear();
     auto ok = read_list(what, data, has, v, store.records, &store.ids);
     v.records = store.records;
@@ -2155,9 +2383,9 @@ private:
     }
     simdjson::dom::element root;
     if (auto e = parser_.parse(data, body.size(), false).get(root)) return detail::json_failure(what, e);
-    simdjson::dom::element payload;
+    detail::tape_value payload;
     bool has_data = false;
-    if (auto ok = detail::read_envelope(root, what, payload, has_data); !ok) return ok;
+    if (auto ok = detail::read_envelope(detail::tape_value::root(parser_.doc), what, payload, has_data); !ok) return ok;
     return read(what, payload, has_data);
   }
 
@@ -3325,7 +3553,6 @@ ZIC_NAMESPACE_END
 
 #include <curl/curl.h>
 
-#include <cstring>
 #include <exception>
 
 ZIC_NAMESPACE_BEGIN

@@ -312,10 +312,7 @@ TEST_CASE("in place: a padded transport buffer is parsed without copying") {
   r.body = data_file("cloud_describe.json");
   r.body.reserve(r.body.size() + simdjson::SIMDJSON_PADDING);
   zic::import_progress p;
-  auto ok = parser.parse(r, "describe answer", [&](auto what, auto data, bool has) {
-    return zic::detail::read_progress(what, data, has, p);
-  });
-  REQUIRE(ok);
+  REQUIRE(parser.parse_progress(r, p));
   CHECK(p.total_rows == 100000);
 }
 

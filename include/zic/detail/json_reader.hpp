@@ -1,25 +1,21 @@
 #ifndef ZIC_DETAIL_JSON_READER_HPP
 #define ZIC_DETAIL_JSON_READER_HPP
 
-// Lenient readers over simdjson DOM elements: where servers differ (numbers sent as strings,
+// Lenient readers over parsed JSON values: where servers differ (numbers sent as strings,
 // null for absent, ids as numbers), accept both; where input would be unsafe, refuse.
 
 #include "../config.hpp"
 #include "ascii.hpp"
-
-#include <simdjson.h>
+#include "tape.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <string_view>
 
 ZIC_NAMESPACE_BEGIN
 namespace detail {
-
-namespace dom = simdjson::dom;
 
 /// Decimal integer text ("123", "-4"); surrounding blanks allowed, nothing else.
 inline bool parse_decimal(std::string_view s, std::int64_t& out) noexcept {
@@ -33,31 +29,31 @@ inline bool parse_decimal(std::string_view s, std::int64_t& out) noexcept {
 
 /// An integer sent as a number, a numeric string, or null/"" (meaning 0). A fractional
 /// number is truncated (some servers send 50.0); one beyond int64 is a schema error.
-inline bool read_int64(dom::element e, std::int64_t& out) noexcept {
+inline bool read_int64(tape_value e, std::int64_t& out) noexcept {
   switch (e.type()) {
-  case dom::element_type::INT64: out = e.get_int64().value_unsafe(); return true;
-  case dom::element_type::UINT64: return false;  // > INT64_MAX: not a size or count
-  case dom::element_type::DOUBLE: {
-    double d = e.get_double().value_unsafe();
+  case 'l': out = e.number<std::int64_t>(); return true;
+  case 'u': return false;  // > INT64_MAX: not a size or count
+  case 'd': {
+    double d = e.number<double>();
     if (!std::isfinite(d) || d >= 9.2e18 || d <= -9.2e18) return false;
     out = static_cast<std::int64_t>(d);
     return true;
   }
-  case dom::element_type::STRING: {
-    std::string_view s = e.get_string().value_unsafe();
+  case '"': {
+    std::string_view s = e.string();
     if (s.empty()) {
       out = 0;
       return true;
     }
     return parse_decimal(s, out);
   }
-  case dom::element_type::NULL_VALUE: out = 0; return true;
+  case 'n': out = 0; return true;
   default: return false;
   }
 }
 
 /// A percentage; values outside 0-100 are clamped rather than trusted.
-inline bool read_percent(dom::element e, int& out) noexcept {
+inline bool read_percent(tape_value e, int& out) noexcept {
   std::int64_t v = 0;
   if (!read_int64(e, v)) return false;
   out = static_cast<int>(v < 0 ? 0 : v > 100 ? 100 : v);
@@ -65,19 +61,19 @@ inline bool read_percent(dom::element e, int& out) noexcept {
 }
 
 /// A string; null means empty.
-inline bool read_string(dom::element e, std::string_view& out) noexcept {
-  if (e.type() == dom::element_type::STRING) {
-    out = e.get_string().value_unsafe();
+inline bool read_string(tape_value e, std::string_view& out) noexcept {
+  if (e.is_string()) {
+    out = e.string();
     return true;
   }
-  if (e.type() == dom::element_type::NULL_VALUE) {
+  if (e.is_null()) {
     out = {};
     return true;
   }
   return false;
 }
 
-inline bool read_string(dom::element e, std::string& out) {
+inline bool read_string(tape_value e, std::string& out) {
   std::string_view v;
   if (!read_string(e, v)) return false;
   out.assign(v);
@@ -85,12 +81,11 @@ inline bool read_string(dom::element e, std::string& out) {
 }
 
 /// A job id: a string, or an integer written back in decimal (Milvus ids are int64).
-inline bool read_id(dom::element e, std::string& out) {
-  if (e.type() == dom::element_type::INT64 || e.type() == dom::element_type::UINT64) {
+inline bool read_id(tape_value e, std::string& out) {
+  if (e.is_int64() || e.is_uint64()) {
     char buf[24];
-    auto r = e.type() == dom::element_type::INT64
-                 ? std::to_chars(buf, buf + sizeof buf, e.get_int64().value_unsafe())
-                 : std::to_chars(buf, buf + sizeof buf, e.get_uint64().value_unsafe());
+    auto r = e.is_int64() ? std::to_chars(buf, buf + sizeof buf, e.number<std::int64_t>())
+                          : std::to_chars(buf, buf + sizeof buf, e.number<std::uint64_t>());
     out.assign(buf, r.ptr);
     return true;
   }
