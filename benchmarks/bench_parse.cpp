@@ -256,4 +256,10 @@ ZIC_ANSWER_BENCH(zic_list_view, list_10000);
 BENCHMARK(zic_build_create)->Arg(1)->Arg(1000);
 BENCHMARK(nlohmann_build_create)->Arg(1)->Arg(1000);
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::AddCustomContext("simdjson_implementation", simdjson::get_active_implementation()->name());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

@@ -108,27 +108,9 @@ inline std::string list_text(const std::vector<zic::import_job_summary>& jobs) {
   return t.str();
 }
 
-inline void write_file(json_writer& w, const zic::file_progress& f) {
-  w.begin_object()
-      .member("file_name", f.file_name)
-      .member("file_size", f.file_size)
-      .member("state", zic::to_string(f.state))
-      .member("state_text", f.state_text)
-      .member("progress", std::int64_t(f.progress))
-      .member("imported_rows", f.imported_rows)
-      .member("total_rows", f.total_rows)
-      .member("complete_time", f.complete_time)
-      .member("reason", f.reason)
-      .end_object();
-}
-
-inline std::string progress_json(const zic::import_progress& p) {
-  std::string out;
-  json_writer w(out);
-  w.begin_object()
-      .member("job_id", p.job_id)
-      .member("collection_name", p.collection_name)
-      .member("file_name", p.file_name)
+// The members a job and each of its files share, under the model's names.
+template <class Progress> void write_progress_members(json_writer& w, const Progress& p) {
+  w.member("file_name", p.file_name)
       .member("file_size", p.file_size)
       .member("state", zic::to_string(p.state))
       .member("state_text", p.state_text)
@@ -136,10 +118,20 @@ inline std::string progress_json(const zic::import_progress& p) {
       .member("imported_rows", p.imported_rows)
       .member("total_rows", p.total_rows)
       .member("complete_time", p.complete_time)
-      .member("create_time", p.create_time)
       .member("reason", p.reason);
-  w.key("details").begin_array();
-  for (const auto& f : p.details) write_file(w, f);
+}
+
+inline std::string progress_json(const zic::import_progress& p) {
+  std::string out;
+  json_writer w(out);
+  w.begin_object().member("job_id", p.job_id).member("collection_name", p.collection_name);
+  write_progress_members(w, p);
+  w.member("create_time", p.create_time).key("details").begin_array();
+  for (const auto& f : p.details) {
+    w.begin_object();
+    write_progress_members(w, f);
+    w.end_object();
+  }
   w.end_array().end_object();
   return out + "\n";
 }

@@ -28,6 +28,7 @@ options:
   --retention SECONDS      forget finished jobs after this long (default 86400)
   --tls-cert FILE          serve HTTPS with this PEM certificate ...
   --tls-key FILE           ... and this PEM key
+  --tls-client-ca FILE     require client certificates signed by this CA (mutual TLS)
   --fault RULE             inject a fault (repeatable); RULE is KIND[:key=value,...]
                            kinds: delay 429 503 1807 close-before close-mid-headers
                                   close-mid-body truncated malformed oversized
@@ -49,7 +50,7 @@ The first line on stdout is "listening on http(s)://HOST:PORT". GET /_emulator/s
 
 int main(int argc, char** argv) {
   using namespace zic_emulator;
-  std::string host = "127.0.0.1", port_text = "0", tls_cert, tls_key;
+  std::string host = "127.0.0.1", port_text = "0", tls_cert, tls_key, tls_client_ca;
   settings cfg;
   fault_plan faults;
   double rows_per_second = 10000;
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
     } else if (a == "--retention") retention = static_cast<std::int64_t>(number(a, value()));
     else if (a == "--tls-cert") tls_cert = value();
     else if (a == "--tls-key") tls_key = value();
+    else if (a == "--tls-client-ca") tls_client_ca = value();
     else if (a == "--fault") {
       std::string why, rule = value();
       auto r = parse_fault(rule, why);
@@ -113,6 +115,7 @@ int main(int argc, char** argv) {
     port = static_cast<std::uint16_t>(p);
   }
   if (tls_cert.empty() != tls_key.empty()) fail("--tls-cert and --tls-key go together");
+  if (!tls_client_ca.empty() && tls_cert.empty()) fail("--tls-client-ca needs --tls-cert and --tls-key");
   if (!cfg.data_dir.empty() && !std::filesystem::is_directory(cfg.data_dir))
     fail("--data-dir " + cfg.data_dir.string() + " is not a directory");
 
@@ -123,6 +126,10 @@ int main(int argc, char** argv) {
       tls.emplace(asio::ssl::context::tls_server);
       tls->use_certificate_chain_file(tls_cert);
       tls->use_private_key_file(tls_key, asio::ssl::context::pem);
+      if (!tls_client_ca.empty()) {
+        tls->load_verify_file(tls_client_ca);
+        tls->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+      }
     }
     job_store jobs;
     jobs.life.rows_per_second = rows_per_second;

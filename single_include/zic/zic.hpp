@@ -3407,40 +3407,41 @@ private:
                   true);
     };
 
+    // The write and the whole read go out together and the loop runs once: a poll costs one
+    // turn of the event loop, not three.
     lowest.expires_at(deadline);
-    auto ec = run([&](auto handler) { asio::async_write(stream, asio::buffer(wire_), std::move(handler)); });
-    if (ec) {
-      if (ec == beast::error::timeout) return fail(errc::timeout, "sending the request timed out", true);
-      stale_ = is_closed(ec);
-      return fail(errc::transport, "connection closed while sending the request: " + ec.message(), true);
-    }
-
     answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
-    ec = run([&](auto handler) { http::async_read_header(stream, buffer_, parser, std::move(handler)); });
+    error_code wec = asio::error::would_block, ec = asio::error::would_block;
+    asio::async_write(stream, asio::buffer(wire_), [&](error_code e, std::size_t) {
+      wec = e;
+      if (e) lowest.cancel();  // the read cannot succeed without the request
+    });
+    http::async_read(stream, buffer_, parser, [&](error_code e, std::size_t) { ec = e; });
+    ioc_.restart();
+    ioc_.run();
+    if (wec && wec != asio::error::operation_aborted) {
+      if (wec == beast::error::timeout) return fail(errc::timeout, "sending the request timed out", true);
+      stale_ = is_closed(wec);
+      return fail(errc::transport, "connection closed while sending the request: " + wec.message(), true);
+    }
     if (ec) {
-      if (ec == beast::error::timeout) return fail(errc::timeout, "no answer within the timeout", true);
+      if (ec == beast::error::timeout)
+        return fail(errc::timeout, parser.is_header_done() ? "the answer's body did not arrive within the timeout"
+                                                           : "no answer within the timeout", true);
       if (ec == http::error::header_limit) return fail(errc::too_large, "the answer's headers exceed the limit", true);
       if (ec == http::error::body_limit) return too_large();
       if (is_closed(ec)) {
-        stale_ = !parser.got_some();
-        return fail(errc::transport, parser.got_some() ? "connection closed mid-headers" : "connection closed before the answer",
+        if (!parser.got_some()) {
+          stale_ = true;
+          return fail(errc::transport, "connection closed before the answer", true);
+        }
+        if (!parser.is_header_done()) return fail(errc::transport, "connection closed mid-headers", true);
+        auto expected = parser.content_length();
+        return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
+                                         (expected ? " of " + std::to_string(*expected) : std::string()),
                     true);
       }
       return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
-    }
-    if (!parser.is_done()) {
-      ec = run([&](auto handler) { http::async_read(stream, buffer_, parser, std::move(handler)); });
-      if (ec) {
-        if (ec == beast::error::timeout) return fail(errc::timeout, "the answer's body did not arrive within the timeout", true);
-        if (ec == http::error::body_limit) return too_large();
-        if (is_closed(ec)) {
-          auto expected = parser.content_length();
-          return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
-                                           (expected ? " of " + std::to_string(*expected) : std::string()),
-                      true);
-        }
-        return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
-      }
     }
     if (!parser.keep_alive()) close();
     return {};

@@ -325,3 +325,62 @@ TEST_CASE_TEMPLATE("watcher: many jobs to completion with far fewer requests tha
     CHECK(watcher_requests * 10 <= ids.size());
   }
 }
+
+TEST_CASE_TEMPLATE("mutual TLS: a client certificate is sent when configured", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  const auto& files = tls_files::get();
+  emulator_process e(emulator_args("milvus", d, true, {"--tls-client-ca", files.ca.string()}));
+  auto o = options_for(e, zic::api_flavor::milvus);
+  o.retry.max_attempts = 1;
+  zic::basic_client<T> anonymous(o, T(trusting_test_ca()));
+  auto refused = anonymous.list_import_jobs();
+  REQUIRE_FALSE(refused);
+  CHECK((refused.error().code == errc::tls || refused.error().code == errc::transport));
+  auto with_cert = trusting_test_ca();
+  with_cert.client_cert_file = files.client_cert.string();
+  with_cert.client_key_file = files.client_key.string();
+  zic::basic_client<T> known(o, T(with_cert));
+  auto ok = known.list_import_jobs();
+  CHECK_MESSAGE(ok, (ok ? std::string() : ok.error().message));
+}
+
+TEST_CASE("emulator: tolerates what real SDKs send") {
+  data_dir d(7);
+  emulator_process e(emulator_args("milvus", d));
+  zic::beast_transport t;
+  zic::http_request r;
+  r.scheme = "http";
+  r.host = "127.0.0.1";
+  r.port = e.port();
+  r.target = "/v2/vectordb/jobs/import/create";
+  // pymilvus: every key, null or "" when unused, options {}, a browser User-Agent and
+  // misspelled headers; Java: options with sdk and scene.
+  r.headers = {{"Authorization", "Bearer " + api_key}, {"Content-Type", "application/json"},
+               {"User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"}, {"Accept-Encodin", "gzip"},
+               {"Accept-Languag", "en-US"}};
+  for (const char* body :
+       {R"({"dbName":null,"collectionName":"c","partitionName":"","files":[["rows.json"]],"options":{},"objectUrl":null,"clusterId":""})",
+        R"({"collectionName":"c","files":[["rows.json"]],"options":{"sdk":"java","scene":"bulkWriter"},"unknownKey":{"nested":[1,2]}})"}) {
+    CAPTURE(std::string(body));
+    r.body = body;
+    auto answer = t.send(r);
+    REQUIRE(answer);
+    auto id = zic::parse_create_response(answer->body);
+    CHECK_MESSAGE(id, answer->body);
+  }
+  // A bare false among the options is refused, as the real server does.
+  r.body = R"({"collectionName":"c","files":[["rows.json"]],"options":{"auto_commit":false}})";
+  auto refused = zic::parse_create_response(t.send(r)->body);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().api_code == 1801);
+  // A numeric jobId fails to bind.
+  r.target = "/v2/vectordb/jobs/import/describe";
+  r.body = R"({"jobId":448761313698322012})";
+  CHECK(zic::parse_progress_response(t.send(r)->body).error().api_code == 1801);
+  // Limits: more than 1,024 import units.
+  r.target = "/v2/vectordb/jobs/import/create";
+  r.body = R"({"collectionName":"c","files":[)";
+  for (int i = 0; i < 1025; ++i) r.body += std::string(i ? "," : "") + R"(["rows.json"])";
+  r.body += "]}";
+  CHECK(zic::parse_create_response(t.send(r)->body).error().api_code == 1100);
+}

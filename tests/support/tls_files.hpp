@@ -14,7 +14,7 @@
 namespace zic_test {
 
 struct tls_files {
-  std::filesystem::path dir, ca, cert, key, wrong_cert, wrong_key;
+  std::filesystem::path dir, ca, cert, key, wrong_cert, wrong_key, client_cert, client_key;
 
   static const tls_files& get() {
     static tls_files files = make();
@@ -37,19 +37,23 @@ private:
     f.key = p("server.key");
     f.wrong_cert = p("wrong.pem");
     f.wrong_key = p("wrong.key");
+    f.client_cert = p("client.pem");
+    f.client_key = p("client.key");
     const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
     run("openssl req -x509" + ec + " -keyout " + p("ca.key") + " -out " + f.ca.string() +
         " -days 2 -subj '/CN=zic test CA' -addext basicConstraints=critical,CA:TRUE"
         " -addext keyUsage=critical,keyCertSign,cRLSign");
-    auto issue = [&](const std::string& cert, const std::string& key, const std::string& san) {
+    auto issue = [&](const std::string& cert, const std::string& key, const std::string& san,
+                     const char* usage = "serverAuth") {
       std::ofstream(p("ext.cnf")) << "subjectAltName=" << san << "\nbasicConstraints=CA:FALSE\n"
-                                  << "extendedKeyUsage=serverAuth\n";
+                                  << "extendedKeyUsage=" << usage << "\n";
       run("openssl req" + ec + " -keyout " + key + " -out " + p("req.csr") + " -subj '/CN=zic test server'");
       run("openssl x509 -req -in " + p("req.csr") + " -CA " + f.ca.string() + " -CAkey " + p("ca.key") +
           " -CAcreateserial -out " + cert + " -days 2 -extfile " + p("ext.cnf"));
     };
     issue(f.cert, f.key, "IP:127.0.0.1,IP:::1,DNS:localhost");
     issue(f.wrong_cert, f.wrong_key, "DNS:wrong.example");
+    issue(f.client_cert.string(), f.client_key.string(), "DNS:zic-client", "clientAuth");
     return f;
   }
 };

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md from one run of benchmarks/run: the machine, every figure with its
+baseline from the same run, the ratios against the targets, the compile cost of the headers,
+and a profile of the parse path where a target is missed.
+
+Usage: benchmarks/report.py RESULTS_DIR OUTPUT_MD
+"""
+import json
+import os
+import pathlib
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=300).stdout.strip()
+    except Exception:
+        return ""
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def by_name(doc, aggregate="mean"):
+    out = {}
+    for b in doc["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != aggregate:
+            continue
+        out[b["run_name"]] = b
+    return out
+
+
+def compile_seconds(header, runs=5):
+    cxx = os.environ.get("CXX", "c++")
+    with tempfile.TemporaryDirectory() as d:
+        src = pathlib.Path(d) / "tu.cpp"
+        src.write_text(f"#include <{header}>\nint main() {{ return 0; }}\n")
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            subprocess.run([cxx, "-std=c++20", "-O2", f"-I{ROOT / 'include'}", "-c", str(src), "-o",
+                            str(pathlib.Path(d) / "tu.o")], check=True)
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def profile(binary, bench_filter):
+    """Top symbols of one benchmark, from perf (or callgrind where perf cannot sample)."""
+    with tempfile.TemporaryDirectory() as d:
+        data = pathlib.Path(d) / "perf.data"
+        if shutil.which("perf"):
+            subprocess.run(["perf", "record", "-q", "-o", str(data), binary, f"--benchmark_filter={bench_filter}",
+                            "--benchmark_min_time=1"], capture_output=True)
+            report = sh(f"perf report -i {data} --stdio 2>/dev/null")
+            lines = [l for l in report.splitlines() if l.strip() and not l.startswith("#")][:12]
+            if lines:
+                return "perf record", lines
+        out = pathlib.Path(d) / "cg.out"
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary,
+                        f"--benchmark_filter={bench_filter}", "--benchmark_min_time=0.05"], capture_output=True)
+        report = sh(f"callgrind_annotate {out}")
+        lines = [l for l in report.splitlines() if re.match(r"\s*[\d,]+ \(", l)][:12]
+        return "valgrind --tool=callgrind (instructions)", lines
+
+
+def main():
+    results, output = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    parse_doc = load(results / "parse.json")
+    parse = by_name(parse_doc)
+    poll = by_name(load(results / "poll.json"))
+    watch = by_name(load(results / "watch.json"))
+    wrk_rate = float(re.search(r"Requests/sec:\s*([\d.]+)", (results / "wrk.txt").read_text()).group(1))
+
+    def ns(name):
+        return parse[name]["real_time"]
+
+    def allocs(name):
+        return parse[name].get("allocs_per_op", 0.0)
+
+    checks = []  # (target, figure, passed)
+
+    def check(what, figure, passed):
+        checks.append((what, figure, passed))
+
+    dom1, view1, reuse1 = ns("simdjson_dom/progress_1"), ns("zic_progress_view/progress_1"), ns("zic_progress_reusing/progress_1")
+    check("progress (1 file): reusing ≤ 1.5× the simdjson DOM limit", f"{reuse1 / dom1:.2f}×", reuse1 / dom1 <= 1.5)
+    check("progress (1 file): view ≤ 1.2× the simdjson DOM limit", f"{view1 / dom1:.2f}×", view1 / dom1 <= 1.2)
+    a_reuse, a_view = allocs("zic_progress_reusing/progress_1"), allocs("zic_progress_view/progress_1")
+    check("progress (1 file): 0 allocations per op, reusing and view", f"{a_reuse:.3f} and {a_view:.3f}",
+          a_reuse < 0.01 and a_view < 0.01)
+    owned10k, nl10k = ns("zic_list_owned/list_10000"), ns("nlohmann_list/list_10000")
+    check("list of 10,000: owned ≥ 5× faster than nlohmann extraction", f"{nl10k / owned10k:.1f}×", nl10k / owned10k >= 5)
+    view10k, dom10k = ns("zic_list_view/list_10000"), ns("simdjson_dom/list_10000")
+    check("list of 10,000: view ≤ 1.2× the simdjson DOM limit", f"{view10k / dom10k:.2f}×", view10k / dom10k <= 1.2)
+    build_zic, build_nl = ns("zic_build_create/1000"), ns("nlohmann_build_create/1000")
+    check("create body, 1,000 groups: ≥ 3× faster than nlohmann dump()", f"{build_nl / build_zic:.1f}×", build_nl / build_zic >= 3)
+    beast = poll["poll_keepalive<zic::beast_transport>/real_time"]
+    beast_rate = beast["items_per_second"]
+    check("polling: zic (Beast, keep-alive) ≥ 0.9× the wrk -t1 -c1 rate", f"{beast_rate / wrk_rate:.2f}×",
+          beast_rate / wrk_rate >= 0.9)
+    check("polling: ≤ 2 heap allocations per poll (Beast, keep-alive)", f"{beast['allocs_per_poll']:.2f}",
+          beast["allocs_per_poll"] <= 2)
+    naive = watch["naive_describe_loop/iterations:1/real_time"]
+    watcher = watch["job_watcher/iterations:1/real_time"]
+    check(f"watcher: ≥ 10× fewer requests than the naive loop ({int(naive['jobs']):,} jobs)",
+          f"{naive['requests'] / max(watcher['requests'], 1):.0f}×", naive["requests"] >= 10 * watcher["requests"])
+    zic_compile, simdjson_compile = compile_seconds("zic/zic.hpp"), compile_seconds("simdjson.h")
+    check("compile: including <zic/zic.hpp> ≤ 1.5× including <simdjson.h>", f"{zic_compile / simdjson_compile:.2f}×",
+          zic_compile / simdjson_compile <= 1.5)
+
+    ctx = parse_doc["context"]
+    cpu = sh("lscpu | sed -n 's/^Model name: *//p'") or platform.processor()
+    memory = sh("free -g | awk '/Mem:/ {print $2}'")
+    compiler = sh("c++ --version | head -1")
+    versions = {p: sh("dpkg-query -W -f='${Version}' " + p) for p in
+                ("libsimdjson-dev", "libboost1.81-dev", "libcurl4-openssl-dev", "libbenchmark-dev")}
+    lines = [
+        "# zic benchmarks",
+        "",
+        "Written by `benchmarks/run` (Release build, Google Benchmark); every zic figure stands beside a",
+        "baseline measured in the same run on the same machine. Re-run it to refresh this page.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {cpu}, {os.cpu_count()} cores (Google Benchmark saw {ctx.get('num_cpus')} at "
+        f"{ctx.get('mhz_per_cpu')} MHz)",
+        f"- Memory: {memory} GiB; Linux {platform.release()}",
+        f"- Compiler: {compiler}; zic's code built Release (-O3)",
+        f"- simdjson {versions['libsimdjson-dev']} (Debian; kernel in use: {ctx.get('simdjson_implementation', '?')}), "
+        f"Boost {versions['libboost1.81-dev']}, libcurl {versions['libcurl4-openssl-dev']}, Google Benchmark "
+        f"{versions['libbenchmark-dev']} (Debian builds it without NDEBUG; its warning about that concerns its "
+        f"own loop, not the code measured)",
+        f"- Run on {time.strftime('%Y-%m-%d')}",
+        "",
+        "## Targets",
+        "",
+        "| target | this run | met |",
+        "|---|---|---|",
+    ]
+    for what, figure, passed in checks:
+        lines.append(f"| {what} | {figure} | {'yes' if passed else '**no**'} |")
+
+    lines += ["", "## Parsing", "",
+              "Mean of 3 repetitions. *DOM limit*: simdjson's DOM parse of the same bytes, touching nothing. "
+              "*nlohmann*: `nlohmann::json::parse` plus typed extraction into zic's model. *owned*: "
+              "`parse_*_response` into a new object; *reusing*: into the same object again, from a padded "
+              "transport buffer; *view*: string views into the parser.", "",
+              "| answer | bytes | DOM limit | nlohmann | zic owned | zic reusing | zic view | allocs/op (owned, reusing, view) |",
+              "|---|---|---|---|---|---|---|---|"]
+    for answer in ["progress_1", "progress_100", "list_10", "list_1000", "list_10000"]:
+        kind = "progress" if answer.startswith("progress") else "list"
+        size = (ROOT / "build" / "bench" / "benchmarks" / "answers" / f"{answer}.json").stat().st_size
+        dom = ns(f"simdjson_dom/{answer}")
+
+        def cell(name):
+            t = ns(name)
+            return f"{t / 1000:.2f} µs ({t / dom:.2f}×)"
+        lines.append(f"| {answer} | {size:,} | {dom / 1000:.2f} µs | {cell(f'nlohmann_{kind}/{answer}')} | "
+                     f"{cell(f'zic_{kind}_owned/{answer}')} | {cell(f'zic_{kind}_reusing/{answer}')} | "
+                     f"{cell(f'zic_{kind}_view/{answer}')} | {allocs(f'zic_{kind}_owned/{answer}'):.0f}, "
+                     f"{allocs(f'zic_{kind}_reusing/{answer}'):.3f}, {allocs(f'zic_{kind}_view/{answer}'):.3f} |")
+    lines += ["", "Ratios in parentheses are against the DOM limit of the same answer.", "",
+              "## Building a create request", "",
+              "| file groups | zic `make_create_request` (body and headers) | nlohmann object + `dump()` (body only) | ratio |",
+              "|---|---|---|---|"]
+    for n in (1, 1000):
+        z, l = ns(f"zic_build_create/{n}"), ns(f"nlohmann_build_create/{n}")
+        lines.append(f"| {n:,} | {z / 1000:.2f} µs, {allocs(f'zic_build_create/{n}'):.0f} allocs | "
+                     f"{l / 1000:.2f} µs, {allocs(f'nlohmann_build_create/{n}'):.0f} allocs | {l / z:.1f}× faster |")
+    lines += ["", "## Polling one job over loopback", "",
+              "`describe` against `zic-emulator` on 127.0.0.1 (one thread, one connection). *CPU/poll* is the "
+              "client's CPU time; the emulator runs in its own process.", "",
+              "| client | polls/s | vs wrk | CPU µs/poll | allocs/poll |", "|---|---|---|---|---|",
+              f"| `wrk -t1 -c1` (the server's single-connection limit) | {wrk_rate:,.0f} | 1.00× | — | — |"]
+    for name, label in [("poll_keepalive<zic::beast_transport>/real_time", "zic, Beast, keep-alive"),
+                        ("poll_keepalive<zic::curl_transport>/real_time", "zic, libcurl, keep-alive"),
+                        ("poll_new_connection<zic::beast_transport>/real_time", "zic, Beast, new connection per poll"),
+                        ("poll_new_connection<zic::curl_transport>/real_time", "zic, libcurl, new connection per poll")]:
+        b = poll[name]
+        lines.append(f"| {label} | {b['items_per_second']:,.0f} | {b['items_per_second'] / wrk_rate:.2f}× | "
+                     f"{b['cpu_time'] / 1000:.1f} | {b['allocs_per_poll']:.2f} |")
+    lines += ["", f"## Tracking {int(naive['jobs']):,} jobs to completion", "",
+              "Cloud flavour, each job about 10 s long, both sweeping once per second (the same freshness); "
+              "client-side rate limit off (at the cloud's 20 requests/s one naive round alone would take "
+              f"{naive['jobs'] / 20 / 60:.0f} minutes).", "",
+              "| approach | requests | wall time | client CPU |", "|---|---|---|---|"]
+    for label, b in [("naive loop: describe every unfinished job each round", naive),
+                     ("`zic::job_watcher`: list pages, describe only on need", watcher)]:
+        lines.append(f"| {label} | {int(b['requests']):,} | {b['wall_s']:.1f} s | {b['cpu_s']:.2f} s |")
+    lines += ["", "## Compile cost", "",
+              "Median of 5 compilations (`c++ -std=c++20 -O2 -c`) of a file that includes only the header.", "",
+              "| translation unit | time | ratio |", "|---|---|---|",
+              f"| `#include <simdjson.h>` | {simdjson_compile:.2f} s | 1.00× |",
+              f"| `#include <zic/zic.hpp>` | {zic_compile:.2f} s | {zic_compile / simdjson_compile:.2f}× |"]
+
+    missed = [c for c in checks if not c[2]]
+    if missed:
+        tool, top = profile(str(ROOT / "build" / "bench" / "benchmarks" / "zic_bench_parse"), "zic_list_view/list_10000$")
+        lines += ["", "## Targets missed, and why", ""]
+        for what, figure, _ in missed:
+            lines.append(f"- {what}: {figure}.")
+        lines += ["",
+                  "The parse-path targets compare zic against simdjson's DOM parse alone. zic parses with that same "
+                  "DOM parse, then reads the fields it needs straight from simdjson's tape (no `dom::element` "
+                  "layer) with a length-switched key classifier; what remains is the walk itself: one pass over "
+                  "every key and value, classifying keys and storing views or copies. On-Demand, which can beat a "
+                  "DOM parse, is chosen at compile time in Debian's simdjson and falls back to its scalar kernel "
+                  "for a generic x86-64 build, so it would be slower here, not faster. The profile of the "
+                  f"10,000-record list view ({tool}):", "", "```"] + top + ["```"]
+    output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {output}")
+    for what, figure, passed in checks:
+        print(f"{'met   ' if passed else 'MISSED'} {what}: {figure}")
+
+
+if __name__ == "__main__":
+    main()
