@@ -55,6 +55,39 @@ def compile_seconds(header, runs=5):
     return statistics.median(times)
 
 
+def syscalls_per_request(strace_file, requests):
+    """{syscall: calls per request} from `strace -c` output."""
+    counts = {}
+    for line in pathlib.Path(strace_file).read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and parts[0].replace(".", "").isdigit() and parts[-1] not in ("total",):
+            try:
+                counts[parts[-1]] = int(parts[3]) / requests
+            except ValueError:
+                continue
+    return counts
+
+
+def phase_times(header):
+    """GCC's own account of where compiling a file that includes `header` goes."""
+    with tempfile.TemporaryDirectory() as d:
+        src = pathlib.Path(d) / "tu.cpp"
+        src.write_text(f"#include <{header}>\nint main() {{ return 0; }}\n")
+        r = subprocess.run([os.environ.get("CXX", "c++"), "-std=c++20", "-O2", f"-I{ROOT / 'include'}", "-c", str(src),
+                            "-o", str(pathlib.Path(d) / "tu.o"), "-ftime-report"], capture_output=True, text=True)
+    out = {}
+    for line in r.stderr.splitlines():
+        # "name : usr ( %) sys ( %) wall ( %) mem": keep the wall seconds.
+        m = re.match(r"\s*(phase parsing|phase lang\. deferred|template instantiation|TOTAL)\s*:(.*)", line)
+        if m:
+            numbers = re.findall(r"([\d.]+)\s*\(", m.group(2)) or re.findall(r"([\d.]+)", m.group(2))
+            if len(numbers) >= 3:
+                out[m.group(1)] = float(numbers[2])
+            elif numbers:
+                out[m.group(1)] = float(numbers[-1])
+    return out
+
+
 def profile(binary, bench_filter):
     """Top symbols of one benchmark, from perf (or callgrind where perf cannot sample)."""
     with tempfile.TemporaryDirectory() as d:
@@ -206,11 +239,12 @@ def main():
 
     missed = [c for c in checks if not c[2]]
     if missed:
-        tool, top = profile(str(ROOT / "build" / "bench" / "benchmarks" / "zic_bench_parse"), "zic_list_view/list_10000$")
         lines += ["", "## Targets missed, and why", ""]
         for what, figure, _ in missed:
             lines.append(f"- {what}: {figure}.")
-        lines += ["",
+    if any(not passed and ("DOM limit" in what) for what, _, passed in checks):
+        tool, top = profile(str(ROOT / "build" / "bench" / "benchmarks" / "zic_bench_parse"), "zic_list_view/list_10000$")
+        lines += ["", "### Parsing against the DOM limit", "",
                   "The parse-path targets compare zic against simdjson's DOM parse alone. zic parses with that same "
                   "DOM parse, then reads the fields it needs straight from simdjson's tape (no `dom::element` "
                   "layer) with a length-switched key classifier; what remains is the walk itself: one pass over "
@@ -218,6 +252,35 @@ def main():
                   "DOM parse, is chosen at compile time in Debian's simdjson and falls back to its scalar kernel "
                   "for a generic x86-64 build, so it would be slower here, not faster. The profile of the "
                   f"10,000-record list view ({tool}):", "", "```"] + top + ["```"]
+    if any(not passed and "wrk" in what for what, _, passed in checks) and (results / "strace-zic.txt").exists():
+        polls = by_name(load(results / "poll-strace.json"))["poll_keepalive<zic::beast_transport>/real_time"]["iterations"]
+        wrk_requests = int(re.search(r"(\d+) requests in", (results / "wrk-strace.txt").read_text()).group(1))
+        zic_calls = syscalls_per_request(results / "strace-zic.txt", polls + 100)
+        wrk_calls = syscalls_per_request(results / "strace-wrk.txt", wrk_requests)
+        names = sorted({k for k, v in {**zic_calls, **wrk_calls}.items() if v >= 0.05},
+                       key=lambda k: -max(zic_calls.get(k, 0), wrk_calls.get(k, 0)))
+        lines += ["", "### Polling against wrk", "",
+                  "Both clients are bound by the round trip; the difference is the system calls around it. "
+                  "Counted with `strace -f -c` over 2 s of each (the Beast client's warm-up included):", "",
+                  "| system call | zic, Beast, per poll | wrk, per request |", "|---|---|---|"]
+        for n in names:
+            lines.append(f"| `{n}` | {zic_calls.get(n, 0):.2f} | {wrk_calls.get(n, 0):.2f} |")
+        lines += ["", "Beast bounds every read and write by re-arming its stream timer (`timerfd_settime`), and "
+                  "Asio's scheduler adds `epoll_wait` turns; wrk runs a bare epoll loop with no per-request "
+                  "deadline. Dropping the per-exchange deadline would close the gap and break the timeout "
+                  "guarantee, so it stays."]
+    if any(not passed and "compile" in what for what, _, passed in checks):
+        zp, sp = phase_times("zic/zic.hpp"), phase_times("simdjson.h")
+        lines += ["", "### Compile cost", "",
+                  "GCC's `-ftime-report` (wall seconds) for each file:", "",
+                  "| phase | `<simdjson.h>` | `<zic/zic.hpp>` |", "|---|---|---|"]
+        for phase in ("phase parsing", "template instantiation", "phase lang. deferred", "TOTAL"):
+            lines.append(f"| {phase} | {sp.get(phase, 0):.2f} | {zp.get(phase, 0):.2f} |")
+        lines += ["", "Nearly all of it is the front end: parsing the standard headers zic adds to simdjson's "
+                  "(`<chrono>`, `<functional>`, `<condition_variable>`, `<stop_token>`, `<random>`, `<map>`, "
+                  "`<variant>`) and instantiating the standard templates its inline functions use. Nothing is "
+                  "generated for code a program does not call; the cost is paid once per translation unit that "
+                  "includes the umbrella header, and `<zic/requests.hpp>` or `<zic/responses.hpp>` alone cost less."]
     output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {output}")
     for what, figure, passed in checks:
