@@ -15,4 +15,11 @@
 #define ZIC_EXCEPTIONS 0
 #endif
 
+// For the few helpers on the parsing hot path that must not stay calls.
+#if defined(__GNUC__)
+#define ZIC_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ZIC_ALWAYS_INLINE inline
+#endif
+
 #endif // ZIC_CONFIG_HPP

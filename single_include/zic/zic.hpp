@@ -45,6 +45,13 @@
 #define ZIC_EXCEPTIONS 0
 #endif
 
+// For the few helpers on the parsing hot path that must not stay calls.
+#if defined(__GNUC__)
+#define ZIC_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ZIC_ALWAYS_INLINE inline
+#endif
+
 #endif // ZIC_CONFIG_HPP
 // ---- end include/zic/config.hpp
 
@@ -535,23 +542,33 @@ enum class job_state {
   unknown,      ///< anything else, e.g. "None"
 };
 
+namespace detail {
+// Byte by byte: compilers unroll it for a literal, where `==` would call memcmp.
+template <std::size_t N> constexpr bool is_word(std::string_view s, const char (&literal)[N]) noexcept {
+  for (std::size_t i = 0; i + 1 < N; ++i)
+    if (s[i] != literal[i]) return false;
+  return true;
+}
+} // namespace detail
+
 /// Maps a server's state word to `job_state` (exact spelling, as servers send it).
 constexpr job_state parse_job_state(std::string_view word) noexcept {
+  using detail::is_word;
   // By length first: this runs for every job of every list answer.
   switch (word.size()) {
-  case 5: return word == "Retry" ? job_state::importing : job_state::unknown;
-  case 6: return word == "Failed" ? job_state::failed : job_state::unknown;
-  case 7: return word == "Pending" ? job_state::pending : job_state::unknown;
+  case 5: return is_word(word, "Retry") ? job_state::importing : job_state::unknown;
+  case 6: return is_word(word, "Failed") ? job_state::failed : job_state::unknown;
+  case 7: return is_word(word, "Pending") ? job_state::pending : job_state::unknown;
   case 9:
-    if (word == "Importing") return job_state::importing;
-    return word == "Completed" ? job_state::completed : job_state::unknown;
+    if (is_word(word, "Importing")) return job_state::importing;
+    return is_word(word, "Completed") ? job_state::completed : job_state::unknown;
   case 10:
-    if (word == "InProgress") return job_state::importing;
-    return word == "Committing" ? job_state::committing : job_state::unknown;
-  case 11: return word == "Uncommitted" ? job_state::uncommitted : job_state::unknown;
-  case 12: return word == "ImportFailed" ? job_state::failed : job_state::unknown;
-  case 13: return word == "ImportRunning" ? job_state::importing : job_state::unknown;
-  case 15: return word == "ImportCompleted" ? job_state::completed : job_state::unknown;
+    if (is_word(word, "InProgress")) return job_state::importing;
+    return is_word(word, "Committing") ? job_state::committing : job_state::unknown;
+  case 11: return is_word(word, "Uncommitted") ? job_state::uncommitted : job_state::unknown;
+  case 12: return is_word(word, "ImportFailed") ? job_state::failed : job_state::unknown;
+  case 13: return is_word(word, "ImportRunning") ? job_state::importing : job_state::unknown;
+  case 15: return is_word(word, "ImportCompleted") ? job_state::completed : job_state::unknown;
   default: return job_state::unknown;
   }
 }
@@ -1566,12 +1583,6 @@ enum class field : unsigned char {
   current_page, page_size,
 };
 
-#if defined(__GNUC__)
-#define ZIC_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ZIC_ALWAYS_INLINE inline
-#endif
-
 // A fixed-size compare the compiler turns into a few integer comparisons.
 template <std::size_t N> ZIC_ALWAYS_INLINE bool key_is(std::string_view k, const char (&literal)[N]) noexcept {
 #if defined(__GNUC__)
@@ -1695,7 +1706,7 @@ public:
   }
 
   /// The index just past this value (and all it contains).
-  std::size_t after() const noexcept {
+  ZIC_ALWAYS_INLINE std::size_t after() const noexcept {
     switch (type()) {
     case '{':
     case '[': return static_cast<std::uint32_t>(word());

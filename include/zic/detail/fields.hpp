@@ -18,12 +18,6 @@ enum class field : unsigned char {
   current_page, page_size,
 };
 
-#if defined(__GNUC__)
-#define ZIC_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ZIC_ALWAYS_INLINE inline
-#endif
-
 // A fixed-size compare the compiler turns into a few integer comparisons.
 template <std::size_t N> ZIC_ALWAYS_INLINE bool key_is(std::string_view k, const char (&literal)[N]) noexcept {
 #if defined(__GNUC__)

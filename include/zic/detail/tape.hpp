@@ -52,7 +52,7 @@ public:
   }
 
   /// The index just past this value (and all it contains).
-  std::size_t after() const noexcept {
+  ZIC_ALWAYS_INLINE std::size_t after() const noexcept {
     switch (type()) {
     case '{':
     case '[': return static_cast<std::uint32_t>(word());
