@@ -3653,7 +3653,8 @@ inline zic::error failure(errc code, std::string message, bool sent) {
 
 /**
  * A transport over libcurl. The easy handle keeps its connection alive across calls; libcurl
- * itself reconnects once when a reused connection is found closed before the answer began.
+ * itself reconnects and resends when a reused connection is found closed before the answer
+ * began, so a request that must not be repeated is sent on a fresh connection.
  * `request_sent` reports whether any byte of the request went out. TLS verifies the peer and
  * host name unless `insecure` is set. One call at a time; not thread-safe.
  */
@@ -3719,6 +3720,10 @@ private:
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    // libcurl resends by itself when a reused connection dies before the answer begins. A
+    // request that must not be repeated (not idempotent, no Idempotency-Key) gets a fresh
+    // connection instead, so that resend can never happen to it.
+    if (!req.idempotent && req.header("Idempotency-Key").empty()) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer::on_header);

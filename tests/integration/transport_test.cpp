@@ -384,3 +384,22 @@ TEST_CASE("emulator: tolerates what real SDKs send") {
   r.body += "]}";
   CHECK(zic::parse_create_response(t.send(r)->body).error().api_code == 1100);
 }
+
+TEST_CASE("curl: a create without an idempotency key never rides a reused connection") {
+  data_dir d;
+  emulator_process e(emulator_args("milvus", d));
+  auto o = options_for(e, zic::api_flavor::milvus);
+  o.retry.idempotent_create = false;
+  zic::basic_client<zic::curl_transport> c(o);
+  REQUIRE(c.list_import_jobs());
+  CHECK(c.transport().connections_opened() == 1);
+  zic::create_import_request r;
+  r.collection_name = "c";
+  r.files = {{"rows.json"}};
+  REQUIRE(c.create_import(r));
+  CHECK(c.transport().connections_opened() == 2);  // fresh for the un-keyed create
+  r.idempotency_key = "batch-7";
+  REQUIRE(c.create_import(r));
+  REQUIRE(c.list_import_jobs());
+  CHECK(c.transport().connections_opened() == 2);  // keyed and idempotent calls reuse it
+}
