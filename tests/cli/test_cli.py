@@ -7,6 +7,8 @@ Environment: ZIC_CLI, ZIC_EMULATOR (the binaries), ZIC_SOURCE_DIR (the checkout)
 """
 import json
 import os
+import pty
+import select
 import pathlib
 import re
 import shutil
@@ -214,6 +216,39 @@ class CliTest(unittest.TestCase):
             self.assertIn("retention", gone.stderr)
         finally:
             short.stop()
+
+    def test_wait_draws_a_live_bar_on_a_terminal(self):
+        emu = Emulator("--rows-per-second", "5000", data_dir=self.data)
+        try:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("ZIC_")}
+            env.update(self.env(emu))
+            job = run("import", "create", "--collection", "c", "--file", "rows.json", env=self.env(emu), check=0)
+            master, slave = pty.openpty()
+            p = subprocess.Popen([ZIC, "import", "wait", job.stdout.strip(), "--interval", "0.1"],
+                                 stdout=slave, stderr=slave, env=env)
+            os.close(slave)
+            screen = b""
+            while True:
+                ready, _, _ = select.select([master], [], [], 30)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the terminal closed with the process
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+            os.close(master)
+            self.assertEqual(p.wait(timeout=30), 0)
+            text = screen.decode()
+            OUTPUTS.append(text)
+            self.assertGreaterEqual(text.count("\r["), 3)  # redrawn in place
+            self.assertIn("\x1b[K", text)
+            self.assertRegex(text, r"\[#{30}\] 100%  2500/2500 rows  \d\d:\d\d  Completed")
+            self.assertIn("completed: 2500 rows", text)
+        finally:
+            emu.stop()
 
     def test_help_at_every_level(self):
         self.assertIn("usage: zic", run("--help", check=0).stdout)
