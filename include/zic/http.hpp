@@ -4,6 +4,7 @@
 #include "config.hpp"
 #include "detail/ascii.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -49,7 +50,26 @@ struct http_request {
     return out;
   }
   /// `scheme://host[:port]/target`, for messages. Carries no credential.
-  std::string url() const { return scheme + "://" + host_header() + target; }
+  std::string url() const {
+    std::string out;
+    write_url(out);
+    return out;
+  }
+  /// The same into `out`, reusing its capacity.
+  void write_url(std::string& out) const {
+    out.assign(scheme).append("://");
+    const bool v6 = host.find(':') != std::string::npos;
+    if (v6) out.push_back('[');
+    out.append(host);
+    if (v6) out.push_back(']');
+    if (port != (is_tls() ? 443 : 80)) {
+      char buf[8];
+      auto r = std::to_chars(buf, buf + sizeof buf, port);
+      out.push_back(':');
+      out.append(buf, r.ptr);
+    }
+    out.append(target);
+  }
 };
 
 /// One HTTP answer. Transports leave `SIMDJSON_PADDING` spare capacity behind `body` so the

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 ZIC_NAMESPACE_BEGIN
 
@@ -45,22 +46,28 @@ struct transfer {
   bool headers_done = false;
   std::int64_t content_length = -1;
 
+  std::size_t fields = 0;  // header entries of `out` filled so far (the rest are reused later)
+
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) noexcept {
     auto& t = *static_cast<transfer*>(self);
     std::string_view line(data, size * n);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
     try {
       if (line.substr(0, 5) == "HTTP/") {  // a new status line (after 100-continue, say)
-        t.out->headers.clear();
+        t.fields = 0;
         t.got_status = true;
         t.headers_done = false;
         t.content_length = -1;
       } else if (line.empty()) {
         t.headers_done = true;
+        t.out->headers.resize(t.fields);
       } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
         std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
         while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        t.out->headers.push_back({std::string(name), std::string(value)});
+        if (t.fields == t.out->headers.size()) t.out->headers.emplace_back();
+        t.out->headers[t.fields].name.assign(name);
+        t.out->headers[t.fields].value.assign(value);
+        ++t.fields;
         if (detail::iequals(name, "Content-Length")) {
           std::int64_t len = 0;
           auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), len);
@@ -121,8 +128,15 @@ public:
   curl_transport& operator=(curl_transport&&) noexcept = default;
 
   result<http_response> send(const http_request& req) noexcept {
+    http_response out;
+    if (auto ok = send(req, out); !ok) return std::move(ok).error();
+    return out;
+  }
+
+  /// The same, answering into `out` and reusing its buffers.
+  result<void> send(const http_request& req, http_response& out) noexcept {
     try {
-      return perform(req);
+      return perform(req, out);
     } catch (const std::exception& e) {
       return zic::error(errc::transport, std::string("transport failure: ") + e.what());
     }
@@ -132,7 +146,37 @@ public:
   std::size_t connections_opened() const noexcept { return opened_; }
 
 private:
-  result<http_response> perform(const http_request& req) {
+  // The header list is rebuilt only when the request's headers change (each poll of a job
+  // sends the same ones).
+  void prepare_headers(const http_request& req) {
+    bool same = slist_ && lines_.size() == req.headers.size();
+    for (std::size_t i = 0; same && i < req.headers.size(); ++i) {
+      const auto& h = req.headers[i];
+      same = lines_[i].size() == h.name.size() + 2 + h.value.size() &&
+             lines_[i].compare(0, h.name.size(), h.name) == 0 &&
+             lines_[i].compare(h.name.size() + 2, std::string::npos, h.value) == 0;
+    }
+    if (same) return;
+    slist_.reset();
+    lines_.resize(req.headers.size());
+    curl_slist* list = nullptr;
+    auto add = [&](const char* line) {
+      curl_slist* next = curl_slist_append(list, line);
+      if (!next) {
+        curl_slist_free_all(list);
+        throw std::bad_alloc();
+      }
+      list = next;
+    };
+    for (std::size_t i = 0; i < req.headers.size(); ++i) {
+      lines_[i].assign(req.headers[i].name).append(": ").append(req.headers[i].value);
+      add(lines_[i].c_str());
+    }
+    add("Expect:");  // no 100-continue round trip
+    slist_.reset(list);
+  }
+
+  result<void> perform(const http_request& req, http_response& out) {
     using namespace detail::curl_impl;
     if (!handle_) {
       handle_.reset(curl_easy_init());
@@ -140,23 +184,19 @@ private:
     }
     CURL* h = handle_.get();
     curl_easy_reset(h);  // keeps the connection cache, clears the previous call's options
+    for (const auto& hd : req.headers)
+      if (detail::has_control_char(hd.name) || detail::has_control_char(hd.value))
+        return zic::error(errc::invalid_argument, "a request header has a control character, which HTTP/1.1 cannot carry");
+    prepare_headers(req);
+    req.write_url(url_);
 
-    std::unique_ptr<curl_slist, slist_deleter> headers;
-    auto add = [&](const std::string& line) {
-      curl_slist* next = curl_slist_append(headers.get(), line.c_str());
-      if (!next) throw std::bad_alloc();
-      (void)headers.release();
-      headers.reset(next);
-    };
-    for (const auto& hd : req.headers) add(hd.name + ": " + hd.value);
-    add("Expect:");  // no 100-continue round trip
-
-    http_response out;
+    out.status = 0;
+    out.body.clear();
     transfer t;
     t.out = &out;
     t.max_body = opt_.max_body_bytes;
     char errbuf[CURL_ERROR_SIZE] = {0};
-    const std::string url = req.url();
+    const std::string& url = url_;
     const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, req.timeout.count()));
 
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
@@ -168,7 +208,7 @@ private:
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, slist_.get());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
@@ -200,18 +240,19 @@ private:
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     opened_ += static_cast<std::size_t>(connects);
     const bool sent = request_size > 0;
-    const std::string where = " (" + req.method + " " + url + ")";
-    const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
 
     // libcurl accepts an answer cut inside its headers as complete, with an empty body.
-    if (rc == CURLE_OK && !t.headers_done)
-      return failure(errc::transport, "connection closed mid-headers" + where, sent);
-    if (rc == CURLE_OK) {
+    if (rc == CURLE_OK && t.headers_done) {
       out.status = static_cast<int>(status);
       if (out.body.capacity() < out.body.size() + simdjson::SIMDJSON_PADDING)
         out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
-      return out;
+      return {};
     }
+    // Messages are built only on failure: the success path allocates nothing here.
+    const std::string where = " (" + req.method + " " + url + ")";
+    const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
+    // libcurl accepts an answer cut inside its headers as complete, with an empty body.
+    if (rc == CURLE_OK) return failure(errc::transport, "connection closed mid-headers" + where, sent);
     if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED)
       return failure(errc::too_large, "the answer is larger than the limit of " +
                                           std::to_string(opt_.max_body_bytes) + " bytes" + where, sent);
@@ -245,10 +286,13 @@ private:
 
   transport_options opt_;
   std::unique_ptr<CURL, detail::curl_impl::easy_deleter> handle_;
+  std::unique_ptr<curl_slist, detail::curl_impl::slist_deleter> slist_;
+  std::vector<std::string> lines_;  // the header lines `slist_` was built from
+  std::string url_;
   std::size_t opened_ = 0;
 };
 
-static_assert(http_transport<curl_transport>);
+static_assert(reusing_http_transport<curl_transport>);
 
 ZIC_NAMESPACE_END
 
