@@ -109,9 +109,6 @@ struct error {
       return is_transient_http_status(http_status);
     return false;
   }
-
-  /// Whether this is the given kind of failure.
-  bool is(errc c) const noexcept { return code == c; }
 };
 
 /// Thrown by `result<T>::value()` on a failed result.
