@@ -43,10 +43,24 @@ struct http_request {
     return {};
   }
   bool is_tls() const noexcept { return scheme == "https"; }
-  /// The `Host` header value: brackets around IPv6, port only when not the scheme's default.
+  /// Appends `host[:port]` as the `Host` header carries it: brackets around IPv6, the port
+  /// only when it is not the scheme's default.
+  void write_authority(std::string& out) const {
+    const bool v6 = host.find(':') != std::string::npos;
+    if (v6) out.push_back('[');
+    out.append(host);
+    if (v6) out.push_back(']');
+    if (port != (is_tls() ? 443 : 80)) {
+      char buf[8];
+      auto r = std::to_chars(buf, buf + sizeof buf, port);
+      out.push_back(':');
+      out.append(buf, r.ptr);
+    }
+  }
+  /// The `Host` header value.
   std::string host_header() const {
-    std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    if (port != (is_tls() ? 443 : 80)) out += ":" + std::to_string(port);
+    std::string out;
+    write_authority(out);
     return out;
   }
   /// `scheme://host[:port]/target`, for messages. Carries no credential.
@@ -58,16 +72,7 @@ struct http_request {
   /// The same into `out`, reusing its capacity.
   void write_url(std::string& out) const {
     out.assign(scheme).append("://");
-    const bool v6 = host.find(':') != std::string::npos;
-    if (v6) out.push_back('[');
-    out.append(host);
-    if (v6) out.push_back(']');
-    if (port != (is_tls() ? 443 : 80)) {
-      char buf[8];
-      auto r = std::to_chars(buf, buf + sizeof buf, port);
-      out.push_back(':');
-      out.append(buf, r.ptr);
-    }
+    write_authority(out);
     out.append(target);
   }
 };
@@ -85,6 +90,20 @@ struct http_response {
     return {};
   }
 };
+
+namespace detail {
+/// Whether the request line and headers can be sent as they are: no control character (CR or
+/// LF would split a line) and header names that are names. Builders guarantee it; transports
+/// check it again for requests built by hand.
+inline bool header_safe(const http_request& req) noexcept {
+  if (has_control_char(req.method) || has_control_char(req.target) || has_control_char(req.host)) return false;
+  for (const auto& h : req.headers)
+    if (h.name.empty() || has_control_char(h.name) || h.name.find(':') != std::string::npos ||
+        has_control_char(h.value))
+      return false;
+  return true;
+}
+} // namespace detail
 
 ZIC_NAMESPACE_END
 

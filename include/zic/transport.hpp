@@ -6,10 +6,20 @@
 
 #include <concepts>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <utility>
 
 ZIC_NAMESPACE_BEGIN
+
+namespace detail {
+/// A transport's failure, saying whether any byte of the request may have reached the server.
+inline zic::error transport_failure(errc code, std::string message, bool sent) {
+  zic::error e(code, std::move(message));
+  e.request_sent = sent;
+  return e;
+}
+} // namespace detail
 
 /**
  * What zic needs from an HTTP stack: send one request, return the answer or an error.

@@ -402,10 +402,24 @@ struct http_request {
     return {};
   }
   bool is_tls() const noexcept { return scheme == "https"; }
-  /// The `Host` header value: brackets around IPv6, port only when not the scheme's default.
+  /// Appends `host[:port]` as the `Host` header carries it: brackets around IPv6, the port
+  /// only when it is not the scheme's default.
+  void write_authority(std::string& out) const {
+    const bool v6 = host.find(':') != std::string::npos;
+    if (v6) out.push_back('[');
+    out.append(host);
+    if (v6) out.push_back(']');
+    if (port != (is_tls() ? 443 : 80)) {
+      char buf[8];
+      auto r = std::to_chars(buf, buf + sizeof buf, port);
+      out.push_back(':');
+      out.append(buf, r.ptr);
+    }
+  }
+  /// The `Host` header value.
   std::string host_header() const {
-    std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    if (port != (is_tls() ? 443 : 80)) out += ":" + std::to_string(port);
+    std::string out;
+    write_authority(out);
     return out;
   }
   /// `scheme://host[:port]/target`, for messages. Carries no credential.
@@ -417,16 +431,7 @@ struct http_request {
   /// The same into `out`, reusing its capacity.
   void write_url(std::string& out) const {
     out.assign(scheme).append("://");
-    const bool v6 = host.find(':') != std::string::npos;
-    if (v6) out.push_back('[');
-    out.append(host);
-    if (v6) out.push_back(']');
-    if (port != (is_tls() ? 443 : 80)) {
-      char buf[8];
-      auto r = std::to_chars(buf, buf + sizeof buf, port);
-      out.push_back(':');
-      out.append(buf, r.ptr);
-    }
+    write_authority(out);
     out.append(target);
   }
 };
@@ -445,6 +450,20 @@ struct http_response {
   }
 };
 
+namespace detail {
+/// Whether the request line and headers can be sent as they are: no control character (CR or
+/// LF would split a line) and header names that are names. Builders guarantee it; transports
+/// check it again for requests built by hand.
+inline bool header_safe(const http_request& req) noexcept {
+  if (has_control_char(req.method) || has_control_char(req.target) || has_control_char(req.host)) return false;
+  for (const auto& h : req.headers)
+    if (h.name.empty() || has_control_char(h.name) || h.name.find(':') != std::string::npos ||
+        has_control_char(h.value))
+      return false;
+  return true;
+}
+} // namespace detail
+
 ZIC_NAMESPACE_END
 
 #endif // ZIC_HTTP_HPP
@@ -458,6 +477,15 @@ ZIC_NAMESPACE_END
 #include <memory>
 
 ZIC_NAMESPACE_BEGIN
+
+namespace detail {
+/// A transport's failure, saying whether any byte of the request may have reached the server.
+inline zic::error transport_failure(errc code, std::string message, bool sent) {
+  zic::error e(code, std::move(message));
+  e.request_sent = sent;
+  return e;
+}
+} // namespace detail
 
 /**
  * What zic needs from an HTTP stack: send one request, return the answer or an error.
@@ -3178,11 +3206,7 @@ inline bool is_closed(const error_code& ec) {
          ec == asio::ssl::error::stream_truncated || ec == http::error::partial_message;
 }
 
-inline zic::error failure(errc code, std::string message, bool sent) {
-  zic::error e(code, std::move(message));
-  e.request_sent = sent;
-  return e;
-}
+using detail::transport_failure;
 
 inline void append_number(std::string& out, std::uint64_t n) {
   char buf[24];
@@ -3195,14 +3219,7 @@ inline void append_number(std::string& out, std::uint64_t n) {
 inline void serialize(const http_request& req, std::string& out) {
   out.clear();
   out.append(req.method).append(" ").append(req.target.empty() ? "/" : req.target).append(" HTTP/1.1\r\nHost: ");
-  const bool v6 = req.host.find(':') != std::string::npos;
-  if (v6) out.push_back('[');
-  out.append(req.host);
-  if (v6) out.push_back(']');
-  if (req.port != (req.is_tls() ? 443 : 80)) {
-    out.push_back(':');
-    append_number(out, req.port);
-  }
+  req.write_authority(out);
   out.append("\r\n");
   for (const auto& h : req.headers) {
     if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
@@ -3211,17 +3228,6 @@ inline void serialize(const http_request& req, std::string& out) {
   out.append("Content-Length: ");
   append_number(out, req.body.size());
   out.append("\r\n\r\n").append(req.body);
-}
-
-inline bool header_safe(const http_request& req) {
-  if (detail::has_control_char(req.method) || detail::has_control_char(req.target) ||
-      detail::has_control_char(req.host))
-    return false;
-  for (const auto& h : req.headers)
-    if (h.name.empty() || detail::has_control_char(h.name) || h.name.find(':') != std::string::npos ||
-        detail::has_control_char(h.value))
-      return false;
-  return true;
 }
 
 // Parses an answer into a caller's `http_response`, reusing its header strings and body.
@@ -3288,7 +3294,7 @@ public:
   }
 
   result<void> send(const http_request& req, http_response& out) {
-    if (!header_safe(req))
+    if (!detail::header_safe(req))
       return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
                                                 "host or a header, which HTTP/1.1 cannot carry");
     const auto deadline = clock_type::now() + req.timeout;
@@ -3382,8 +3388,8 @@ private:
     ioc_.restart();
     ioc_.run();
     const std::string where = req.host_header();
-    if (timed_out) return failure(errc::timeout, "resolving " + req.host + " timed out", false);
-    if (rec) return failure(errc::transport, "cannot resolve " + req.host + ": " + rec.message(), false);
+    if (timed_out) return transport_failure(errc::timeout, "resolving " + req.host + " timed out", false);
+    if (rec) return transport_failure(errc::transport, "cannot resolve " + req.host + ": " + rec.message(), false);
 
     auto connect_lowest = [&](tcp_stream& s) {
       s.expires_at(deadline);
@@ -3391,8 +3397,8 @@ private:
     };
     auto connect_failure = [&](const error_code& ec) {
       close();
-      if (ec == beast::error::timeout) return failure(errc::timeout, "connecting to " + where + " timed out", false);
-      return failure(errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
+      if (ec == beast::error::timeout) return transport_failure(errc::timeout, "connecting to " + where + " timed out", false);
+      return transport_failure(errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
     };
     if (req.is_tls()) {
       if (auto ok = ensure_tls_context(); !ok) return ok;
@@ -3404,8 +3410,8 @@ private:
       auto ec = run([&](auto handler) { secure_->async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
       if (ec) {
         close();
-        if (ec == beast::error::timeout) return failure(errc::timeout, "TLS handshake with " + where + " timed out", false);
-        return failure(errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
+        if (ec == beast::error::timeout) return transport_failure(errc::timeout, "TLS handshake with " + where + " timed out", false);
+        return transport_failure(errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
       }
     } else {
       plain_.emplace(ioc_);
@@ -3427,7 +3433,7 @@ private:
     // Messages are built only on failure: the success path allocates nothing.
     auto fail = [&](errc code, std::string what, bool sent) {
       close();
-      return failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
+      return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
     };
     auto too_large = [&] {
       return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes",
@@ -3665,11 +3671,7 @@ struct transfer {
   }
 };
 
-inline zic::error failure(errc code, std::string message, bool sent) {
-  zic::error e(code, std::move(message));
-  e.request_sent = sent;
-  return e;
-}
+using detail::transport_failure;
 
 } // namespace detail::curl_impl
 
@@ -3746,9 +3748,9 @@ private:
     }
     CURL* h = handle_.get();
     curl_easy_reset(h);  // keeps the connection cache, clears the previous call's options
-    for (const auto& hd : req.headers)
-      if (detail::has_control_char(hd.name) || detail::has_control_char(hd.value))
-        return zic::error(errc::invalid_argument, "a request header has a control character, which HTTP/1.1 cannot carry");
+    if (!detail::header_safe(req))
+      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
+                                                "host or a header, which HTTP/1.1 cannot carry");
     prepare_headers(req);
     req.write_url(url_);
 
@@ -3814,13 +3816,13 @@ private:
     const std::string where = " (" + req.method + " " + url + ")";
     const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
     // libcurl accepts an answer cut inside its headers as complete, with an empty body.
-    if (rc == CURLE_OK) return failure(errc::transport, "connection closed mid-headers" + where, sent);
+    if (rc == CURLE_OK) return transport_failure(errc::transport, "connection closed mid-headers" + where, sent);
     if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED)
-      return failure(errc::too_large, "the answer is larger than the limit of " +
+      return transport_failure(errc::too_large, "the answer is larger than the limit of " +
                                           std::to_string(opt_.max_body_bytes) + " bytes" + where, sent);
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
-      return failure(errc::timeout, (t.got_status ? "the answer did not complete within the timeout"
+      return transport_failure(errc::timeout, (t.got_status ? "the answer did not complete within the timeout"
                                                   : sent ? "no answer within the timeout"
                                                          : "connecting timed out") + where, sent);
     case CURLE_SSL_CONNECT_ERROR:
@@ -3831,10 +3833,10 @@ private:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_USE_SSL_FAILED:
-      return failure(errc::tls, "TLS failure" + detail + where, sent);
+      return transport_failure(errc::tls, "TLS failure" + detail + where, sent);
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
-      return failure(errc::transport, "cannot connect" + detail + where, false);
+      return transport_failure(errc::transport, "cannot connect" + detail + where, false);
     default: break;
     }
     std::string what = !t.got_status       ? "connection closed before the answer"
@@ -3843,7 +3845,7 @@ private:
                            ? "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
                                  (t.content_length >= 0 ? " of " + std::to_string(t.content_length) : std::string())
                            : "reading the answer failed";
-    return failure(errc::transport, what + detail + where, sent);
+    return transport_failure(errc::transport, what + detail + where, sent);
   }
 
   transport_options opt_;

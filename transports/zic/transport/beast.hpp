@@ -57,11 +57,7 @@ inline bool is_closed(const error_code& ec) {
          ec == asio::ssl::error::stream_truncated || ec == http::error::partial_message;
 }
 
-inline zic::error failure(errc code, std::string message, bool sent) {
-  zic::error e(code, std::move(message));
-  e.request_sent = sent;
-  return e;
-}
+using detail::transport_failure;
 
 inline void append_number(std::string& out, std::uint64_t n) {
   char buf[24];
@@ -74,14 +70,7 @@ inline void append_number(std::string& out, std::uint64_t n) {
 inline void serialize(const http_request& req, std::string& out) {
   out.clear();
   out.append(req.method).append(" ").append(req.target.empty() ? "/" : req.target).append(" HTTP/1.1\r\nHost: ");
-  const bool v6 = req.host.find(':') != std::string::npos;
-  if (v6) out.push_back('[');
-  out.append(req.host);
-  if (v6) out.push_back(']');
-  if (req.port != (req.is_tls() ? 443 : 80)) {
-    out.push_back(':');
-    append_number(out, req.port);
-  }
+  req.write_authority(out);
   out.append("\r\n");
   for (const auto& h : req.headers) {
     if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
@@ -90,17 +79,6 @@ inline void serialize(const http_request& req, std::string& out) {
   out.append("Content-Length: ");
   append_number(out, req.body.size());
   out.append("\r\n\r\n").append(req.body);
-}
-
-inline bool header_safe(const http_request& req) {
-  if (detail::has_control_char(req.method) || detail::has_control_char(req.target) ||
-      detail::has_control_char(req.host))
-    return false;
-  for (const auto& h : req.headers)
-    if (h.name.empty() || detail::has_control_char(h.name) || h.name.find(':') != std::string::npos ||
-        detail::has_control_char(h.value))
-      return false;
-  return true;
 }
 
 // Parses an answer into a caller's `http_response`, reusing its header strings and body.
@@ -167,7 +145,7 @@ public:
   }
 
   result<void> send(const http_request& req, http_response& out) {
-    if (!header_safe(req))
+    if (!detail::header_safe(req))
       return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
                                                 "host or a header, which HTTP/1.1 cannot carry");
     const auto deadline = clock_type::now() + req.timeout;
@@ -261,8 +239,8 @@ private:
     ioc_.restart();
     ioc_.run();
     const std::string where = req.host_header();
-    if (timed_out) return failure(errc::timeout, "resolving " + req.host + " timed out", false);
-    if (rec) return failure(errc::transport, "cannot resolve " + req.host + ": " + rec.message(), false);
+    if (timed_out) return transport_failure(errc::timeout, "resolving " + req.host + " timed out", false);
+    if (rec) return transport_failure(errc::transport, "cannot resolve " + req.host + ": " + rec.message(), false);
 
     auto connect_lowest = [&](tcp_stream& s) {
       s.expires_at(deadline);
@@ -270,8 +248,8 @@ private:
     };
     auto connect_failure = [&](const error_code& ec) {
       close();
-      if (ec == beast::error::timeout) return failure(errc::timeout, "connecting to " + where + " timed out", false);
-      return failure(errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
+      if (ec == beast::error::timeout) return transport_failure(errc::timeout, "connecting to " + where + " timed out", false);
+      return transport_failure(errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
     };
     if (req.is_tls()) {
       if (auto ok = ensure_tls_context(); !ok) return ok;
@@ -283,8 +261,8 @@ private:
       auto ec = run([&](auto handler) { secure_->async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
       if (ec) {
         close();
-        if (ec == beast::error::timeout) return failure(errc::timeout, "TLS handshake with " + where + " timed out", false);
-        return failure(errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
+        if (ec == beast::error::timeout) return transport_failure(errc::timeout, "TLS handshake with " + where + " timed out", false);
+        return transport_failure(errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
       }
     } else {
       plain_.emplace(ioc_);
@@ -306,7 +284,7 @@ private:
     // Messages are built only on failure: the success path allocates nothing.
     auto fail = [&](errc code, std::string what, bool sent) {
       close();
-      return failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
+      return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
     };
     auto too_large = [&] {
       return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes",

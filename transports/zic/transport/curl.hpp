@@ -103,11 +103,7 @@ struct transfer {
   }
 };
 
-inline zic::error failure(errc code, std::string message, bool sent) {
-  zic::error e(code, std::move(message));
-  e.request_sent = sent;
-  return e;
-}
+using detail::transport_failure;
 
 } // namespace detail::curl_impl
 
@@ -184,9 +180,9 @@ private:
     }
     CURL* h = handle_.get();
     curl_easy_reset(h);  // keeps the connection cache, clears the previous call's options
-    for (const auto& hd : req.headers)
-      if (detail::has_control_char(hd.name) || detail::has_control_char(hd.value))
-        return zic::error(errc::invalid_argument, "a request header has a control character, which HTTP/1.1 cannot carry");
+    if (!detail::header_safe(req))
+      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
+                                                "host or a header, which HTTP/1.1 cannot carry");
     prepare_headers(req);
     req.write_url(url_);
 
@@ -252,13 +248,13 @@ private:
     const std::string where = " (" + req.method + " " + url + ")";
     const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
     // libcurl accepts an answer cut inside its headers as complete, with an empty body.
-    if (rc == CURLE_OK) return failure(errc::transport, "connection closed mid-headers" + where, sent);
+    if (rc == CURLE_OK) return transport_failure(errc::transport, "connection closed mid-headers" + where, sent);
     if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED)
-      return failure(errc::too_large, "the answer is larger than the limit of " +
+      return transport_failure(errc::too_large, "the answer is larger than the limit of " +
                                           std::to_string(opt_.max_body_bytes) + " bytes" + where, sent);
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
-      return failure(errc::timeout, (t.got_status ? "the answer did not complete within the timeout"
+      return transport_failure(errc::timeout, (t.got_status ? "the answer did not complete within the timeout"
                                                   : sent ? "no answer within the timeout"
                                                          : "connecting timed out") + where, sent);
     case CURLE_SSL_CONNECT_ERROR:
@@ -269,10 +265,10 @@ private:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_USE_SSL_FAILED:
-      return failure(errc::tls, "TLS failure" + detail + where, sent);
+      return transport_failure(errc::tls, "TLS failure" + detail + where, sent);
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
-      return failure(errc::transport, "cannot connect" + detail + where, false);
+      return transport_failure(errc::transport, "cannot connect" + detail + where, false);
     default: break;
     }
     std::string what = !t.got_status       ? "connection closed before the answer"
@@ -281,7 +277,7 @@ private:
                            ? "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
                                  (t.content_length >= 0 ? " of " + std::to_string(t.content_length) : std::string())
                            : "reading the answer failed";
-    return failure(errc::transport, what + detail + where, sent);
+    return transport_failure(errc::transport, what + detail + where, sent);
   }
 
   transport_options opt_;
