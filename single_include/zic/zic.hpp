@@ -3609,6 +3609,8 @@ struct slist_deleter {
 struct transfer {
   http_response* out = nullptr;
   std::size_t max_body = 0;
+  std::size_t max_header = 0;
+  std::size_t header_bytes = 0;
   bool too_large = false;
   bool got_status = false;
   bool headers_done = false;
@@ -3619,10 +3621,16 @@ struct transfer {
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) noexcept {
     auto& t = *static_cast<transfer*>(self);
     std::string_view line(data, size * n);
+    t.header_bytes += line.size();
+    if (t.header_bytes > t.max_header) {
+      t.too_large = true;
+      return 0;
+    }
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
     try {
       if (line.substr(0, 5) == "HTTP/") {  // a new status line (after 100-continue, say)
         t.fields = 0;
+        t.header_bytes = line.size();
         t.got_status = true;
         t.headers_done = false;
         t.content_length = -1;
@@ -3759,6 +3767,7 @@ private:
     transfer t;
     t.out = &out;
     t.max_body = opt_.max_body_bytes;
+    t.max_header = opt_.max_header_bytes;
     char errbuf[CURL_ERROR_SIZE] = {0};
     const std::string& url = url_;
     const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, req.timeout.count()));
@@ -3818,8 +3827,12 @@ private:
     // libcurl accepts an answer cut inside its headers as complete, with an empty body.
     if (rc == CURLE_OK) return transport_failure(errc::transport, "connection closed mid-headers" + where, sent);
     if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED)
-      return transport_failure(errc::too_large, "the answer is larger than the limit of " +
-                                          std::to_string(opt_.max_body_bytes) + " bytes" + where, sent);
+      return transport_failure(errc::too_large,
+                               (t.header_bytes > t.max_header
+                                    ? "the answer's headers exceed the limit of " + std::to_string(opt_.max_header_bytes)
+                                    : "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes)) +
+                                   " bytes" + where,
+                               sent);
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
       return transport_failure(errc::timeout, (t.got_status ? "the answer did not complete within the timeout"

@@ -23,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   zic::detail::curl_impl::transfer t;
   t.out = &out;
   t.max_body = 1 << 16;
+  t.max_header = 1 << 13;
   std::string copy(in);
   std::size_t start = 0;
   while (start <= copy.size()) {

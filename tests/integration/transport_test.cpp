@@ -403,3 +403,17 @@ TEST_CASE("curl: a create without an idempotency key never rides a reused connec
   REQUIRE(c.list_import_jobs());
   CHECK(c.transport().connections_opened() == 2);  // keyed and idempotent calls reuse it
 }
+
+TEST_CASE_TEMPLATE("header cap: an answer whose headers exceed max_header_bytes is too_large", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  emulator_process e(emulator_args("milvus", d));
+  auto o = options_for(e, zic::api_flavor::milvus);
+  o.retry.max_attempts = 1;
+  zic::transport_options tiny;
+  tiny.max_header_bytes = 40;  // the emulator's status line and Server header alone exceed it
+  zic::basic_client<T> c(o, T(tiny));
+  auto r = c.list_import_jobs();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::too_large);
+  CHECK_MESSAGE(r.error().message.find("headers") != std::string::npos, r.error().message);
+}
