@@ -66,14 +66,12 @@ public:
     zic::transport_options o;
     o.insecure = true;
     zic::beast_transport t(o);
+    auto endpoint = zic::detail::parse_endpoint_url(url_).value();
     zic::http_request r;
     r.method = "GET";
-    r.scheme = url_.rfind("https", 0) == 0 ? "https" : "http";
-    auto host_start = url_.find("://") + 3;
-    auto colon = url_.rfind(':');
-    r.host = url_.substr(host_start, colon - host_start);
-    if (!r.host.empty() && r.host.front() == '[') r.host = r.host.substr(1, r.host.size() - 2);
-    r.port = port_;
+    r.scheme = endpoint.scheme;
+    r.host = endpoint.host;
+    r.port = endpoint.port;
     r.target = "/_emulator/stats";
     auto resp = t.send(r);
     if (!resp) throw std::runtime_error("stats: " + resp.error().message);
