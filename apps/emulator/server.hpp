@@ -123,28 +123,23 @@ private:
     return r;
   }
 
-  std::string head(const reply& r, std::size_t length, bool chunked = false) {
+  // The status line and headers of every answer, normal or damaged: one place writes them.
+  std::string head(const reply& r, std::size_t length, bool chunked = false, bool keep_alive = false) const {
     std::string h = "HTTP/1.1 " + std::to_string(r.status) + " " +
                     std::string(http::obsolete_reason(static_cast<http::status>(r.status))) + "\r\n";
     h += "Server: zic-emulator\r\nContent-Type: " + r.content_type + "\r\n";
     h += "X-Request-Id: req-" + std::to_string(state_.stats.requests) + "\r\n";
     for (const auto& [k, v] : r.headers) h += k + ": " + v + "\r\n";
+    if (!keep_alive) h += "Connection: close\r\n";
     h += chunked ? std::string("Transfer-Encoding: chunked\r\n") : "Content-Length: " + std::to_string(length) + "\r\n";
     return h + "\r\n";
   }
 
   void send(reply r) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status),
-                                                                    request_.version());
-    res->set(http::field::server, "zic-emulator");
-    res->set(http::field::content_type, r.content_type);
-    res->set("X-Request-Id", "req-" + std::to_string(state_.stats.requests));
-    for (const auto& [k, v] : r.headers) res->set(k, v);
-    res->keep_alive(request_.keep_alive());
-    res->body() = std::move(r.body);
-    res->prepare_payload();
-    http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
-      if (ec || !res->keep_alive()) return self->close();
+    const bool keep = request_.keep_alive();
+    auto out = std::make_shared<std::string>(head(r, r.body.size(), false, keep) + r.body);
+    asio::async_write(stream_, asio::buffer(*out), [self = this->shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
+      if (ec || !keep) return self->close();
       self->read();
     });
   }
