@@ -172,8 +172,8 @@ def main():
         f"- Compiler: {compiler}; zic's code built Release (-O3)",
         f"- simdjson {versions['libsimdjson-dev']} (Debian; kernel in use: {ctx.get('simdjson_implementation', '?')}), "
         f"Boost {versions['libboost1.81-dev']}, libcurl {versions['libcurl4-openssl-dev']}, Google Benchmark "
-        f"{versions['libbenchmark-dev']} (Debian builds it without NDEBUG; its warning about that concerns its "
-        f"own loop, not the code measured)",
+        f"{versions['libbenchmark-dev']} (Debian's build, which warns that it was built without NDEBUG; the "
+        f"code measured is zic's, built Release)",
         f"- Run on {time.strftime('%Y-%m-%d')}",
         "",
         "## Targets",
