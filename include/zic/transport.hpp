@@ -4,6 +4,8 @@
 #include "http.hpp"
 #include "result.hpp"
 
+#include <simdjson.h>
+
 #include <concepts>
 #include <memory>
 #include <string>
@@ -18,6 +20,17 @@ inline zic::error transport_failure(errc code, std::string message, bool sent) {
   zic::error e(code, std::move(message));
   e.request_sent = sent;
   return e;
+}
+
+/// Room for a body of `length` bytes plus simdjson's padding, and no more. `reserve` may double
+/// the old capacity, which would let the lengths a server declares cost twice the body cap.
+inline void reserve_body(std::string& body, std::size_t length) {
+  const std::size_t want = length + simdjson::SIMDJSON_PADDING;
+  if (body.capacity() >= want) return;
+  std::string room;
+  room.reserve(want);
+  room.append(body);
+  body.swap(room);
 }
 } // namespace detail
 

@@ -473,6 +473,8 @@ ZIC_NAMESPACE_END
 #define ZIC_TRANSPORT_HPP
 
 
+#include <simdjson.h>
+
 #include <concepts>
 #include <memory>
 
@@ -484,6 +486,17 @@ inline zic::error transport_failure(errc code, std::string message, bool sent) {
   zic::error e(code, std::move(message));
   e.request_sent = sent;
   return e;
+}
+
+/// Room for a body of `length` bytes plus simdjson's padding, and no more. `reserve` may double
+/// the old capacity, which would let the lengths a server declares cost twice the body cap.
+inline void reserve_body(std::string& body, std::size_t length) {
+  const std::size_t want = length + simdjson::SIMDJSON_PADDING;
+  if (body.capacity() >= want) return;
+  std::string room;
+  room.reserve(want);
+  room.append(body);
+  body.swap(room);
 }
 } // namespace detail
 
@@ -1711,7 +1724,6 @@ ZIC_NAMESPACE_END
 // fraction of going through `dom::element` for every field.
 
 
-#include <simdjson.h>
 
 
 ZIC_NAMESPACE_BEGIN
@@ -3256,7 +3268,7 @@ private:
   }
   void on_header_impl(error_code&) override { out_.headers.resize(fields_); }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-    if (length) out_.body.reserve(static_cast<std::size_t>(*length) + simdjson::SIMDJSON_PADDING);
+    if (length) detail::reserve_body(out_.body, static_cast<std::size_t>(*length));
   }
   std::size_t on_body_impl(beast::string_view s, error_code&) override {
     out_.body.append(s.data(), s.size());
@@ -3268,8 +3280,7 @@ private:
     return s.size();
   }
   void on_finish_impl(error_code&) override {
-    if (out_.body.capacity() < out_.body.size() + simdjson::SIMDJSON_PADDING)
-      out_.body.reserve(out_.body.size() + simdjson::SIMDJSON_PADDING);
+    detail::reserve_body(out_.body, out_.body.size());
   }
 
   http_response& out_;
@@ -3653,7 +3664,7 @@ struct transfer {
               t.too_large = true;
               return 0;  // abort before any of the body is read
             }
-            t.out->body.reserve(static_cast<std::size_t>(len) + simdjson::SIMDJSON_PADDING);
+            detail::reserve_body(t.out->body, static_cast<std::size_t>(len));
           }
         }
       }
@@ -3817,8 +3828,7 @@ private:
     // libcurl accepts an answer cut inside its headers as complete, with an empty body.
     if (rc == CURLE_OK && t.headers_done) {
       out.status = static_cast<int>(status);
-      if (out.body.capacity() < out.body.size() + simdjson::SIMDJSON_PADDING)
-        out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
+      detail::reserve_body(out.body, out.body.size());
       return {};
     }
     // Messages are built only on failure: the success path allocates nothing here.

@@ -525,3 +525,21 @@ TEST_CASE("any_transport: a type-erased client behaves the same") {
   CHECK(c.describe_import("1")->state == job_state::completed);
   CHECK(t.requests().size() == 1);
 }
+
+TEST_CASE("transports: body room is the declared length plus padding, never a doubling of it") {
+  // A server may declare several lengths (repeated headers, a 1xx before the answer); the body's
+  // capacity must stay within the largest of them, or the body cap costs twice its size.
+  std::string body;
+  std::size_t largest = 0;
+  for (std::size_t len : {40000u, 50000u, 50001u, 65536u, 100u}) {
+    zic::detail::reserve_body(body, len);
+    largest = std::max(largest, len);
+    CHECK(body.capacity() >= len + simdjson::SIMDJSON_PADDING);
+    CHECK(body.capacity() == largest + simdjson::SIMDJSON_PADDING);
+  }
+  body = "{\"code\":0}";
+  const std::string before = body;
+  zic::detail::reserve_body(body, body.size());
+  CHECK(body == before);
+  CHECK(body.capacity() >= body.size() + simdjson::SIMDJSON_PADDING);
+}

@@ -107,7 +107,7 @@ private:
   }
   void on_header_impl(error_code&) override { out_.headers.resize(fields_); }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-    if (length) out_.body.reserve(static_cast<std::size_t>(*length) + simdjson::SIMDJSON_PADDING);
+    if (length) detail::reserve_body(out_.body, static_cast<std::size_t>(*length));
   }
   std::size_t on_body_impl(beast::string_view s, error_code&) override {
     out_.body.append(s.data(), s.size());
@@ -119,8 +119,7 @@ private:
     return s.size();
   }
   void on_finish_impl(error_code&) override {
-    if (out_.body.capacity() < out_.body.size() + simdjson::SIMDJSON_PADDING)
-      out_.body.reserve(out_.body.size() + simdjson::SIMDJSON_PADDING);
+    detail::reserve_body(out_.body, out_.body.size());
   }
 
   http_response& out_;

@@ -85,7 +85,7 @@ struct transfer {
               t.too_large = true;
               return 0;  // abort before any of the body is read
             }
-            t.out->body.reserve(static_cast<std::size_t>(len) + simdjson::SIMDJSON_PADDING);
+            detail::reserve_body(t.out->body, static_cast<std::size_t>(len));
           }
         }
       }
@@ -249,8 +249,7 @@ private:
     // libcurl accepts an answer cut inside its headers as complete, with an empty body.
     if (rc == CURLE_OK && t.headers_done) {
       out.status = static_cast<int>(status);
-      if (out.body.capacity() < out.body.size() + simdjson::SIMDJSON_PADDING)
-        out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
+      detail::reserve_body(out.body, out.body.size());
       return {};
     }
     // Messages are built only on failure: the success path allocates nothing here.
