@@ -213,8 +213,11 @@ public:
    * `errc::timeout`; the stop token with `errc::cancelled`.
    */
   result<import_progress> wait_for_import(std::string_view job_id, const wait_options& w = {}) {
+    if (w.interval.count() < 0 || w.max_interval < w.interval || !(w.backoff >= 1.0))
+      return zic::error(errc::invalid_argument, "wait options must satisfy 0 <= interval <= "
+                                                "max_interval and backoff >= 1");
     const auto start = options_.clock.now();
-    const auto deadline = start + w.deadline;
+    const auto deadline = detail::later(start, w.deadline);
     auto pause = w.interval;
     import_progress p;
     std::string last_state;
@@ -228,11 +231,12 @@ public:
       bool changed = p.state_text != last_state || p.progress != last_progress;
       last_state = p.state_text;
       last_progress = p.progress;
-      pause = changed ? w.interval
-                      : std::min(w.max_interval, std::chrono::milliseconds(static_cast<std::int64_t>(
-                                                     double(pause.count()) * w.backoff)));
+      const double grown = double(pause.count()) * w.backoff;  // compared as double: no overflow
+      pause = changed                                  ? w.interval
+              : grown >= double(w.max_interval.count()) ? w.max_interval
+                                                       : std::chrono::milliseconds(std::int64_t(grown));
       auto now = options_.clock.now();
-      if (now + pause > deadline) {
+      if (detail::later(now, pause) > deadline) {
         auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start).count();
         return zic::error(errc::timeout, "wait for import job " + std::string(job_id) +
                                              " timed out after " + std::to_string(waited) +
@@ -328,7 +332,7 @@ private:
   result<void> execute(std::string_view op, http_request& req, Read&& read,
                        const create_import_request* create = nullptr, std::stop_token stop = {},
                        clock::time_point deadline = clock::time_point::max()) {
-    deadline = std::min(deadline, options_.clock.now() + options_.deadline);
+    deadline = std::min(deadline, detail::later(options_.clock.now(), options_.deadline));
     const auto& policy = options_.retry;
     const bool keyed = !req.header("Idempotency-Key").empty();
     for (int n = 1;; ++n) {
@@ -336,7 +340,7 @@ private:
       if (limiter_) {
         auto wait = std::chrono::ceil<std::chrono::milliseconds>(limiter_->reserve(op, now));
         if (wait.count() > 0) {
-          if (now + wait >= deadline) return give_up_deadline(op, req, n);
+          if (detail::later(now, wait) >= deadline) return give_up_deadline(op, req, n);
           if (!options_.clock.sleep(wait, stop)) return cancelled_call(op);
           now = options_.clock.now();
         }
@@ -372,7 +376,7 @@ private:
       if (again && !ambiguous) {
         delay = e.retry_after ? std::min(*e.retry_after, policy.max_backoff)
                               : policy.backoff(n, detail::uniform01());
-        if (options_.clock.now() + delay >= deadline) again = false;
+        if (detail::later(options_.clock.now(), delay) >= deadline) again = false;
       }
       ev.decision = again && !ambiguous ? attempt_decision::retry
                     : e.retryable()     ? attempt_decision::give_up

@@ -3,6 +3,7 @@
 
 #include "config.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -23,12 +24,24 @@ struct clock {
   std::function<bool(std::chrono::milliseconds d, std::stop_token stop)> sleep =
       [](std::chrono::milliseconds d, std::stop_token stop) {
         if (d.count() <= 0) return !stop.stop_requested();
+        d = std::min(d, std::chrono::milliseconds(std::chrono::hours(24 * 365)));  // now + d must not wrap
         std::mutex m;
         std::condition_variable_any cv;
         std::unique_lock lock(m);
         return !cv.wait_for(lock, stop, d, [] { return false; }) && !stop.stop_requested();
       };
 };
+
+namespace detail {
+/// `t + d`, held within the clock's range: a caller's "forever" (`milliseconds::max()`) must
+/// not wrap around into the past. A negative `d` counts as zero.
+inline clock::time_point later(clock::time_point t, std::chrono::milliseconds d) noexcept {
+  if (d.count() <= 0) return t;
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(
+      clock::time_point::max() - std::max(t, clock::time_point{}));
+  return d >= room ? clock::time_point::max() : t + d;
+}
+} // namespace detail
 
 ZIC_NAMESPACE_END
 

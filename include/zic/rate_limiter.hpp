@@ -3,6 +3,7 @@
 
 #include "config.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -27,8 +28,9 @@ public:
 
   /// Reserves a slot for `key` at or after `now`; returns how long to wait for it.
   std::chrono::nanoseconds reserve(std::string_view key, time_point now) {
-    if (rate_ <= 0) return {};
-    const auto spacing = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / rate_));
+    if (!(rate_ > 0)) return {};  // off (NaN included)
+    // At most a day apart: a vanishing rate must not overflow the spacing.
+    const auto spacing = std::chrono::nanoseconds(static_cast<std::int64_t>(std::min(1e9 / rate_, 86400e9)));
     std::lock_guard lock(mutex_);
     auto it = next_.find(key);
     if (it == next_.end()) it = next_.emplace(std::string(key), now).first;

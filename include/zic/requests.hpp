@@ -231,8 +231,19 @@ inline result<request_context> make_request_context(const client_options& option
                    "control plane)");
   }
   if (options.timeout.count() <= 0) return invalid("timeout must be positive");
+  if (options.deadline.count() <= 0) return invalid("deadline must be positive");
   if (options.request_timeout && options.request_timeout->count() <= 0)
     return invalid("request_timeout must be positive");
+  const retry_policy& rp = options.retry;
+  if (rp.max_attempts < 1) return invalid("retry.max_attempts must be at least 1 (1 disables retries)");
+  if (rp.initial_backoff.count() < 0 || rp.max_backoff < rp.initial_backoff)
+    return invalid("retry backoffs must satisfy 0 <= initial_backoff <= max_backoff");
+  if (!(rp.multiplier >= 1.0 && rp.multiplier <= 1e6))
+    return invalid("retry.multiplier must be between 1 and 1e6");
+  // Slower than one request a day is a mistake, and would overflow the limiter's spacing.
+  if (options.rate_limit && !(*options.rate_limit == 0 ||
+                              (*options.rate_limit >= 1.0 / 86400 && *options.rate_limit <= 1e9)))
+    return invalid("rate_limit must be 0 (off) or between one request a day and 1e9 per second");
 
   ctx.cluster_id = options.cluster_id;
   ctx.project_id = options.project_id;

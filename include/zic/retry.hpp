@@ -33,8 +33,8 @@ struct retry_policy {
   std::chrono::milliseconds backoff_cap(int attempt) const noexcept {
     double cap = double(initial_backoff.count());
     for (int i = 1; i < attempt && cap < double(max_backoff.count()); ++i) cap *= multiplier;
-    return std::chrono::milliseconds(
-        std::int64_t(std::min(cap, double(max_backoff.count()))));
+    return cap >= double(max_backoff.count()) ? max_backoff  // compared as double: no overflow
+                                              : std::chrono::milliseconds(std::int64_t(cap));
   }
 
   /// The pause after failed attempt `attempt`, given a uniform draw `u` in [0, 1).
@@ -44,6 +44,9 @@ struct retry_policy {
 };
 
 namespace detail {
+
+/// Retry-After values beyond about three centuries are held there: the arithmetic stays in range.
+inline constexpr std::int64_t retry_after_limit_s = 10'000'000'000;
 
 inline int month_index(std::string_view m) noexcept {
   static constexpr std::string_view names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -86,7 +89,8 @@ inline bool eat(std::string_view& s, std::string_view prefix) noexcept {
 /**
  * Parses a `Retry-After` value: delay-seconds (`"120"`) or an IMF-fixdate
  * (`"Wed, 21 Oct 2015 07:28:00 GMT"`), relative to `now`. A date in the past means "now"
- * (zero). Garbage gives nothing; huge values are kept and clamped by the caller.
+ * (zero). Garbage gives nothing; huge values are held at about three centuries (the caller
+ * clamps them to its policy).
  */
 inline std::optional<std::chrono::milliseconds>
 parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now) noexcept {
@@ -99,7 +103,7 @@ parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now)
     for (char c : v) {
       if (!detail::is_digit(c)) return std::nullopt;
       secs = secs * 10 + (c - '0');
-      if (secs > 100'000'000) secs = 100'000'000;  // years: a clamp, not an overflow
+      secs = std::min(secs, detail::retry_after_limit_s);  // a clamp, not an overflow
     }
     return milliseconds(secs * 1000);
   }
@@ -119,9 +123,9 @@ parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now)
   if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
   std::int64_t epoch = detail::days_from_civil(year, unsigned(month + 1), unsigned(day)) * 86400 +
                        hh * 3600 + mm * 60 + ss;
-  auto when = system_clock::time_point(seconds(epoch));
-  if (when <= now) return milliseconds(0);
-  return duration_cast<milliseconds>(when - now);
+  // In milliseconds, not the clock's nanoseconds: a date centuries ahead must clamp, not overflow.
+  const std::int64_t wait = epoch * 1000 - duration_cast<milliseconds>(now.time_since_epoch()).count();
+  return milliseconds(std::clamp<std::int64_t>(wait, 0, detail::retry_after_limit_s * 1000));
 }
 
 ZIC_NAMESPACE_END

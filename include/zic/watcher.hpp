@@ -110,12 +110,14 @@ public:
 
   /// Sweeps every `interval` until no job is unfinished, the deadline passes or `stop` fires.
   template <class OnTransition> result<void> run(OnTransition&& on) {
+    if (options_.interval.count() < 0)
+      return zic::error(errc::invalid_argument, "watch interval must not be negative");
     const auto& clock = client_.options().clock;
-    const auto deadline = clock.now() + options_.deadline;
+    const auto deadline = detail::later(clock.now(), options_.deadline);
     while (unfinished_ > 0) {
       if (auto ok = sweep(on); !ok) return ok;
       if (unfinished_ == 0) break;
-      if (clock.now() + options_.interval > deadline)
+      if (detail::later(clock.now(), options_.interval) > deadline)
         return zic::error(errc::timeout, "watching " + std::to_string(unfinished_) + " import jobs timed out");
       if (!clock.sleep(options_.interval, options_.stop))
         return zic::error(errc::cancelled, "watching import jobs was cancelled");

@@ -741,8 +741,8 @@ struct retry_policy {
   std::chrono::milliseconds backoff_cap(int attempt) const noexcept {
     double cap = double(initial_backoff.count());
     for (int i = 1; i < attempt && cap < double(max_backoff.count()); ++i) cap *= multiplier;
-    return std::chrono::milliseconds(
-        std::int64_t(std::min(cap, double(max_backoff.count()))));
+    return cap >= double(max_backoff.count()) ? max_backoff  // compared as double: no overflow
+                                              : std::chrono::milliseconds(std::int64_t(cap));
   }
 
   /// The pause after failed attempt `attempt`, given a uniform draw `u` in [0, 1).
@@ -752,6 +752,9 @@ struct retry_policy {
 };
 
 namespace detail {
+
+/// Retry-After values beyond about three centuries are held there: the arithmetic stays in range.
+inline constexpr std::int64_t retry_after_limit_s = 10'000'000'000;
 
 inline int month_index(std::string_view m) noexcept {
   static constexpr std::string_view names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -794,7 +797,8 @@ inline bool eat(std::string_view& s, std::string_view prefix) noexcept {
 /**
  * Parses a `Retry-After` value: delay-seconds (`"120"`) or an IMF-fixdate
  * (`"Wed, 21 Oct 2015 07:28:00 GMT"`), relative to `now`. A date in the past means "now"
- * (zero). Garbage gives nothing; huge values are kept and clamped by the caller.
+ * (zero). Garbage gives nothing; huge values are held at about three centuries (the caller
+ * clamps them to its policy).
  */
 inline std::optional<std::chrono::milliseconds>
 parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now) noexcept {
@@ -807,7 +811,7 @@ parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now)
     for (char c : v) {
       if (!detail::is_digit(c)) return std::nullopt;
       secs = secs * 10 + (c - '0');
-      if (secs > 100'000'000) secs = 100'000'000;  // years: a clamp, not an overflow
+      secs = std::min(secs, detail::retry_after_limit_s);  // a clamp, not an overflow
     }
     return milliseconds(secs * 1000);
   }
@@ -827,9 +831,9 @@ parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now)
   if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
   std::int64_t epoch = detail::days_from_civil(year, unsigned(month + 1), unsigned(day)) * 86400 +
                        hh * 3600 + mm * 60 + ss;
-  auto when = system_clock::time_point(seconds(epoch));
-  if (when <= now) return milliseconds(0);
-  return duration_cast<milliseconds>(when - now);
+  // In milliseconds, not the clock's nanoseconds: a date centuries ahead must clamp, not overflow.
+  const std::int64_t wait = epoch * 1000 - duration_cast<milliseconds>(now.time_since_epoch()).count();
+  return milliseconds(std::clamp<std::int64_t>(wait, 0, detail::retry_after_limit_s * 1000));
 }
 
 ZIC_NAMESPACE_END
@@ -860,12 +864,24 @@ struct clock {
   std::function<bool(std::chrono::milliseconds d, std::stop_token stop)> sleep =
       [](std::chrono::milliseconds d, std::stop_token stop) {
         if (d.count() <= 0) return !stop.stop_requested();
+        d = std::min(d, std::chrono::milliseconds(std::chrono::hours(24 * 365)));  // now + d must not wrap
         std::mutex m;
         std::condition_variable_any cv;
         std::unique_lock lock(m);
         return !cv.wait_for(lock, stop, d, [] { return false; }) && !stop.stop_requested();
       };
 };
+
+namespace detail {
+/// `t + d`, held within the clock's range: a caller's "forever" (`milliseconds::max()`) must
+/// not wrap around into the past. A negative `d` counts as zero.
+inline clock::time_point later(clock::time_point t, std::chrono::milliseconds d) noexcept {
+  if (d.count() <= 0) return t;
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(
+      clock::time_point::max() - std::max(t, clock::time_point{}));
+  return d >= room ? clock::time_point::max() : t + d;
+}
+} // namespace detail
 
 ZIC_NAMESPACE_END
 
@@ -896,8 +912,9 @@ public:
 
   /// Reserves a slot for `key` at or after `now`; returns how long to wait for it.
   std::chrono::nanoseconds reserve(std::string_view key, time_point now) {
-    if (rate_ <= 0) return {};
-    const auto spacing = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / rate_));
+    if (!(rate_ > 0)) return {};  // off (NaN included)
+    // At most a day apart: a vanishing rate must not overflow the spacing.
+    const auto spacing = std::chrono::nanoseconds(static_cast<std::int64_t>(std::min(1e9 / rate_, 86400e9)));
     std::lock_guard lock(mutex_);
     auto it = next_.find(key);
     if (it == next_.end()) it = next_.emplace(std::string(key), now).first;
@@ -1473,8 +1490,19 @@ inline result<request_context> make_request_context(const client_options& option
                    "control plane)");
   }
   if (options.timeout.count() <= 0) return invalid("timeout must be positive");
+  if (options.deadline.count() <= 0) return invalid("deadline must be positive");
   if (options.request_timeout && options.request_timeout->count() <= 0)
     return invalid("request_timeout must be positive");
+  const retry_policy& rp = options.retry;
+  if (rp.max_attempts < 1) return invalid("retry.max_attempts must be at least 1 (1 disables retries)");
+  if (rp.initial_backoff.count() < 0 || rp.max_backoff < rp.initial_backoff)
+    return invalid("retry backoffs must satisfy 0 <= initial_backoff <= max_backoff");
+  if (!(rp.multiplier >= 1.0 && rp.multiplier <= 1e6))
+    return invalid("retry.multiplier must be between 1 and 1e6");
+  // Slower than one request a day is a mistake, and would overflow the limiter's spacing.
+  if (options.rate_limit && !(*options.rate_limit == 0 ||
+                              (*options.rate_limit >= 1.0 / 86400 && *options.rate_limit <= 1e9)))
+    return invalid("rate_limit must be 0 (off) or between one request a day and 1e9 per second");
 
   ctx.cluster_id = options.cluster_id;
   ctx.project_id = options.project_id;
@@ -2696,8 +2724,11 @@ public:
    * `errc::timeout`; the stop token with `errc::cancelled`.
    */
   result<import_progress> wait_for_import(std::string_view job_id, const wait_options& w = {}) {
+    if (w.interval.count() < 0 || w.max_interval < w.interval || !(w.backoff >= 1.0))
+      return zic::error(errc::invalid_argument, "wait options must satisfy 0 <= interval <= "
+                                                "max_interval and backoff >= 1");
     const auto start = options_.clock.now();
-    const auto deadline = start + w.deadline;
+    const auto deadline = detail::later(start, w.deadline);
     auto pause = w.interval;
     import_progress p;
     std::string last_state;
@@ -2711,11 +2742,12 @@ public:
       bool changed = p.state_text != last_state || p.progress != last_progress;
       last_state = p.state_text;
       last_progress = p.progress;
-      pause = changed ? w.interval
-                      : std::min(w.max_interval, std::chrono::milliseconds(static_cast<std::int64_t>(
-                                                     double(pause.count()) * w.backoff)));
+      const double grown = double(pause.count()) * w.backoff;  // compared as double: no overflow
+      pause = changed                                  ? w.interval
+              : grown >= double(w.max_interval.count()) ? w.max_interval
+                                                       : std::chrono::milliseconds(std::int64_t(grown));
       auto now = options_.clock.now();
-      if (now + pause > deadline) {
+      if (detail::later(now, pause) > deadline) {
         auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start).count();
         return zic::error(errc::timeout, "wait for import job " + std::string(job_id) +
                                              " timed out after " + std::to_string(waited) +
@@ -2811,7 +2843,7 @@ private:
   result<void> execute(std::string_view op, http_request& req, Read&& read,
                        const create_import_request* create = nullptr, std::stop_token stop = {},
                        clock::time_point deadline = clock::time_point::max()) {
-    deadline = std::min(deadline, options_.clock.now() + options_.deadline);
+    deadline = std::min(deadline, detail::later(options_.clock.now(), options_.deadline));
     const auto& policy = options_.retry;
     const bool keyed = !req.header("Idempotency-Key").empty();
     for (int n = 1;; ++n) {
@@ -2819,7 +2851,7 @@ private:
       if (limiter_) {
         auto wait = std::chrono::ceil<std::chrono::milliseconds>(limiter_->reserve(op, now));
         if (wait.count() > 0) {
-          if (now + wait >= deadline) return give_up_deadline(op, req, n);
+          if (detail::later(now, wait) >= deadline) return give_up_deadline(op, req, n);
           if (!options_.clock.sleep(wait, stop)) return cancelled_call(op);
           now = options_.clock.now();
         }
@@ -2855,7 +2887,7 @@ private:
       if (again && !ambiguous) {
         delay = e.retry_after ? std::min(*e.retry_after, policy.max_backoff)
                               : policy.backoff(n, detail::uniform01());
-        if (options_.clock.now() + delay >= deadline) again = false;
+        if (detail::later(options_.clock.now(), delay) >= deadline) again = false;
       }
       ev.decision = again && !ambiguous ? attempt_decision::retry
                     : e.retryable()     ? attempt_decision::give_up
@@ -3026,12 +3058,14 @@ public:
 
   /// Sweeps every `interval` until no job is unfinished, the deadline passes or `stop` fires.
   template <class OnTransition> result<void> run(OnTransition&& on) {
+    if (options_.interval.count() < 0)
+      return zic::error(errc::invalid_argument, "watch interval must not be negative");
     const auto& clock = client_.options().clock;
-    const auto deadline = clock.now() + options_.deadline;
+    const auto deadline = detail::later(clock.now(), options_.deadline);
     while (unfinished_ > 0) {
       if (auto ok = sweep(on); !ok) return ok;
       if (unfinished_ == 0) break;
-      if (clock.now() + options_.interval > deadline)
+      if (detail::later(clock.now(), options_.interval) > deadline)
         return zic::error(errc::timeout, "watching " + std::to_string(unfinished_) + " import jobs timed out");
       if (!clock.sleep(options_.interval, options_.stop))
         return zic::error(errc::cancelled, "watching import jobs was cancelled");

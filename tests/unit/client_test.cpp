@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 #include <thread>
 
@@ -87,6 +88,66 @@ TEST_CASE("client: invalid options are reported by make, thrown by the construct
   REQUIRE_FALSE(made);
   CHECK(made.error().code == errc::invalid_argument);
   CHECK_THROWS_AS((void)zic::basic_client<fake_transport>(o), zic::exception);
+}
+
+TEST_CASE("client: policies that cannot work are refused before any request") {
+  auto refused = [](auto edit) {
+    auto o = zic_test::milvus_options();
+    edit(o);
+    auto made = zic::basic_client<fake_transport>::make(o);
+    return !made && made.error().code == errc::invalid_argument;
+  };
+  CHECK(refused([](auto& o) { o.deadline = 0ms; }));
+  CHECK(refused([](auto& o) { o.retry.max_attempts = 0; }));
+  CHECK(refused([](auto& o) { o.retry.initial_backoff = -1ms; }));
+  CHECK(refused([](auto& o) { o.retry.max_backoff = 10ms; o.retry.initial_backoff = 20ms; }));
+  CHECK(refused([](auto& o) { o.retry.multiplier = 0.5; }));
+  CHECK(refused([](auto& o) { o.retry.multiplier = std::nan(""); }));
+  CHECK(refused([](auto& o) { o.rate_limit = -1.0; }));
+  CHECK(refused([](auto& o) { o.rate_limit = 1e-9; }));
+  CHECK(refused([](auto& o) { o.rate_limit = std::nan(""); }));
+  CHECK_FALSE(refused([](auto& o) { o.rate_limit = 0.0; }));
+  CHECK_FALSE(refused([](auto& o) { o.retry.max_backoff = std::chrono::milliseconds::max(); }));
+}
+
+TEST_CASE("client: \"forever\" deadlines and caps are held at the clock's range, not wrapped") {
+  const auto t = zic::clock::time_point(std::chrono::hours(1000));
+  CHECK(zic::detail::later(t, std::chrono::milliseconds::max()) == zic::clock::time_point::max());
+  CHECK(zic::detail::later(t, 5ms) == t + 5ms);
+  CHECK(zic::detail::later(t, -5ms) == t);
+  zic::retry_policy p;
+  p.max_backoff = std::chrono::milliseconds::max();
+  p.multiplier = 1e6;
+  CHECK(p.backoff_cap(40) == std::chrono::milliseconds::max());
+
+  fixture f;
+  auto o = zic_test::milvus_options();
+  o.deadline = std::chrono::milliseconds::max();
+  o.retry.max_backoff = std::chrono::milliseconds::max();
+  auto c = f.milvus(o);
+  f.t.reply(progress("Importing", 10)).reply(progress("Importing", 10)).reply(progress("Completed", 100));
+  zic::wait_options w;
+  w.deadline = std::chrono::milliseconds::max();
+  w.max_interval = std::chrono::milliseconds::max();
+  w.backoff = 1e300;
+  auto r = c.wait_for_import("1", w);
+  REQUIRE(r);
+  CHECK(r->state == job_state::completed);
+  CHECK(f.clk.s->sleeps[1] == std::chrono::milliseconds::max());  // grown to the cap, not past it
+
+  w.backoff = 0.5;
+  auto bad = c.wait_for_import("1", w);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == errc::invalid_argument);
+}
+
+TEST_CASE("rate limiter: a vanishing or meaningless rate neither overflows nor paces forever") {
+  zic::rate_limiter tiny(1e-30), nan(std::nan(""));
+  const auto now = zic::rate_limiter::time_point(std::chrono::hours(1));
+  CHECK(tiny.reserve("/a", now) == std::chrono::nanoseconds(0));
+  CHECK(tiny.reserve("/a", now) == std::chrono::hours(24));
+  CHECK(nan.reserve("/a", now) == std::chrono::nanoseconds(0));
+  CHECK(nan.reserve("/a", now) == std::chrono::nanoseconds(0));
 }
 
 TEST_CASE("client: a 4xx with an envelope is an api_error with both status and code") {
@@ -215,7 +276,8 @@ TEST_CASE("Retry-After parsing: both forms, garbage, huge values") {
   CHECK(zic::parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now) == milliseconds(30000));
   CHECK(zic::parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now) == milliseconds(0));
   CHECK(zic::parse_retry_after("Thu, 01 Jan 2099 00:00:00 GMT", now) > hours(24 * 365 * 80));
-  CHECK(zic::parse_retry_after("99999999999999999999999", now) == milliseconds(100'000'000LL * 1000));
+  CHECK(zic::parse_retry_after("99999999999999999999999", now) == milliseconds(10'000'000'000LL * 1000));
+  CHECK(zic::parse_retry_after("Thu, 05 Jul 8888 05:28:00 GMT", now) == milliseconds(10'000'000'000LL * 1000));
   for (const char* bad : {"", "soon", "-5", "1.5", "12a", "Wed, 21 Oct 2015 07:28:00 UTC",
                           "Wed, 32 Oct 2015 07:28:00 GMT", "Wed, 21 Foo 2015 07:28:00 GMT",
                           "Wed, 21 Oct 2015 25:28:00 GMT", "Wed, 21 Oct 2015"})
