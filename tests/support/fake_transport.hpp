@@ -69,7 +69,7 @@ struct fake_clock {
       if (st->stop_during_sleep) st->stop_during_sleep->request_stop();
       if (stop.stop_requested()) return false;
       st->sleeps.push_back(d);
-      st->now += d;
+      st->now = zic::detail::later(st->now, d);  // as the real clock: "forever" saturates
       return true;
     };
     return c;
