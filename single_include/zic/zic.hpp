@@ -3227,7 +3227,14 @@ ZIC_NAMESPACE_END
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <climits>
 #include <exception>
+
+#if !defined(_WIN32)
+#include <cerrno>
+#include <poll.h>
+#define ZIC_BEAST_SYNC_PLAIN 1
+#endif
 
 ZIC_NAMESPACE_BEGIN
 
@@ -3253,6 +3260,66 @@ inline bool is_closed(const error_code& ec) {
 }
 
 using detail::transport_failure;
+
+#if defined(ZIC_BEAST_SYNC_PLAIN)
+// A plain socket for one synchronous exchange, bounded by a deadline: each operation waits in
+// poll(2) when the socket would block. A poll costs three system calls (send, poll, receive)
+// where the event loop spends eight on its timer, reactor and speculative reads.
+class deadline_socket {
+public:
+  deadline_socket(tcp::socket& s, clock_type::time_point deadline) : s_(s), deadline_(deadline) {}
+
+  template <class Buffers> std::size_t read_some(const Buffers& b, error_code& ec) {
+    // The answer to a request just sent is never there yet: wait first, then read.
+    if (std::exchange(wait_first_, false) && !wait(POLLIN, ec)) return 0;
+    for (;;) {
+      std::size_t n = s_.read_some(b, ec);
+      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
+      if (!wait(POLLIN, ec)) return 0;
+    }
+  }
+  template <class Buffers> std::size_t write_some(const Buffers& b, error_code& ec) {
+    for (;;) {
+      std::size_t n = s_.write_some(b, ec);
+      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
+      if (!wait(POLLOUT, ec)) return 0;
+    }
+  }
+  // The throwing forms complete the stream concepts; the exchange uses the ones above.
+  template <class Buffers> std::size_t read_some(const Buffers& b) { return or_throw(read_some(b, ec_), ec_); }
+  template <class Buffers> std::size_t write_some(const Buffers& b) { return or_throw(write_some(b, ec_), ec_); }
+
+private:
+  static std::size_t or_throw(std::size_t n, const error_code& ec) {
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+  bool wait(short events, error_code& ec) {
+    for (;;) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - clock_type::now()).count();
+      if (left <= 0) {
+        ec = beast::error::timeout;
+        return false;
+      }
+      pollfd p{s_.native_handle(), events, 0};
+      int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+      if (r > 0) {
+        ec = {};
+        return true;  // ready, or an error the next operation reports
+      }
+      if (r < 0 && errno != EINTR) {
+        ec = error_code(errno, boost::system::system_category());
+        return false;
+      }
+    }
+  }
+
+  tcp::socket& s_;
+  clock_type::time_point deadline_;
+  bool wait_first_ = true;
+  error_code ec_;
+};
+#endif
 
 inline void append_number(std::string& out, std::uint64_t n) {
   char buf[24];
@@ -3324,7 +3391,8 @@ private:
 // One keep-alive connection and the io_context that drives it.
 class connection {
 public:
-  explicit connection(transport_options o) : opt_(std::move(o)) {}
+  // Room for a typical answer in one receive; Beast's reads would otherwise come 512 bytes at a time.
+  explicit connection(transport_options o) : opt_(std::move(o)) { buffer_.reserve(16 * 1024); }
 
   std::size_t opened() const noexcept { return opened_; }
 
@@ -3342,7 +3410,7 @@ public:
     if (!detail::header_safe(req))
       return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
                                                 "host or a header, which HTTP/1.1 cannot carry");
-    const auto deadline = clock_type::now() + req.timeout;
+    const auto deadline = detail::later(clock_type::now(), req.timeout);
     const bool resendable = req.idempotent || !req.header("Idempotency-Key").empty();
     if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
     serialize(req, wire_);
@@ -3461,6 +3529,10 @@ private:
     } else {
       plain_.emplace(ioc_);
       if (auto ec = connect_lowest(*plain_)) return connect_failure(ec);
+#if defined(ZIC_BEAST_SYNC_PLAIN)
+      error_code ignored;
+      plain_->socket().non_blocking(true, ignored);  // exchanges wait in deadline_socket
+#endif
     }
     error_code ignored;
     tcp_stream& lowest = secure_ ? beast::get_lowest_layer(*secure_) : *plain_;
@@ -3485,18 +3557,27 @@ private:
                   true);
     };
 
-    // The write and the whole read go out together and the loop runs once: a poll costs one
-    // turn of the event loop, not three.
-    lowest.expires_at(deadline);
     answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
     error_code wec = asio::error::would_block, ec = asio::error::would_block;
-    asio::async_write(stream, asio::buffer(wire_), [&](error_code e, std::size_t) {
-      wec = e;
-      if (e) lowest.cancel();  // the read cannot succeed without the request
-    });
-    http::async_read(stream, buffer_, parser, [&](error_code e, std::size_t) { ec = e; });
-    ioc_.restart();
-    ioc_.run();
+#if defined(ZIC_BEAST_SYNC_PLAIN)
+    if constexpr (std::is_same_v<Stream, tcp_stream>) {
+      deadline_socket s(lowest.socket(), deadline);
+      asio::write(s, asio::buffer(wire_), wec);
+      if (!wec) http::read(s, buffer_, parser, ec);
+    } else
+#endif
+    {
+      // The write and the whole read go out together and the loop runs once: a poll costs one
+      // turn of the event loop, not three.
+      lowest.expires_at(deadline);
+      asio::async_write(stream, asio::buffer(wire_), [&](error_code e, std::size_t) {
+        wec = e;
+        if (e) lowest.cancel();  // the read cannot succeed without the request
+      });
+      http::async_read(stream, buffer_, parser, [&](error_code e, std::size_t) { ec = e; });
+      ioc_.restart();
+      ioc_.run();
+    }
     if (wec && wec != asio::error::operation_aborted) {
       if (wec == beast::error::timeout) return fail(errc::timeout, "sending the request timed out", true);
       stale_ = is_closed(wec);
