@@ -3959,10 +3959,15 @@ private:
                                    " bytes" + where,
                                sent);
     switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_OPERATION_TIMEDOUT: {
+      curl_off_t uploaded = 0;
+      curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+      const bool body_out = static_cast<std::uint64_t>(uploaded) >= req.body.size();
       return transport_failure(errc::timeout, (t.got_status ? "the answer did not complete within the timeout"
-                                                  : sent ? "no answer within the timeout"
-                                                         : "connecting timed out") + where, sent);
+                                                  : !sent    ? "connecting timed out"
+                                                  : body_out ? "no answer within the timeout"
+                                                             : "sending the request timed out") + where, sent);
+    }
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:

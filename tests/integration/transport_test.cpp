@@ -2,6 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <map>
 #include <thread>
@@ -416,4 +421,33 @@ TEST_CASE_TEMPLATE("header cap: an answer whose headers exceed max_header_bytes 
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::too_large);
   CHECK_MESSAGE(r.error().message.find("headers") != std::string::npos, r.error().message);
+}
+
+TEST_CASE_TEMPLATE("send deadline: a server that never reads ends a large request in a timeout", T, ZIC_TRANSPORTS) {
+  // A listener that accepts into its backlog and never reads: the request fills the kernel's
+  // buffers and the write itself must give up at the deadline.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 1) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+
+  zic::http_request req;
+  req.scheme = "http";
+  req.host = "127.0.0.1";
+  req.port = ntohs(a.sin_port);
+  req.target = "/v2/vectordb/jobs/import/create";
+  req.body.assign(std::size_t(64) << 20, 'x');  // beyond what loopback buffers absorb
+  req.timeout = std::chrono::milliseconds(300);
+  T t;
+  auto r = t.send(req);
+  ::close(fd);
+  REQUIRE_FALSE(r);
+  CHECK_MESSAGE(r.error().code == errc::timeout, r.error().message);
+  CHECK(r.error().request_sent);
+  CHECK_MESSAGE(r.error().message.find("sending the request timed out") != std::string::npos, r.error().message);
 }
