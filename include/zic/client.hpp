@@ -250,13 +250,8 @@ public:
 private:
   // Parameters by reference: the public constructor reads `options` while building `ctx`.
   basic_client(client_options&& options, Transport&& transport, request_context&& ctx, int)
-      : options_(std::move(options)), transport_(std::move(transport)), ctx_(std::move(ctx)) {
-    limiter_ = options_.limiter;
-    if (!limiter_) {
-      double rate = options_.rate_limit.value_or(ctx_.cloud() ? 20.0 : 0.0);
-      if (rate > 0) limiter_ = std::make_shared<rate_limiter>(rate);
-    }
-  }
+      : options_(std::move(options)), transport_(std::move(transport)), ctx_(std::move(ctx)),
+        limiter_(make_rate_limiter(options_, ctx_)) {}
 
   static request_context check(result<request_context> ctx) {
     if (!ctx) detail::throw_error(ctx.error());

@@ -32,9 +32,8 @@ std::vector<result<import_progress>> describe_many(client_options options, std::
   if (auto ctx = make_request_context(options); !ctx) {
     for (auto& r : out) r = ctx.error();
     return out;
-  } else if (!options.limiter) {
-    const double rate = options.rate_limit.value_or(ctx->cloud() ? 20.0 : 0.0);
-    if (rate > 0) options.limiter = std::make_shared<rate_limiter>(rate);
+  } else {
+    options.limiter = make_rate_limiter(options, *ctx);  // one limiter shared by every worker
   }
   std::atomic<std::size_t> next{0};
   auto work = [&] {

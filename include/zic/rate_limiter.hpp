@@ -22,6 +22,9 @@ class rate_limiter {
 public:
   using time_point = std::chrono::steady_clock::time_point;
 
+  /// The slowest pacing kept: one request a day. Slower rates are paced at it.
+  static constexpr double min_rate = 1.0 / 86400;
+
   explicit rate_limiter(double rate) : rate_(rate) {}
 
   double rate() const noexcept { return rate_; }
@@ -29,8 +32,8 @@ public:
   /// Reserves a slot for `key` at or after `now`; returns how long to wait for it.
   std::chrono::nanoseconds reserve(std::string_view key, time_point now) {
     if (!(rate_ > 0)) return {};  // off (NaN included)
-    // At most a day apart: a vanishing rate must not overflow the spacing.
-    const auto spacing = std::chrono::nanoseconds(static_cast<std::int64_t>(std::min(1e9 / rate_, 86400e9)));
+    // Held at `min_rate`: a vanishing rate must not overflow the spacing.
+    const auto spacing = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / std::max(rate_, min_rate)));
     std::lock_guard lock(mutex_);
     auto it = next_.find(key);
     if (it == next_.end()) it = next_.emplace(std::string(key), now).first;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -241,8 +242,8 @@ inline result<request_context> make_request_context(const client_options& option
   if (!(rp.multiplier >= 1.0 && rp.multiplier <= 1e6))
     return invalid("retry.multiplier must be between 1 and 1e6");
   // Slower than one request a day is a mistake, and would overflow the limiter's spacing.
-  if (options.rate_limit && !(*options.rate_limit == 0 ||
-                              (*options.rate_limit >= 1.0 / 86400 && *options.rate_limit <= 1e9)))
+  if (options.rate_limit && !(*options.rate_limit == 0 || (*options.rate_limit >= rate_limiter::min_rate &&
+                                                           *options.rate_limit <= 1e9)))
     return invalid("rate_limit must be 0 (off) or between one request a day and 1e9 per second");
 
   ctx.cluster_id = options.cluster_id;
@@ -262,6 +263,14 @@ inline result<request_context> make_request_context(const client_options& option
   if (options.request_timeout)
     ctx.headers.push_back({"Request-Timeout", std::to_string(options.request_timeout->count())});
   return ctx;
+}
+
+/// The limiter a client paces with: the shared one given, else one at `rate_limit` (by default
+/// the cloud's documented 20 requests per second, none for Milvus), else none.
+inline std::shared_ptr<rate_limiter> make_rate_limiter(const client_options& options, const request_context& ctx) {
+  if (options.limiter) return options.limiter;
+  const double rate = options.rate_limit.value_or(ctx.cloud() ? 20.0 : 0.0);
+  return rate > 0 ? std::make_shared<rate_limiter>(rate) : nullptr;
 }
 
 /// `POST .../create`. Not idempotent: see `create_import_request::idempotency_key`.

@@ -906,6 +906,9 @@ class rate_limiter {
 public:
   using time_point = std::chrono::steady_clock::time_point;
 
+  /// The slowest pacing kept: one request a day. Slower rates are paced at it.
+  static constexpr double min_rate = 1.0 / 86400;
+
   explicit rate_limiter(double rate) : rate_(rate) {}
 
   double rate() const noexcept { return rate_; }
@@ -913,8 +916,8 @@ public:
   /// Reserves a slot for `key` at or after `now`; returns how long to wait for it.
   std::chrono::nanoseconds reserve(std::string_view key, time_point now) {
     if (!(rate_ > 0)) return {};  // off (NaN included)
-    // At most a day apart: a vanishing rate must not overflow the spacing.
-    const auto spacing = std::chrono::nanoseconds(static_cast<std::int64_t>(std::min(1e9 / rate_, 86400e9)));
+    // Held at `min_rate`: a vanishing rate must not overflow the spacing.
+    const auto spacing = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / std::max(rate_, min_rate)));
     std::lock_guard lock(mutex_);
     auto it = next_.find(key);
     if (it == next_.end()) it = next_.emplace(std::string(key), now).first;
@@ -1500,8 +1503,8 @@ inline result<request_context> make_request_context(const client_options& option
   if (!(rp.multiplier >= 1.0 && rp.multiplier <= 1e6))
     return invalid("retry.multiplier must be between 1 and 1e6");
   // Slower than one request a day is a mistake, and would overflow the limiter's spacing.
-  if (options.rate_limit && !(*options.rate_limit == 0 ||
-                              (*options.rate_limit >= 1.0 / 86400 && *options.rate_limit <= 1e9)))
+  if (options.rate_limit && !(*options.rate_limit == 0 || (*options.rate_limit >= rate_limiter::min_rate &&
+                                                           *options.rate_limit <= 1e9)))
     return invalid("rate_limit must be 0 (off) or between one request a day and 1e9 per second");
 
   ctx.cluster_id = options.cluster_id;
@@ -1521,6 +1524,14 @@ inline result<request_context> make_request_context(const client_options& option
   if (options.request_timeout)
     ctx.headers.push_back({"Request-Timeout", std::to_string(options.request_timeout->count())});
   return ctx;
+}
+
+/// The limiter a client paces with: the shared one given, else one at `rate_limit` (by default
+/// the cloud's documented 20 requests per second, none for Milvus), else none.
+inline std::shared_ptr<rate_limiter> make_rate_limiter(const client_options& options, const request_context& ctx) {
+  if (options.limiter) return options.limiter;
+  const double rate = options.rate_limit.value_or(ctx.cloud() ? 20.0 : 0.0);
+  return rate > 0 ? std::make_shared<rate_limiter>(rate) : nullptr;
 }
 
 /// `POST .../create`. Not idempotent: see `create_import_request::idempotency_key`.
@@ -2761,13 +2772,8 @@ public:
 private:
   // Parameters by reference: the public constructor reads `options` while building `ctx`.
   basic_client(client_options&& options, Transport&& transport, request_context&& ctx, int)
-      : options_(std::move(options)), transport_(std::move(transport)), ctx_(std::move(ctx)) {
-    limiter_ = options_.limiter;
-    if (!limiter_) {
-      double rate = options_.rate_limit.value_or(ctx_.cloud() ? 20.0 : 0.0);
-      if (rate > 0) limiter_ = std::make_shared<rate_limiter>(rate);
-    }
-  }
+      : options_(std::move(options)), transport_(std::move(transport)), ctx_(std::move(ctx)),
+        limiter_(make_rate_limiter(options_, ctx_)) {}
 
   static request_context check(result<request_context> ctx) {
     if (!ctx) detail::throw_error(ctx.error());
@@ -3145,9 +3151,8 @@ std::vector<result<import_progress>> describe_many(client_options options, std::
   if (auto ctx = make_request_context(options); !ctx) {
     for (auto& r : out) r = ctx.error();
     return out;
-  } else if (!options.limiter) {
-    const double rate = options.rate_limit.value_or(ctx->cloud() ? 20.0 : 0.0);
-    if (rate > 0) options.limiter = std::make_shared<rate_limiter>(rate);
+  } else {
+    options.limiter = make_rate_limiter(options, *ctx);  // one limiter shared by every worker
   }
   std::atomic<std::size_t> next{0};
   auto work = [&] {
@@ -3272,18 +3277,10 @@ public:
   template <class Buffers> std::size_t read_some(const Buffers& b, error_code& ec) {
     // The answer to a request just sent is never there yet: wait first, then read.
     if (std::exchange(wait_first_, false) && !wait(POLLIN, ec)) return 0;
-    for (;;) {
-      std::size_t n = s_.read_some(b, ec);
-      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
-      if (!wait(POLLIN, ec)) return 0;
-    }
+    return until_ready(POLLIN, ec, [&] { return s_.read_some(b, ec); });
   }
   template <class Buffers> std::size_t write_some(const Buffers& b, error_code& ec) {
-    for (;;) {
-      std::size_t n = s_.write_some(b, ec);
-      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
-      if (!wait(POLLOUT, ec)) return 0;
-    }
+    return until_ready(POLLOUT, ec, [&] { return s_.write_some(b, ec); });
   }
   // The throwing forms complete the stream concepts; the exchange uses the ones above.
   template <class Buffers> std::size_t read_some(const Buffers& b) { return or_throw(read_some(b, ec_), ec_); }
@@ -3293,6 +3290,14 @@ private:
   static std::size_t or_throw(std::size_t n, const error_code& ec) {
     if (ec) throw boost::system::system_error(ec);
     return n;
+  }
+  // Runs `op` on the non-blocking socket, waiting for `events` each time it would block.
+  template <class Op> std::size_t until_ready(short events, error_code& ec, Op op) {
+    for (;;) {
+      std::size_t n = op();
+      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
+      if (!wait(events, ec)) return 0;
+    }
   }
   bool wait(short events, error_code& ec) {
     for (;;) {

@@ -80,18 +80,10 @@ public:
   template <class Buffers> std::size_t read_some(const Buffers& b, error_code& ec) {
     // The answer to a request just sent is never there yet: wait first, then read.
     if (std::exchange(wait_first_, false) && !wait(POLLIN, ec)) return 0;
-    for (;;) {
-      std::size_t n = s_.read_some(b, ec);
-      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
-      if (!wait(POLLIN, ec)) return 0;
-    }
+    return until_ready(POLLIN, ec, [&] { return s_.read_some(b, ec); });
   }
   template <class Buffers> std::size_t write_some(const Buffers& b, error_code& ec) {
-    for (;;) {
-      std::size_t n = s_.write_some(b, ec);
-      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
-      if (!wait(POLLOUT, ec)) return 0;
-    }
+    return until_ready(POLLOUT, ec, [&] { return s_.write_some(b, ec); });
   }
   // The throwing forms complete the stream concepts; the exchange uses the ones above.
   template <class Buffers> std::size_t read_some(const Buffers& b) { return or_throw(read_some(b, ec_), ec_); }
@@ -101,6 +93,14 @@ private:
   static std::size_t or_throw(std::size_t n, const error_code& ec) {
     if (ec) throw boost::system::system_error(ec);
     return n;
+  }
+  // Runs `op` on the non-blocking socket, waiting for `events` each time it would block.
+  template <class Op> std::size_t until_ready(short events, error_code& ec, Op op) {
+    for (;;) {
+      std::size_t n = op();
+      if (ec != asio::error::would_block && ec != asio::error::try_again) return n;
+      if (!wait(events, ec)) return 0;
+    }
   }
   bool wait(short events, error_code& ec) {
     for (;;) {
