@@ -36,6 +36,11 @@ struct http_request {
   /// connection even after writing; otherwise they report `request_sent` instead.
   bool idempotent = true;
 
+  /// Whether this request may be sent twice without a second effect: it is idempotent, or it
+  /// carries an `Idempotency-Key` the server deduplicates by. The one rule the client's retries
+  /// and the transports' stale-connection resends both follow.
+  bool resendable() const noexcept { return idempotent || !header("Idempotency-Key").empty(); }
+
   /// The first header with this name (case-insensitive), or empty.
   std::string_view header(std::string_view name) const noexcept {
     for (const auto& h : headers)
@@ -77,12 +82,35 @@ struct http_request {
   }
 };
 
-/// One HTTP answer. Transports leave `SIMDJSON_PADDING` spare capacity behind `body` so the
-/// parser reads it in place.
+/// Spare bytes a transport leaves behind `http_response::body` so the JSON parser reads it in
+/// place (simdjson's padding; responses.hpp checks the two agree).
+inline constexpr std::size_t body_padding = 64;
+
+namespace detail {
+/// Room for a body of `length` bytes plus the padding, and no more. `reserve` may double the old
+/// capacity, which would let the lengths a server declares cost twice the body cap.
+inline void reserve_body(std::string& body, std::size_t length) {
+  const std::size_t want = length + body_padding;
+  if (body.capacity() >= want) return;
+  std::string room;
+  room.reserve(want);
+  room.append(body);
+  body.swap(room);
+}
+} // namespace detail
+
+/// One HTTP answer. Transports call `reserve_body` so the parser reads `body` in place; a body
+/// without its padding is copied to scratch first.
 struct http_response {
   int status = 0;
   std::vector<http_header> headers;
   std::string body;
+
+  /// Room for `length` bytes of body and the padding: call it with a declared length before
+  /// appending, and with `body.size()` once the body is whole.
+  void reserve_body(std::size_t length) { detail::reserve_body(body, length); }
+  /// Whether the body carries its padding, so the parser can read it where it is.
+  bool padded() const noexcept { return body.capacity() >= body.size() + body_padding; }
 
   std::string_view header(std::string_view name) const noexcept {
     for (const auto& h : headers)

@@ -19,6 +19,8 @@
 
 ZIC_NAMESPACE_BEGIN
 
+static_assert(body_padding >= simdjson::SIMDJSON_PADDING, "transports must leave simdjson's padding");
+
 namespace detail {
 
 // Deep enough for any answer of this API, shallow enough that no input can exhaust the stack.
@@ -310,7 +312,7 @@ inline auto list_view_into(import_job_page_view& v, view_storage& store) {
  * an existing object reuses its strings and vectors; on failure that object is unspecified.
  * The `view_*` functions copy nothing: their views live until this parser parses again.
  * Inputs given as `http_response` are read in place when the transport left
- * `SIMDJSON_PADDING` bytes of capacity behind the body; others are copied to scratch first.
+ * `http_response::padded()` bodies; others are copied to scratch first.
  * Not thread-safe: use one per thread (the free functions below keep one per thread).
  */
 class response_parser {
@@ -327,7 +329,7 @@ public:
     return id;
   }
   result<void> parse_create(std::string_view body, std::string& job_id) {
-    return run(body, body.size(), "create answer", [&](auto what, auto data, bool has) {
+    return run(body, false, "create answer", [&](auto what, auto data, bool has) {
       return detail::read_create(what, data, has, job_id);
     });
   }
@@ -338,10 +340,10 @@ public:
     return p;
   }
   result<void> parse_progress(std::string_view body, import_progress& out) {
-    return run(body, body.size(), "describe answer", detail::progress_into(out));
+    return run(body, false, "describe answer", detail::progress_into(out));
   }
   result<void> parse_progress(const http_response& r, import_progress& out) {
-    return run(r.body, r.body.capacity(), "describe answer", detail::progress_into(out));
+    return run(r.body, r.padded(), "describe answer", detail::progress_into(out));
   }
 
   result<import_job_page> parse_list(std::string_view body) {
@@ -350,49 +352,49 @@ public:
     return page;
   }
   result<void> parse_list(std::string_view body, import_job_page& out) {
-    return run(body, body.size(), "list answer", detail::list_into(out));
+    return run(body, false, "list answer", detail::list_into(out));
   }
   result<void> parse_list(const http_response& r, import_job_page& out) {
-    return run(r.body, r.body.capacity(), "list answer", detail::list_into(out));
+    return run(r.body, r.padded(), "list answer", detail::list_into(out));
   }
 
   /// A describe answer as views into this parser (valid until it parses again).
-  result<import_progress_view> view_progress(std::string_view body) { return view_progress(body, body.size()); }
-  result<import_progress_view> view_progress(const http_response& r) { return view_progress(r.body, r.body.capacity()); }
+  result<import_progress_view> view_progress(std::string_view body) { return view_progress(body, false); }
+  result<import_progress_view> view_progress(const http_response& r) { return view_progress(r.body, r.padded()); }
 
   /// A list answer as views into this parser (valid until it parses again).
-  result<import_job_page_view> view_list(std::string_view body) { return view_list(body, body.size()); }
-  result<import_job_page_view> view_list(const http_response& r) { return view_list(r.body, r.body.capacity()); }
+  result<import_job_page_view> view_list(std::string_view body) { return view_list(body, false); }
+  result<import_job_page_view> view_list(const http_response& r) { return view_list(r.body, r.padded()); }
 
   /// The `{"code":0,"data":{}}` answer of commit and abort.
   result<void> parse_empty(std::string_view body) {
-    return run(body, body.size(), "answer", [](auto, auto, bool) { return result<void>(); });
+    return run(body, false, "answer", [](auto, auto, bool) { return result<void>(); });
   }
 
   /// Parses a transport's answer with a reader of the envelope's `data` (used by the client).
   template <class Read> result<void> parse(const http_response& r, std::string_view what, Read&& read) {
-    return run(r.body, r.body.capacity(), what, std::forward<Read>(read));
+    return run(r.body, r.padded(), what, std::forward<Read>(read));
   }
 
 private:
-  result<import_progress_view> view_progress(std::string_view body, std::size_t capacity) {
+  result<import_progress_view> view_progress(std::string_view body, bool padded) {
     import_progress_view v;
-    auto ok = run(body, capacity, "describe answer", detail::progress_view_into(v, views_));
+    auto ok = run(body, padded, "describe answer", detail::progress_view_into(v, views_));
     if (!ok) return std::move(ok).error();
     return v;
   }
 
-  result<import_job_page_view> view_list(std::string_view body, std::size_t capacity) {
+  result<import_job_page_view> view_list(std::string_view body, bool padded) {
     import_job_page_view v;
-    auto ok = run(body, capacity, "list answer", detail::list_view_into(v, views_));
+    auto ok = run(body, padded, "list answer", detail::list_view_into(v, views_));
     if (!ok) return std::move(ok).error();
     return v;
   }
 
   template <class Read>
-  result<void> run(std::string_view body, std::size_t capacity, std::string_view what, Read&& read) {
+  result<void> run(std::string_view body, bool padded, std::string_view what, Read&& read) {
     const char* data = body.data();
-    if (capacity < body.size() + simdjson::SIMDJSON_PADDING) {
+    if (!padded) {
       // The caller's buffer cannot be read past its end: copy into ours, which can.
       if (scratch_.capacity() < body.size() + simdjson::SIMDJSON_PADDING)
         scratch_.reserve(body.size() + simdjson::SIMDJSON_PADDING);

@@ -4,8 +4,6 @@
 #include "http.hpp"
 #include "result.hpp"
 
-#include <simdjson.h>
-
 #include <concepts>
 #include <memory>
 #include <string>
@@ -22,16 +20,6 @@ inline zic::error transport_failure(errc code, std::string message, bool sent) {
   return e;
 }
 
-/// Room for a body of `length` bytes plus simdjson's padding, and no more. `reserve` may double
-/// the old capacity, which would let the lengths a server declares cost twice the body cap.
-inline void reserve_body(std::string& body, std::size_t length) {
-  const std::size_t want = length + simdjson::SIMDJSON_PADDING;
-  if (body.capacity() >= want) return;
-  std::string room;
-  room.reserve(want);
-  room.append(body);
-  body.swap(room);
-}
 } // namespace detail
 
 /**
@@ -41,7 +29,7 @@ inline void reserve_body(std::string& body, std::size_t length) {
  * - Failures are `zic::error` values (`errc::transport`, `timeout`, `tls`, `too_large`) with
  *   `request_sent` set when any byte may have reached the server. Never throw.
  * - Honour `http_request::timeout` for the whole exchange.
- * - Reserve `SIMDJSON_PADDING` bytes of capacity behind the body, or the parser copies it.
+ * - Call `http_response::reserve_body` so the parser reads the body in place; it copies otherwise.
  *
  * @code
  * struct my_transport {
@@ -64,6 +52,57 @@ template <class T>
 concept reusing_http_transport = http_transport<T> && requires(T& t, const http_request& r, http_response& out) {
   { t.send(r, out) } -> std::same_as<result<void>>;
 };
+
+/// The completion handler `async_send` is checked with: any Asio completion token must work.
+namespace detail {
+struct async_send_archetype {
+  void operator()(result<void>) const noexcept {}
+};
+} // namespace detail
+
+/**
+ * The asynchronous form, for event loops: an executor, and `async_send` that answers into the
+ * caller's `http_response` and completes with `void(zic::result<void>)` through any Asio
+ * completion token (callback, `use_awaitable`, `use_future`, `deferred`). The contract is the
+ * blocking one: a non-2xx status is an answer, `request_sent` is honest, the request's timeout
+ * covers the whole exchange, nothing throws. Terminal cancellation through the handler's
+ * cancellation slot ends the exchange promptly. `req` and `out` live until completion.
+ *
+ * @code
+ * struct my_async_transport {
+ *   boost::asio::any_io_executor get_executor();
+ *   template <class Token> auto async_send(const zic::http_request&, zic::http_response&, Token&&);
+ * };
+ * static_assert(zic::async_http_transport<my_async_transport>);
+ * @endcode
+ */
+template <class T>
+concept async_http_transport = requires(T& t, const http_request& r, http_response& out) {
+  t.get_executor();
+  t.async_send(r, out, detail::async_send_archetype{});
+};
+
+namespace detail {
+/// Sends through any transport into `out`: in place when the transport reuses buffers,
+/// otherwise by moving its fresh answer in.
+template <http_transport T> result<void> send_into(T& t, const http_request& r, http_response& out) {
+  if constexpr (reusing_http_transport<T>) {
+    return t.send(r, out);
+  } else {
+    auto answer = t.send(r);
+    if (!answer) return std::move(answer).error();
+    out = std::move(*answer);
+    return {};
+  }
+}
+
+/// The required `send(req)` of a transport whose real work is `send(req, out)`.
+template <class T> result<http_response> send_fresh(T& t, const http_request& r) {
+  http_response out;
+  if (auto ok = t.send(r, out); !ok) return std::move(ok).error();
+  return out;
+}
+} // namespace detail
 
 /**
  * A type-erased transport, for code that wants no templates: holds any `http_transport` by
@@ -91,16 +130,7 @@ private:
   template <class T> struct model final : concept_t {
     template <class U> explicit model(U&& u) : t(std::forward<U>(u)) {}
     result<http_response> send(const http_request& r) override { return t.send(r); }
-    result<void> send(const http_request& r, http_response& out) override {
-      if constexpr (reusing_http_transport<T>) {
-        return t.send(r, out);
-      } else {
-        auto answer = t.send(r);
-        if (!answer) return std::move(answer).error();
-        out = std::move(*answer);
-        return {};
-      }
-    }
+    result<void> send(const http_request& r, http_response& out) override { return detail::send_into(t, r, out); }
     T t;
   };
   std::unique_ptr<concept_t> self_;

@@ -135,7 +135,10 @@ template <class T> void run_case(const fault_case& fc, const char* flavor, const
   const auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(elapsed < std::chrono::seconds(10) + std::chrono::seconds(1));
 
-  if (fc.end) {
+  // A create's unreadable answer is asked again under the same Idempotency-Key, which brings
+  // back the job the first attempt made: it succeeds, still with one job.
+  const bool rereads = op == "create" && fc.end && (*fc.end == errc::json_parse || *fc.end == errc::too_large);
+  if (fc.end && !rereads) {
     REQUIRE_FALSE(outcome);
     CHECK(outcome.error().code == *fc.end);
   } else {

@@ -3,6 +3,7 @@
 
 #include "../config.hpp"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -29,11 +30,21 @@ inline std::string printable(std::string_view s, std::size_t max) {
   return out;
 }
 
-/// Replaces every occurrence of `secret` in `text` with `***`.
+/// Replaces every occurrence of `secret` in `text` with `***`, and the start of one that a cut
+/// left before an ellipsis (`printable` cuts server text before it reaches a message): the
+/// longest end of the text before each `...` that begins `secret` is masked too.
 inline void redact(std::string& text, std::string_view secret) {
   if (secret.empty()) return;
   for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3))
     text.replace(pos, secret.size(), "***");
+  for (auto cut = text.find("..."); cut != std::string::npos; cut = text.find("...", cut + 3)) {
+    for (std::size_t n = std::min(cut, secret.size() - 1); n > 0; --n) {
+      if (std::string_view(text).substr(cut - n, n) != secret.substr(0, n)) continue;
+      text.replace(cut - n, n, "***");
+      cut = cut - n + 3;
+      break;
+    }
+  }
 }
 
 } // namespace detail

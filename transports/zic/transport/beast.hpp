@@ -8,24 +8,27 @@
 
 #include <zic/clock.hpp>
 #include <zic/detail/ascii.hpp>
+#include <zic/detail/async.hpp>
 #include <zic/http.hpp>
 #include <zic/result.hpp>
 #include <zic/transport.hpp>
 #include <zic/transport/options.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/ssl.hpp>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <charconv>
@@ -35,6 +38,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -177,7 +181,7 @@ private:
   }
   void on_header_impl(error_code&) override { out_.headers.resize(fields_); }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-    if (length) detail::reserve_body(out_.body, static_cast<std::size_t>(*length));
+    if (length) out_.reserve_body(static_cast<std::size_t>(*length));
   }
   std::size_t on_body_impl(beast::string_view s, error_code&) override {
     out_.body.append(s.data(), s.size());
@@ -189,12 +193,78 @@ private:
     return s.size();
   }
   void on_finish_impl(error_code&) override {
-    detail::reserve_body(out_.body, out_.body.size());
+    out_.reserve_body(out_.body.size());
   }
 
   http_response& out_;
   std::size_t fields_ = 0;
 };
+
+// The TLS client context for `opt`, made once; a setup failure is kept and reported again.
+inline result<void> make_tls_context(const transport_options& opt, std::optional<asio::ssl::context>& made,
+                                     std::string& failure) {
+  namespace ssl = asio::ssl;
+  if (made) return {};
+  if (!failure.empty()) return zic::error(errc::tls, failure);
+  error_code ec;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                  ec);
+  if (!ec) {
+    if (opt.ca_file.empty()) ctx.set_default_verify_paths(ec);
+    else ctx.load_verify_file(opt.ca_file, ec);
+    if (ec)
+      failure = "cannot load CA certificates" + (opt.ca_file.empty() ? std::string() : " from " + opt.ca_file) +
+                         ": " + ec.message();
+  }
+  if (!ec && !opt.client_cert_file.empty()) {
+    ctx.use_certificate_chain_file(opt.client_cert_file, ec);
+    if (!ec)
+      ctx.use_private_key_file(opt.client_key_file.empty() ? opt.client_cert_file : opt.client_key_file,
+                               ssl::context::pem, ec);
+    if (ec) failure = "cannot load the client certificate or key: " + ec.message();
+  }
+  if (ec) {
+    if (failure.empty()) failure = "TLS setup failed: " + ec.message();
+    return zic::error(errc::tls, failure);
+  }
+  ctx.set_verify_mode(opt.insecure ? ssl::verify_none : ssl::verify_peer);
+  made.emplace(std::move(ctx));
+  return {};
+}
+
+// Why an exchange failed, from the write's and the read's error codes; `stale` when the peer
+// had closed a kept-alive connection before any byte of the answer (worth one resend).
+struct exchange_failure {
+  errc code;
+  std::string what;
+  bool stale = false;
+};
+
+inline std::optional<exchange_failure> classify(const error_code& wec, const error_code& ec, const answer_parser& parser,
+                                                const http_response& out, std::size_t max_body) {
+  if (wec && wec != asio::error::operation_aborted) {
+    if (wec == beast::error::timeout) return exchange_failure{errc::timeout, "sending the request timed out"};
+    return exchange_failure{errc::transport, "connection closed while sending the request: " + wec.message(),
+                            is_closed(wec)};
+  }
+  if (!ec) return std::nullopt;
+  if (ec == beast::error::timeout)
+    return exchange_failure{errc::timeout, parser.is_header_done() ? "the answer's body did not arrive within the timeout"
+                                                                   : "no answer within the timeout"};
+  if (ec == http::error::header_limit) return exchange_failure{errc::too_large, "the answer's headers exceed the limit"};
+  if (ec == http::error::body_limit)
+    return exchange_failure{errc::too_large, "the answer is larger than the limit of " + std::to_string(max_body) + " bytes"};
+  if (is_closed(ec)) {
+    if (!parser.got_some()) return exchange_failure{errc::transport, "connection closed before the answer", true};
+    if (!parser.is_header_done()) return exchange_failure{errc::transport, "connection closed mid-headers"};
+    auto expected = parser.content_length();
+    return exchange_failure{errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) +
+                                                 " bytes" + (expected ? " of " + std::to_string(*expected) : std::string())};
+  }
+  return exchange_failure{errc::transport, "reading the answer failed: " + ec.message()};
+}
 
 // One keep-alive connection and the io_context that drives it.
 class connection {
@@ -219,8 +289,7 @@ public:
       return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
                                                 "host or a header, which HTTP/1.1 cannot carry");
     const auto deadline = detail::later(clock_type::now(), req.timeout);
-    const bool resendable = req.idempotent || !req.header("Idempotency-Key").empty();
-    if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
+        if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
     serialize(req, wire_);
 
     for (int round = 0;; ++round) {
@@ -231,7 +300,7 @@ public:
       auto answer = secure_ ? exchange(*secure_, req, out, deadline) : exchange(*plain_, req, out, deadline);
       if (answer || !reused || round > 0 || !stale_) return answer;
       // A kept-alive connection the server had already closed: nothing of the answer came.
-      if (!resendable) {
+      if (!req.resendable()) {
         zic::error e = std::move(answer).error();
         e.message += " (on a reused connection; not resent because the request is not idempotent)";
         return e;
@@ -254,37 +323,7 @@ private:
     return result;
   }
 
-  result<void> ensure_tls_context() {
-    namespace ssl = asio::ssl;
-    if (tls_ctx_) return {};
-    if (!tls_setup_error_.empty()) return zic::error(errc::tls, tls_setup_error_);
-    error_code ec;
-    ssl::context ctx(ssl::context::tls_client);
-    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
-                    ec);
-    if (!ec) {
-      if (opt_.ca_file.empty()) ctx.set_default_verify_paths(ec);
-      else ctx.load_verify_file(opt_.ca_file, ec);
-      if (ec)
-        tls_setup_error_ = "cannot load CA certificates" + (opt_.ca_file.empty() ? std::string() : " from " + opt_.ca_file) +
-                           ": " + ec.message();
-    }
-    if (!ec && !opt_.client_cert_file.empty()) {
-      ctx.use_certificate_chain_file(opt_.client_cert_file, ec);
-      if (!ec)
-        ctx.use_private_key_file(opt_.client_key_file.empty() ? opt_.client_cert_file : opt_.client_key_file,
-                                 ssl::context::pem, ec);
-      if (ec) tls_setup_error_ = "cannot load the client certificate or key: " + ec.message();
-    }
-    if (ec) {
-      if (tls_setup_error_.empty()) tls_setup_error_ = "TLS setup failed: " + ec.message();
-      return zic::error(errc::tls, tls_setup_error_);
-    }
-    ctx.set_verify_mode(opt_.insecure ? ssl::verify_none : ssl::verify_peer);
-    tls_ctx_.emplace(std::move(ctx));
-    return {};
-  }
+  result<void> ensure_tls_context() { return make_tls_context(opt_, tls_ctx_, tls_setup_error_); }
 
   result<void> connect(const http_request& req, clock_type::time_point deadline) {
     close();
@@ -360,10 +399,6 @@ private:
       close();
       return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
     };
-    auto too_large = [&] {
-      return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes",
-                  true);
-    };
 
     answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
     error_code wec = asio::error::would_block, ec = asio::error::would_block;
@@ -386,29 +421,9 @@ private:
       ioc_.restart();
       ioc_.run();
     }
-    if (wec && wec != asio::error::operation_aborted) {
-      if (wec == beast::error::timeout) return fail(errc::timeout, "sending the request timed out", true);
-      stale_ = is_closed(wec);
-      return fail(errc::transport, "connection closed while sending the request: " + wec.message(), true);
-    }
-    if (ec) {
-      if (ec == beast::error::timeout)
-        return fail(errc::timeout, parser.is_header_done() ? "the answer's body did not arrive within the timeout"
-                                                           : "no answer within the timeout", true);
-      if (ec == http::error::header_limit) return fail(errc::too_large, "the answer's headers exceed the limit", true);
-      if (ec == http::error::body_limit) return too_large();
-      if (is_closed(ec)) {
-        if (!parser.got_some()) {
-          stale_ = true;
-          return fail(errc::transport, "connection closed before the answer", true);
-        }
-        if (!parser.is_header_done()) return fail(errc::transport, "connection closed mid-headers", true);
-        auto expected = parser.content_length();
-        return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
-                                         (expected ? " of " + std::to_string(*expected) : std::string()),
-                    true);
-      }
-      return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
+    if (auto f = classify(wec, ec, parser, out, opt_.max_body_bytes)) {
+      stale_ = f->stale;
+      return fail(f->code, std::move(f->what), true);
     }
     if (!parser.keep_alive()) close();
     return {};
@@ -426,6 +441,177 @@ private:
   bool stale_ = false;  // the last failure was a closed connection before any answer byte
   beast::flat_buffer buffer_;
   std::string wire_;  // the serialized request, reused
+  std::size_t opened_ = 0;
+};
+
+// One keep-alive connection driven on a caller's executor: no io_context of its own, no thread.
+// The whole exchange is bounded by a watchdog timer that closes the socket at the deadline;
+// `abort` (a cancellation) does the same at once.
+class async_connection : public std::enable_shared_from_this<async_connection> {
+public:
+  async_connection(asio::any_io_executor ex, transport_options o)
+      : ex_(std::move(ex)), opt_(std::move(o)), resolver_(ex_), watchdog_(ex_) {
+    buffer_.reserve(16 * 1024);
+  }
+
+  const asio::any_io_executor& executor() const noexcept { return ex_; }
+  std::size_t opened() const noexcept { return opened_; }
+
+  /// Ends the exchange in progress, if any (the slot handler of a cancelled send).
+  void abort() {
+    if (!busy_) return;
+    aborted_ = true;
+    shut();
+  }
+
+  asio::awaitable<async::outcome<void>> send(const http_request& req, http_response& out) {
+    auto keep = shared_from_this();  // the transport may be moved while this runs
+    if (!detail::header_safe(req))
+      co_return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
+                                                   "host or a header, which HTTP/1.1 cannot carry");
+    busy_ = true;
+    aborted_ = timed_out_ = false;
+    arm(detail::later(clock_type::now(), req.timeout));
+    if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
+    serialize(req, wire_);
+    result<void> answer;
+    for (int round = 0;; ++round) {
+      const bool reused = connected();
+      if (!reused) {
+        answer = co_await connect(req);
+        if (!answer) break;
+      }
+      stale_ = false;
+      answer = co_await exchange(req, out);
+      if (answer || !reused || round > 0 || !stale_ || aborted_ || timed_out_) break;
+      // A kept-alive connection the server had already closed: nothing of the answer came.
+      if (!req.resendable()) {
+        zic::error e = std::move(answer).error();
+        e.message += " (on a reused connection; not resent because the request is not idempotent)";
+        answer = std::move(e);
+        break;
+      }
+    }
+    watchdog_.cancel();
+    busy_ = false;
+    co_return answer;
+  }
+
+private:
+  using tls_stream = asio::ssl::stream<tcp::socket>;
+
+  bool connected() const noexcept { return plain_.has_value() || secure_.has_value(); }
+  tcp::socket& lowest() { return secure_ ? secure_->next_layer() : *plain_; }
+
+  void shut() {
+    error_code ignored;
+    resolver_.cancel();
+    if (plain_) plain_->close(ignored);
+    if (secure_) secure_->next_layer().close(ignored);
+  }
+  void close() {
+    shut();
+    plain_.reset();
+    secure_.reset();
+    peer_port_ = 0;
+    buffer_.clear();
+  }
+
+  void arm(clock_type::time_point deadline) {
+    watchdog_.expires_at(deadline);
+    watchdog_.async_wait([self = weak_from_this(), generation = ++generation_](error_code ec) {
+      if (ec) return;  // cancelled: the exchange ended in time
+      auto c = self.lock();
+      if (!c || c->generation_ != generation || !c->busy_) return;
+      c->timed_out_ = true;
+      c->shut();
+    });
+  }
+
+  // What a failed step says: the abort or the deadline when either ended it, else `ec`.
+  zic::error failure(const http_request& req, errc code, std::string what, bool sent) {
+    close();
+    if (aborted_) return transport_failure(errc::cancelled, "the exchange was cancelled (" + req.method + " " + req.url() + ")", sent);
+    return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
+  }
+
+  asio::awaitable<result<void>> connect(const http_request& req) {
+    close();
+    const std::string where = req.host_header();
+    tcp::resolver::results_type endpoints;
+    error_code ec;
+    if (is_ip_literal(req.host)) {
+      endpoints = tcp::resolver::results_type::create(tcp::endpoint(asio::ip::make_address(req.host), req.port),
+                                                      req.host, std::to_string(req.port));
+    } else {
+      std::tie(ec, endpoints) =
+          co_await resolver_.async_resolve(req.host, std::to_string(req.port), asio::as_tuple(asio::use_awaitable));
+      if (timed_out_) co_return failure(req, errc::timeout, "resolving " + req.host + " timed out", false);
+      if (ec) co_return failure(req, errc::transport, "cannot resolve " + req.host + ": " + ec.message(), false);
+    }
+    if (req.is_tls()) {
+      if (auto ok = make_tls_context(opt_, tls_ctx_, tls_setup_error_); !ok) co_return ok;
+      secure_.emplace(ex_, *tls_ctx_);
+      if (!is_ip_literal(req.host))  // SNI takes names only
+        SSL_set_tlsext_host_name(secure_->native_handle(), req.host.c_str());
+      if (!opt_.insecure) secure_->set_verify_callback(asio::ssl::host_name_verification(req.host));
+    } else {
+      plain_.emplace(ex_);
+    }
+    std::tie(ec, std::ignore) = co_await asio::async_connect(lowest(), endpoints, asio::as_tuple(asio::use_awaitable));
+    if (timed_out_) co_return failure(req, errc::timeout, "connecting to " + where + " timed out", false);
+    if (ec) co_return failure(req, errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
+    if (secure_) {
+      std::tie(ec) = co_await secure_->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+      if (timed_out_) co_return failure(req, errc::timeout, "TLS handshake with " + where + " timed out", false);
+      if (ec) co_return failure(req, errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
+    }
+    lowest().set_option(tcp::no_delay(true), ec);  // small requests, answered at once
+    ++opened_;
+    peer_host_ = req.host;
+    peer_port_ = req.port;
+    peer_tls_ = req.is_tls();
+    co_return result<void>{};
+  }
+
+  asio::awaitable<result<void>> exchange(const http_request& req, http_response& out) {
+    answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
+    error_code wec, ec;
+    if (secure_) {
+      std::tie(wec, std::ignore) = co_await asio::async_write(*secure_, asio::buffer(wire_), asio::as_tuple(asio::use_awaitable));
+      if (!wec) std::tie(ec, std::ignore) = co_await http::async_read(*secure_, buffer_, parser, asio::as_tuple(asio::use_awaitable));
+    } else {
+      std::tie(wec, std::ignore) = co_await asio::async_write(*plain_, asio::buffer(wire_), asio::as_tuple(asio::use_awaitable));
+      if (!wec) std::tie(ec, std::ignore) = co_await http::async_read(*plain_, buffer_, parser, asio::as_tuple(asio::use_awaitable));
+    }
+    if (timed_out_) {  // the watchdog closed the socket: say what was cut short
+      if (wec) wec = beast::error::timeout;
+      else if (ec) ec = beast::error::timeout;
+    }
+    if (auto f = classify(wec, ec, parser, out, opt_.max_body_bytes)) {
+      stale_ = f->stale;
+      co_return failure(req, f->code, std::move(f->what), true);
+    }
+    if (!parser.keep_alive()) close();
+    co_return result<void>{};
+  }
+
+  asio::any_io_executor ex_;
+  transport_options opt_;
+  tcp::resolver resolver_;
+  asio::steady_timer watchdog_;
+  std::uint64_t generation_ = 0;
+  std::optional<asio::ssl::context> tls_ctx_;
+  std::string tls_setup_error_;
+  std::optional<tcp::socket> plain_;
+  std::optional<tls_stream> secure_;
+  std::string peer_host_;
+  std::uint16_t peer_port_ = 0;
+  bool peer_tls_ = false;
+  bool stale_ = false;
+  bool busy_ = false, aborted_ = false, timed_out_ = false;
+  beast::flat_buffer buffer_;
+  std::string wire_;
   std::size_t opened_ = 0;
 };
 
@@ -452,9 +638,7 @@ public:
 
   result<http_response> send(const http_request& req) noexcept {
     try {
-      http_response out;
-      if (auto ok = send(req, out); !ok) return std::move(ok).error();
-      return out;
+      return detail::send_fresh(*this, req);
     } catch (const std::exception& e) {
       return zic::error(errc::transport, std::string("transport failure: ") + e.what());
     }
@@ -478,6 +662,51 @@ private:
 };
 
 static_assert(reusing_http_transport<beast_transport>);
+
+/**
+ * The asynchronous Beast transport: one keep-alive connection on the caller's executor, with
+ * the blocking transport's rules (TLS verification, body cap, one resend of a resendable
+ * request on a stale connection, the request's timeout over the whole exchange). No private
+ * `io_context`, no thread, no blocking call. Terminal cancellation through the completion
+ * handler's slot closes the connection and completes with `errc::cancelled`. One exchange at a
+ * time; the transport outlives its exchanges.
+ *
+ * @code
+ * boost::asio::io_context io;
+ * zic::basic_async_client client(options, zic::beast_async_transport(io.get_executor()));
+ * @endcode
+ */
+class beast_async_transport {
+public:
+  using executor_type = boost::asio::any_io_executor;
+
+  explicit beast_async_transport(boost::asio::any_io_executor ex, transport_options options = {})
+      : c_(std::make_shared<detail::beast_impl::async_connection>(std::move(ex), std::move(options))) {}
+
+  executor_type get_executor() const noexcept { return c_->executor(); }
+
+  /// Sends `req` and answers into `out` (both live until completion): `void(zic::result<void>)`.
+  template <class CompletionToken> auto async_send(const http_request& req, http_response& out, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(result<void>)>(
+        [c = c_](auto handler, const http_request* r, http_response* o) {
+          auto on_cancel = [w = std::weak_ptr(c)](boost::asio::cancellation_type t) {
+            if (!(t & boost::asio::cancellation_type::terminal)) return;
+            if (auto p = w.lock()) p->abort();
+          };
+          detail::async::spawn<void>(c->executor(), std::move(handler), [c, r, o] { return c->send(*r, *o); },
+                                     std::move(on_cancel));
+        },
+        token, &req, &out);
+  }
+
+  /// Connections opened so far: 1 after any number of exchanges on one kept-alive connection.
+  std::size_t connections_opened() const noexcept { return c_->opened(); }
+
+private:
+  std::shared_ptr<detail::beast_impl::async_connection> c_;
+};
+
+static_assert(async_http_transport<beast_async_transport>);
 
 ZIC_NAMESPACE_END
 

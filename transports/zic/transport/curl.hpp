@@ -10,7 +10,6 @@
 #include <zic/transport/options.hpp>
 
 #include <curl/curl.h>
-#include <simdjson.h>
 
 #include <charconv>
 #include <cstring>
@@ -85,7 +84,7 @@ struct transfer {
               t.too_large = true;
               return 0;  // abort before any of the body is read
             }
-            detail::reserve_body(t.out->body, static_cast<std::size_t>(len));
+            t.out->reserve_body(static_cast<std::size_t>(len));
           }
         }
       }
@@ -132,9 +131,11 @@ public:
   curl_transport& operator=(curl_transport&&) noexcept = default;
 
   result<http_response> send(const http_request& req) noexcept {
-    http_response out;
-    if (auto ok = send(req, out); !ok) return std::move(ok).error();
-    return out;
+    try {
+      return detail::send_fresh(*this, req);
+    } catch (const std::exception& e) {  // the answer's own allocation
+      return zic::error(errc::transport, std::string("transport failure: ") + e.what());
+    }
   }
 
   /// The same, answering into `out` and reusing its buffers.
@@ -221,7 +222,7 @@ private:
     // libcurl resends by itself when a reused connection dies before the answer begins. A
     // request that must not be repeated (not idempotent, no Idempotency-Key) gets a fresh
     // connection instead, so that resend can never happen to it.
-    if (!req.idempotent && req.header("Idempotency-Key").empty()) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    if (!req.resendable()) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer::on_header);
@@ -249,7 +250,7 @@ private:
     // libcurl accepts an answer cut inside its headers as complete, with an empty body.
     if (rc == CURLE_OK && t.headers_done) {
       out.status = static_cast<int>(status);
-      detail::reserve_body(out.body, out.body.size());
+      out.reserve_body(out.body.size());
       return {};
     }
     // Messages are built only on failure: the success path allocates nothing here.

@@ -1,0 +1,199 @@
+// The call engine's policies that every driver shares, through the blocking driver: per-call
+// options, cancellation, the server's page size, unreadable create answers, and scrubbing at
+// a cut.
+
+#include "../support/fake_transport.hpp"
+
+#include <zic/zic.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using zic::errc;
+using zic_test::fake_clock;
+using zic_test::fake_transport;
+
+namespace {
+
+struct rig {
+  fake_transport t;
+  fake_clock clk;
+  zic::basic_client<fake_transport> make(zic::client_options o) {
+    o.clock = clk.make();
+    o.rate_limit = 0;
+    return zic::basic_client<fake_transport>(std::move(o), t);
+  }
+};
+
+zic::create_import_request milvus_create() {
+  zic::create_import_request r;
+  r.collection_name = "c";
+  r.files = {{"a.json"}};
+  return r;
+}
+
+std::string page_of(int first, int n, int stated_size) {
+  std::string s = R"({"code":0,"data":{"pageSize":)" + std::to_string(stated_size) + R"(,"records":[)";
+  for (int i = 0; i < n; ++i)
+    s += (i ? "," : "") + std::string(R"({"jobId":"job-)") + std::to_string(first + i) + R"(","state":"Completed"})";
+  return s + "]}}";
+}
+
+} // namespace
+
+TEST_CASE("operation: each call has one name") {
+  CHECK(zic::to_string(zic::operation::create) == "create");
+  CHECK(zic::to_string(zic::operation::describe) == "describe");
+  CHECK(zic::to_string(zic::operation::list) == "list");
+  CHECK(zic::to_string(zic::operation::commit) == "commit");
+  CHECK(zic::to_string(zic::operation::abort) == "abort");
+}
+
+TEST_CASE("resendable: idempotent requests, or ones with an Idempotency-Key") {
+  zic::http_request r;
+  CHECK(r.resendable());
+  r.idempotent = false;
+  CHECK_FALSE(r.resendable());
+  r.headers.push_back({"idempotency-key", "k"});
+  CHECK(r.resendable());
+}
+
+TEST_CASE("call options: a call's own deadline replaces the client's") {
+  rig g;
+  auto o = zic_test::milvus_options();
+  o.deadline = 60s;
+  o.retry.max_attempts = 100;
+  auto c = g.make(o);
+  for (int i = 0; i < 100; ++i) g.t.reply("", 503, {{"Retry-After", "1"}});
+  zic::call_options call;
+  call.deadline = 2500ms;
+  auto r = c.describe_import("1", call);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().http_status == 503);
+  CHECK(g.t.requests().size() == 3);  // at 0, 1 and 2 s; a fourth would start past 2.5 s
+}
+
+TEST_CASE("call options: a stop ends a call during its backoff, and before it starts") {
+  rig g;
+  auto c = g.make(zic_test::milvus_options());
+  std::stop_source stop;
+  g.clk.s->stop_during_sleep = &stop;
+  g.t.reply("", 503).reply(R"({"code":0,"data":{}})");
+  zic::call_options call;
+  call.stop = stop.get_token();
+  auto r = c.commit_import("1", call);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::cancelled);
+  CHECK(r.error().message == "commit was cancelled");
+  CHECK(g.t.requests().size() == 1);
+  // Already stopped: nothing is sent.
+  auto again = c.list_import_jobs({}, call);
+  CHECK(again.error().code == errc::cancelled);
+  CHECK(g.t.requests().size() == 1);
+}
+
+TEST_CASE("call options: a stop ends a rate-limit wait") {
+  rig g;
+  auto o = zic_test::milvus_options();
+  o.clock = g.clk.make();
+  o.rate_limit = 0.5;  // one request per 2 s
+  zic::basic_client<fake_transport> c(o, g.t);
+  g.t.reply(R"({"code":0,"data":{"records":[]}})");
+  REQUIRE(c.list_import_jobs());
+  std::stop_source stop;
+  g.clk.s->stop_during_sleep = &stop;
+  zic::call_options call;
+  call.stop = stop.get_token();
+  CHECK(c.list_import_jobs({}, call).error().code == errc::cancelled);
+  CHECK(g.t.requests().size() == 1);
+}
+
+TEST_CASE("pagination: a page as long as the server's capped page size is not the last") {
+  rig g;
+  auto c = g.make(zic_test::cloud_options());
+  // Asked for 200; the server caps at 100 and says so.
+  g.t.reply(page_of(0, 100, 100)).reply(page_of(100, 50, 100));
+  std::vector<std::string> ids;
+  zic::list_import_jobs_request r;
+  r.page_size = 200;
+  REQUIRE(c.for_each_import_job([&](const zic::import_job_summary& j) { ids.push_back(j.job_id); }, r));
+  CHECK(ids.size() == 150);
+  CHECK(g.t.requests().size() == 2);
+  // A server that states a larger size than asked still ends on a page shorter than ours.
+  g.t.reply(page_of(0, 3, 1000)).reply(page_of(3, 2, 1000));
+  ids.clear();
+  r.page_size = 3;
+  REQUIRE(c.for_each_import_job([&](const zic::import_job_summary& j) { ids.push_back(j.job_id); }, r));
+  CHECK(ids.size() == 5);
+}
+
+TEST_CASE("create: an unreadable answer is asked again under the same key; without one it is ambiguous") {
+  for (const char* garbled : {R"({"code":0,"data":{"jobId":)", "not json", R"({"code":0,"data":{}})"}) {
+    CAPTURE(garbled);
+    rig g;
+    auto c = g.make(zic_test::milvus_options());
+    g.t.reply(garbled).reply(R"({"code":0,"data":{"jobId":"7"}})");
+    CHECK(c.create_import(milvus_create()).value() == "7");
+    REQUIRE(g.t.requests().size() == 2);
+    CHECK(g.t.requests()[0].header("Idempotency-Key") == g.t.requests()[1].header("Idempotency-Key"));
+
+    rig h;
+    auto o = zic_test::milvus_options();
+    o.retry.idempotent_create = false;
+    auto unkeyed = h.make(o);
+    h.t.reply(garbled);
+    auto r = unkeyed.create_import(milvus_create());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::ambiguous_outcome);
+    CHECK(r.error().message.find("list the jobs") != std::string::npos);
+    CHECK(h.t.requests().size() == 1);
+  }
+  // An oversized answer (the transport's too_large) counts the same.
+  rig g;
+  auto c = g.make(zic_test::milvus_options());
+  g.t.fail(errc::too_large, true).reply(R"({"code":0,"data":{"jobId":"8"}})");
+  CHECK(c.create_import(milvus_create()).value() == "8");
+  // Every attempt unreadable: the job may exist, so it ends ambiguous, not as a parse error.
+  rig k;
+  auto all_bad = k.make(zic_test::milvus_options());
+  for (int i = 0; i < 4; ++i) k.t.reply("garbage");
+  CHECK(all_bad.create_import(milvus_create()).error().code == errc::ambiguous_outcome);
+  CHECK(k.t.requests().size() == 4);
+  // A describe's unreadable answer stays a parse error.
+  rig d;
+  auto desc = d.make(zic_test::milvus_options());
+  d.t.reply("garbage");
+  CHECK(desc.describe_import("1").error().code == errc::json_parse);
+}
+
+TEST_CASE("secrets: a key cut short by a message limit leaves no prefix behind") {
+  const std::string key = "sk-ADVERSARY-0123456789abcdef";
+  for (std::size_t pad : {150u, 170u, 185u, 195u}) {
+    CAPTURE(pad);
+    rig g;
+    auto o = zic_test::milvus_options();
+    o.api_key = key;
+    o.retry.max_attempts = 1;
+    auto c = g.make(o);
+    // An HTTP error body is cut at 200 characters; an API message at 500.
+    g.t.reply(std::string(pad, 'x') + " Authorization: Bearer " + key + " trailing text", 500);
+    auto http = c.describe_import("1");
+    REQUIRE_FALSE(http);
+    CHECK(http.error().message.find("sk-ADV") == std::string::npos);
+    if (pad + 23 < 200) CHECK(http.error().message.find("***") != std::string::npos);  // part of it was kept
+    g.t.reply(R"({"code":1100,"message":")" + std::string(pad + 300, 'y') + " Bearer " + key + R"( more"})");
+    auto api = c.describe_import("1");
+    REQUIRE_FALSE(api);
+    CHECK(api.error().message.find("sk-ADV") == std::string::npos);
+  }
+  // A word of the message that merely starts like the key is kept when no cut follows it.
+  std::string text = "skipped: sk-";
+  zic::detail::redact(text, key);
+  CHECK(text == "skipped: sk-");
+  std::string cut = "token sk-ADV...";
+  zic::detail::redact(cut, key);
+  CHECK(cut == "token ***...");
+}

@@ -1,0 +1,331 @@
+#ifndef ZIC_ASYNC_CLIENT_HPP
+#define ZIC_ASYNC_CLIENT_HPP
+
+// zic::basic_async_client: the import API on an Asio executor. The same engines as the
+// blocking client decide every policy; this driver only sends through an
+// `async_http_transport` and pauses on a timer, so a call never blocks its thread.
+
+#include <zic/call_engine.hpp>
+#include <zic/call_options.hpp>
+#include <zic/detail/async.hpp>
+#include <zic/list_walk.hpp>
+#include <zic/model.hpp>
+#include <zic/operation.hpp>
+#include <zic/options.hpp>
+#include <zic/requests.hpp>
+#include <zic/responses.hpp>
+#include <zic/transport.hpp>
+#include <zic/wait_engine.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <utility>
+
+ZIC_NAMESPACE_BEGIN
+
+template <class AsyncTransport> class async_job_watcher;
+
+/**
+ * The import API over any `async_http_transport`, for event loops. Every call takes an Asio
+ * completion token (a callback, `use_awaitable`, `use_future`, `deferred`) and completes with
+ * `void(zic::result<T>)` on the token's executor; `call_options` may come before the token.
+ *
+ * - Policies are the blocking client's, from the same engines: retries with backoff and
+ *   jitter, `Retry-After`, deadlines, idempotency keys, rate limiting, observer, scrubbing.
+ *   Pauses are timers on the transport's executor; nothing blocks.
+ * - Cancellation: terminal cancellation through the token's slot
+ *   (`bind_cancellation_slot`), `call_options::stop`, `wait_options::stop` or `cancel()` ends
+ *   the call promptly with `errc::cancelled`, during an exchange, a backoff or a rate-limit
+ *   wait alike.
+ * - One call at a time per client (it owns one connection, one parser and one timer), like an
+ *   Asio socket. Run many calls at once over many clients (see `async_describe_many`).
+ * - Arguments are read when the call is made (a `deferred` call: when it is launched); an
+ *   `out` argument lives until completion. The client outlives its calls.
+ *
+ * @code
+ * boost::asio::io_context io;
+ * zic::basic_async_client client(options, zic::beast_async_transport(io.get_executor()));
+ * boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+ *   auto id = co_await client.async_create_import(request, boost::asio::use_awaitable);
+ *   auto done = co_await client.async_wait_for_import(id.value(), {}, boost::asio::use_awaitable);
+ * }, boost::asio::detached);
+ * io.run();
+ * @endcode
+ */
+template <class AsyncTransport>
+  requires async_http_transport<AsyncTransport>
+class basic_async_client {
+  template <class T> using outcome = detail::async::outcome<T>;
+  template <class T> using awaitable = boost::asio::awaitable<outcome<T>>;
+
+public:
+  using executor_type = boost::asio::any_io_executor;
+
+  /// Validates `options`; throws `zic::exception` on bad ones (`make` returns the error).
+  basic_async_client(client_options options, AsyncTransport transport)
+      : basic_async_client(std::move(options), std::move(transport), check(make_request_context(options))) {}
+
+  /// Like the constructor, returning the configuration error instead of throwing.
+  static result<basic_async_client> make(client_options options, AsyncTransport transport) {
+    auto ctx = make_request_context(options);
+    if (!ctx) return std::move(ctx).error();
+    return basic_async_client(std::move(options), std::move(transport), std::move(*ctx));
+  }
+
+  basic_async_client(basic_async_client&&) noexcept = default;
+
+  executor_type get_executor() const { return transport_.get_executor(); }
+  const request_context& context() const noexcept { return ctx_; }
+  const client_options& options() const noexcept { return options_; }
+  api_flavor flavor() const noexcept { return ctx_.flavor; }
+  /// HTTP attempts made so far (retries included).
+  std::uint64_t attempts() const noexcept { return attempts_; }
+  AsyncTransport& transport() noexcept { return transport_; }
+
+  /// Ends the call in progress with `errc::cancelled`, as a terminal cancellation would. Call
+  /// on the client's executor.
+  void cancel() { cancel_->abort(generation_); }
+
+  /// Starts an import: `void(result<std::string>)` with the job id.
+  template <class Token> auto async_create_import(const create_import_request& r, Token&& token) {
+    return async_create_import(r, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_create_import(const create_import_request& r, const call_options& call, Token&& token) {
+    return launch<std::string>(std::forward<Token>(token), call.stop, [this, &r, call] {
+      return co_create(detail::make_keyed_create_request(options_, ctx_, r), r, call);
+    });
+  }
+
+  /// The job's progress: `void(result<import_progress>)`.
+  template <class Token> auto async_describe_import(std::string_view job_id, Token&& token) {
+    return async_describe_import(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_describe_import(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<import_progress>(std::forward<Token>(token), call.stop, [this, job_id, call] {
+      return co_describe(make_describe_request(ctx_, job_id, request_), call);
+    });
+  }
+  /// The same into `out`, reusing its storage (steady polling allocates nothing here):
+  /// `void(result<void>)`.
+  template <class Token>
+  auto async_describe_import(std::string_view job_id, import_progress& out, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, &out, call] {
+      return co_describe_into(make_describe_request(ctx_, job_id, request_), out, call);
+    });
+  }
+
+  /// One page of jobs (cloud), or every job (Milvus): `void(result<import_job_page>)`.
+  template <class Token> auto async_list_import_jobs(const list_import_jobs_request& r, Token&& token) {
+    return async_list_import_jobs(r, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_list_import_jobs(const list_import_jobs_request& r, const call_options& call, Token&& token) {
+    return launch<import_job_page>(std::forward<Token>(token), call.stop, [this, &r, call] {
+      return co_list(make_list_request(ctx_, r), r, call);
+    });
+  }
+
+  /// Commits a two-phase import (Milvus): `void(result<void>)`.
+  template <class Token> auto async_commit_import(std::string_view job_id, Token&& token) {
+    return async_commit_import(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_commit_import(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, call] {
+      return co_plain(operation::commit, make_commit_request(ctx_, job_id), call);
+    });
+  }
+
+  /// Aborts a two-phase import (Milvus): `void(result<void>)`.
+  template <class Token> auto async_abort_import(std::string_view job_id, Token&& token) {
+    return async_abort_import(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_abort_import(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, call] {
+      return co_plain(operation::abort, make_abort_request(ctx_, job_id), call);
+    });
+  }
+
+  /**
+   * Polls until the job is Completed or Failed (or Uncommitted with `two_phase`), as
+   * `basic_client::wait_for_import` does: `void(result<import_progress>)`.
+   */
+  template <class Token> auto async_wait_for_import(std::string_view job_id, const wait_options& w, Token&& token) {
+    return launch<import_progress>(std::forward<Token>(token), w.stop, [this, job_id, w] {
+      return co_wait(std::string(job_id), w);
+    });
+  }
+
+private:
+  template <class> friend class async_job_watcher;
+
+  basic_async_client(client_options&& options, AsyncTransport&& transport, request_context&& ctx)
+      : options_(std::move(options)), transport_(std::move(transport)), ctx_(std::move(ctx)),
+        limiter_(make_rate_limiter(options_, ctx_)), timer_(transport_.get_executor()),
+        cancel_(std::make_shared<detail::async::canceller>(transport_.get_executor())) {}
+
+  static request_context check(result<request_context> ctx) {
+    if (!ctx) detail::throw_error(ctx.error());
+    return std::move(*ctx);
+  }
+
+  // Starts the coroutine `make()` as one operation behind `token`: the token's cancellation
+  // slot and `stop` both abort it.
+  template <class T, class Token, class Make> auto launch(Token&& token, const std::stop_token& stop, Make make) {
+    return boost::asio::async_initiate<Token, void(result<T>)>(
+        [this](auto handler, std::stop_token s, Make m) {
+          generation_ = cancel_->begin();
+          auto on_cancel = cancel_->slot_handler(generation_);
+          if (!s.stop_possible()) {
+            detail::async::spawn<T>(get_executor(), std::move(handler), std::move(m), std::move(on_cancel));
+          } else {
+            detail::async::spawn<T>(get_executor(), std::move(handler),
+                                    [this, &s, &m] { return watched<T>(m(), std::move(s), generation_); },
+                                    std::move(on_cancel));
+          }
+        },
+        token, stop, std::move(make));
+  }
+
+  // Runs `body` with `stop` wired to this operation's abort.
+  template <class T>
+  awaitable<T> watched(boost::asio::awaitable<outcome<T>> body, std::stop_token stop, std::uint64_t generation) {
+    std::optional<detail::async::canceller::stop_callback> callback;
+    cancel_->watch(callback, stop, generation);
+    co_return co_await std::move(body);
+  }
+
+  awaitable<std::string> co_create(result<http_request> req, create_import_request r, call_options call) {
+    if (!req) co_return std::move(req).error();
+    std::string id;
+    auto ok = co_await run(operation::create, *req, [&](auto what, auto data, bool has) {
+      return detail::read_create(what, data, has, id);
+    }, call, &r);
+    if (!ok) co_return std::move(ok).error();
+    co_return id;
+  }
+
+  awaitable<import_progress> co_describe(result<void> built, call_options call) {
+    import_progress p;
+    auto ok = built ? co_await run(operation::describe, request_, detail::progress_into(p), call) : built;
+    if (!ok) co_return std::move(ok).error();
+    co_return p;
+  }
+
+  awaitable<void> co_describe_into(result<void> built, import_progress& out, call_options call) {
+    if (!built) co_return built;
+    co_return co_await run(operation::describe, request_, detail::progress_into(out), call);
+  }
+
+  awaitable<import_job_page> co_list(result<http_request> req, list_import_jobs_request r, call_options call) {
+    if (!req) co_return std::move(req).error();
+    import_job_page page;
+    auto ok = co_await run(operation::list, *req, detail::list_into(page), call);
+    if (!ok) co_return std::move(ok).error();
+    detail::keep_collection(ctx_, r, page);
+    co_return page;
+  }
+
+  awaitable<void> co_plain(operation op, result<http_request> req, call_options call) {
+    if (!req) co_return std::move(req).error();
+    co_return co_await run(op, *req, detail::read_nothing, call);
+  }
+
+  awaitable<import_progress> co_wait(std::string job_id, wait_options w) {
+    wait_engine engine(job_id, w);
+    for (auto step = engine.start(now());;) {
+      if (cancel_->requested() && step.next != wait_step::done) step = engine.cancel();
+      switch (step.next) {
+      case wait_step::describe: {
+        auto ok = co_await describe_step(job_id, engine.progress(), engine.describe_options(), engine.describe_deadline());
+        step = engine.after_describe(std::move(ok), now());
+        break;
+      }
+      case wait_step::wait: step = engine.after_wait(!co_await pause(step.delay)); break;
+      case wait_step::done: co_return engine.take_result();
+      }
+    }
+  }
+
+  // One describe inside a longer operation (a wait, a sweep).
+  boost::asio::awaitable<result<void>> describe_step(std::string_view job_id, import_progress& out,
+                                                     const call_options& call,
+                                                     clock::time_point bound = clock::time_point::max()) {
+    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) co_return ok;
+    co_return co_await run(operation::describe, request_, detail::progress_into(out), call, nullptr, bound);
+  }
+
+  // One list page inside a longer operation.
+  boost::asio::awaitable<result<void>> list_step(const list_import_jobs_request& r, import_job_page& out,
+                                                 const call_options& call) {
+    auto req = make_list_request(ctx_, r);
+    if (!req) co_return std::move(req).error();
+    co_return co_await run(operation::list, *req, detail::list_into(out), call);
+  }
+
+  // Pauses on the timer; false when the operation was aborted meanwhile.
+  boost::asio::awaitable<bool> pause(std::chrono::milliseconds d) {
+    namespace asio = boost::asio;
+    timer_.expires_after(std::min(d, std::chrono::milliseconds(std::chrono::hours(24 * 365))));
+    co_await timer_.async_wait(asio::bind_cancellation_slot(cancel_->signal().slot(), asio::as_tuple(asio::use_awaitable)));
+    co_return !cancel_->requested();
+  }
+
+  // Drives one call's engine: send through the transport, pause on the timer.
+  template <class Read>
+  boost::asio::awaitable<result<void>> run(operation op, http_request& req, Read&& read, const call_options& call,
+                                           const create_import_request* secrets = nullptr,
+                                           clock::time_point bound = clock::time_point::max()) {
+    namespace asio = boost::asio;
+    detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
+    call_engine<Read&> engine(env, op, req, read, call, secrets, bound);
+    for (auto step = engine.start(now());;) {
+      if (cancel_->requested() && step.next != call_step::done) step = engine.cancel();
+      switch (step.next) {
+      case call_step::send: {
+        auto sent = co_await transport_.async_send(req, response_,
+                                                   asio::bind_cancellation_slot(cancel_->signal().slot(), asio::use_awaitable));
+        // An answer that arrived is kept even when cancellation raced it: it may carry a job id.
+        step = cancel_->requested() && !sent ? engine.cancel(sent.error().request_sent)
+                                             : engine.after_send(std::move(sent), response_, now());
+        break;
+      }
+      case call_step::wait: {
+        const bool slept = co_await pause(step.delay);
+        step = engine.after_wait(!slept, now());
+        break;
+      }
+      case call_step::done: co_return engine.take_result();
+      }
+    }
+  }
+
+  clock::time_point now() const { return options_.clock.now(); }
+
+  client_options options_;
+  AsyncTransport transport_;
+  request_context ctx_;
+  response_parser parser_;
+  std::shared_ptr<rate_limiter> limiter_;
+  http_request request_;
+  http_response response_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<detail::async::canceller> cancel_;
+  std::uint64_t generation_ = 0;
+  std::uint64_t attempts_ = 0;
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_ASYNC_CLIENT_HPP
