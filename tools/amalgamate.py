@@ -16,8 +16,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SEARCH = [ROOT / "include", ROOT / "transports"]
 OUTPUT = ROOT / "single_include" / "zic" / "zic.hpp"
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
-TRANSPORTS = [("ZIC_ENABLE_BEAST_TRANSPORT", "zic/transport/beast.hpp"),
-              ("ZIC_ENABLE_CURL_TRANSPORT", "zic/transport/curl.hpp")]
+TRANSPORTS = [("ZIC_ENABLE_BEAST_TRANSPORT", ["zic/transport/beast.hpp", "zic/async.hpp"]),
+              ("ZIC_ENABLE_CURL_TRANSPORT", ["zic/transport/curl.hpp"])]
 
 
 class Amalgamator:
@@ -65,21 +65,20 @@ def generate():
         "// Do not edit: change the sources and run `python3 tools/amalgamate.py`.\n",
         "//\n",
         "// Define ZIC_ENABLE_BEAST_TRANSPORT (Boost.Beast + OpenSSL) and/or\n",
-        "// ZIC_ENABLE_CURL_TRANSPORT (libcurl) before including this file for the transports.\n",
+        "// ZIC_ENABLE_CURL_TRANSPORT (libcurl) before including this file for the transports;\n",
+        "// the Beast one brings the asynchronous client (<zic/async.hpp>) too.\n",
         "#ifndef ZIC_SINGLE_INCLUDE_ZIC_HPP\n",
         "#define ZIC_SINGLE_INCLUDE_ZIC_HPP\n",
     ]
     a.inline(ROOT / "include" / "zic" / "zic.hpp", out)
     core_system, core_seen = set(a.system), set(a.seen)
-    for macro, header in TRANSPORTS:
+    for macro, headers in TRANSPORTS:
         # A block may be compiled without the other: each carries what it needs (include
         # guards keep shared headers single when both are enabled).
         a.system, a.seen = set(core_system), set(core_seen)
-        path = ROOT / "transports" / header
-        if not path.is_file():
-            continue
         out.append(f"\n#if defined({macro})\n")
-        a.inline(path.resolve(), out)
+        for header in headers:
+            a.inline((ROOT / "transports" / header).resolve(), out)
         out.append(f"#endif // {macro}\n")
     out.append("\n#endif // ZIC_SINGLE_INCLUDE_ZIC_HPP\n")
     return "".join(out)

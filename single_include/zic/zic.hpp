@@ -3,7 +3,8 @@
 // Do not edit: change the sources and run `python3 tools/amalgamate.py`.
 //
 // Define ZIC_ENABLE_BEAST_TRANSPORT (Boost.Beast + OpenSSL) and/or
-// ZIC_ENABLE_CURL_TRANSPORT (libcurl) before including this file for the transports.
+// ZIC_ENABLE_CURL_TRANSPORT (libcurl) before including this file for the transports;
+// the Beast one brings the asynchronous client (<zic/async.hpp>) too.
 #ifndef ZIC_SINGLE_INCLUDE_ZIC_HPP
 #define ZIC_SINGLE_INCLUDE_ZIC_HPP
 // ---- begin include/zic/zic.hpp
@@ -395,6 +396,11 @@ struct http_request {
   /// connection even after writing; otherwise they report `request_sent` instead.
   bool idempotent = true;
 
+  /// Whether this request may be sent twice without a second effect: it is idempotent, or it
+  /// carries an `Idempotency-Key` the server deduplicates by. The one rule the client's retries
+  /// and the transports' stale-connection resends both follow.
+  bool resendable() const noexcept { return idempotent || !header("Idempotency-Key").empty(); }
+
   /// The first header with this name (case-insensitive), or empty.
   std::string_view header(std::string_view name) const noexcept {
     for (const auto& h : headers)
@@ -436,12 +442,35 @@ struct http_request {
   }
 };
 
-/// One HTTP answer. Transports leave `SIMDJSON_PADDING` spare capacity behind `body` so the
-/// parser reads it in place.
+/// Spare bytes a transport leaves behind `http_response::body` so the JSON parser reads it in
+/// place (simdjson's padding; responses.hpp checks the two agree).
+inline constexpr std::size_t body_padding = 64;
+
+namespace detail {
+/// Room for a body of `length` bytes plus the padding, and no more. `reserve` may double the old
+/// capacity, which would let the lengths a server declares cost twice the body cap.
+inline void reserve_body(std::string& body, std::size_t length) {
+  const std::size_t want = length + body_padding;
+  if (body.capacity() >= want) return;
+  std::string room;
+  room.reserve(want);
+  room.append(body);
+  body.swap(room);
+}
+} // namespace detail
+
+/// One HTTP answer. Transports call `reserve_body` so the parser reads `body` in place; a body
+/// without its padding is copied to scratch first.
 struct http_response {
   int status = 0;
   std::vector<http_header> headers;
   std::string body;
+
+  /// Room for `length` bytes of body and the padding: call it with a declared length before
+  /// appending, and with `body.size()` once the body is whole.
+  void reserve_body(std::size_t length) { detail::reserve_body(body, length); }
+  /// Whether the body carries its padding, so the parser can read it where it is.
+  bool padded() const noexcept { return body.capacity() >= body.size() + body_padding; }
 
   std::string_view header(std::string_view name) const noexcept {
     for (const auto& h : headers)
@@ -473,8 +502,6 @@ ZIC_NAMESPACE_END
 #define ZIC_TRANSPORT_HPP
 
 
-#include <simdjson.h>
-
 #include <concepts>
 #include <memory>
 
@@ -488,16 +515,6 @@ inline zic::error transport_failure(errc code, std::string message, bool sent) {
   return e;
 }
 
-/// Room for a body of `length` bytes plus simdjson's padding, and no more. `reserve` may double
-/// the old capacity, which would let the lengths a server declares cost twice the body cap.
-inline void reserve_body(std::string& body, std::size_t length) {
-  const std::size_t want = length + simdjson::SIMDJSON_PADDING;
-  if (body.capacity() >= want) return;
-  std::string room;
-  room.reserve(want);
-  room.append(body);
-  body.swap(room);
-}
 } // namespace detail
 
 /**
@@ -507,7 +524,7 @@ inline void reserve_body(std::string& body, std::size_t length) {
  * - Failures are `zic::error` values (`errc::transport`, `timeout`, `tls`, `too_large`) with
  *   `request_sent` set when any byte may have reached the server. Never throw.
  * - Honour `http_request::timeout` for the whole exchange.
- * - Reserve `SIMDJSON_PADDING` bytes of capacity behind the body, or the parser copies it.
+ * - Call `http_response::reserve_body` so the parser reads the body in place; it copies otherwise.
  *
  * @code
  * struct my_transport {
@@ -530,6 +547,57 @@ template <class T>
 concept reusing_http_transport = http_transport<T> && requires(T& t, const http_request& r, http_response& out) {
   { t.send(r, out) } -> std::same_as<result<void>>;
 };
+
+/// The completion handler `async_send` is checked with: any Asio completion token must work.
+namespace detail {
+struct async_send_archetype {
+  void operator()(result<void>) const noexcept {}
+};
+} // namespace detail
+
+/**
+ * The asynchronous form, for event loops: an executor, and `async_send` that answers into the
+ * caller's `http_response` and completes with `void(zic::result<void>)` through any Asio
+ * completion token (callback, `use_awaitable`, `use_future`, `deferred`). The contract is the
+ * blocking one: a non-2xx status is an answer, `request_sent` is honest, the request's timeout
+ * covers the whole exchange, nothing throws. Terminal cancellation through the handler's
+ * cancellation slot ends the exchange promptly. `req` and `out` live until completion.
+ *
+ * @code
+ * struct my_async_transport {
+ *   boost::asio::any_io_executor get_executor();
+ *   template <class Token> auto async_send(const zic::http_request&, zic::http_response&, Token&&);
+ * };
+ * static_assert(zic::async_http_transport<my_async_transport>);
+ * @endcode
+ */
+template <class T>
+concept async_http_transport = requires(T& t, const http_request& r, http_response& out) {
+  t.get_executor();
+  t.async_send(r, out, detail::async_send_archetype{});
+};
+
+namespace detail {
+/// Sends through any transport into `out`: in place when the transport reuses buffers,
+/// otherwise by moving its fresh answer in.
+template <http_transport T> result<void> send_into(T& t, const http_request& r, http_response& out) {
+  if constexpr (reusing_http_transport<T>) {
+    return t.send(r, out);
+  } else {
+    auto answer = t.send(r);
+    if (!answer) return std::move(answer).error();
+    out = std::move(*answer);
+    return {};
+  }
+}
+
+/// The required `send(req)` of a transport whose real work is `send(req, out)`.
+template <class T> result<http_response> send_fresh(T& t, const http_request& r) {
+  http_response out;
+  if (auto ok = t.send(r, out); !ok) return std::move(ok).error();
+  return out;
+}
+} // namespace detail
 
 /**
  * A type-erased transport, for code that wants no templates: holds any `http_transport` by
@@ -557,16 +625,7 @@ private:
   template <class T> struct model final : concept_t {
     template <class U> explicit model(U&& u) : t(std::forward<U>(u)) {}
     result<http_response> send(const http_request& r) override { return t.send(r); }
-    result<void> send(const http_request& r, http_response& out) override {
-      if constexpr (reusing_http_transport<T>) {
-        return t.send(r, out);
-      } else {
-        auto answer = t.send(r);
-        if (!answer) return std::move(answer).error();
-        out = std::move(*answer);
-        return {};
-      }
-    }
+    result<void> send(const http_request& r, http_response& out) override { return detail::send_into(t, r, out); }
     T t;
   };
   std::unique_ptr<concept_t> self_;
@@ -1060,6 +1119,79 @@ ZIC_NAMESPACE_END
 
 #endif // ZIC_OPTIONS_HPP
 // ---- end include/zic/options.hpp
+// ---- begin include/zic/operation.hpp
+#ifndef ZIC_OPERATION_HPP
+#define ZIC_OPERATION_HPP
+
+
+
+ZIC_NAMESPACE_BEGIN
+
+/// The API's calls, as the client's policies and observer name them.
+enum class operation { create, describe, list, commit, abort };
+
+/// "create", "describe", "list", "commit" or "abort".
+constexpr std::string_view to_string(operation op) noexcept {
+  switch (op) {
+  case operation::create: return "create";
+  case operation::describe: return "describe";
+  case operation::list: return "list";
+  case operation::commit: return "commit";
+  case operation::abort: return "abort";
+  }
+  return "call";
+}
+
+namespace detail {
+/// How a parse failure names the answer: "the describe answer is not valid JSON".
+constexpr std::string_view answer_name(operation op) noexcept {
+  switch (op) {
+  case operation::create: return "create answer";
+  case operation::describe: return "describe answer";
+  case operation::list: return "list answer";
+  case operation::commit: return "commit answer";
+  case operation::abort: return "abort answer";
+  }
+  return "answer";
+}
+} // namespace detail
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_OPERATION_HPP
+// ---- end include/zic/operation.hpp
+// ---- begin include/zic/call_options.hpp
+#ifndef ZIC_CALL_OPTIONS_HPP
+#define ZIC_CALL_OPTIONS_HPP
+
+
+
+ZIC_NAMESPACE_BEGIN
+
+/**
+ * What one call may override: every client call, blocking or asynchronous, takes these last.
+ *
+ * @code
+ * std::stop_source stop;
+ * zic::call_options call;
+ * call.stop = stop.get_token();            // stop.request_stop() ends it with errc::cancelled
+ * call.deadline = std::chrono::seconds(5); // instead of client_options::deadline
+ * auto p = client.describe_import(id, call);
+ * @endcode
+ */
+struct call_options {
+  /// Ends the call with `errc::cancelled`: before an attempt, during a rate-limit wait or a
+  /// backoff pause, and (on the asynchronous client) during the exchange itself.
+  std::stop_token stop;
+  /// Bound on this whole call, every attempt and pause included; unset means
+  /// `client_options::deadline`.
+  std::optional<std::chrono::milliseconds> deadline;
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_CALL_OPTIONS_HPP
+// ---- end include/zic/call_options.hpp
 // ---- begin include/zic/requests.hpp
 #ifndef ZIC_REQUESTS_HPP
 #define ZIC_REQUESTS_HPP
@@ -1763,6 +1895,7 @@ ZIC_NAMESPACE_END
 // fraction of going through `dom::element` for every field.
 
 
+#include <simdjson.h>
 
 
 ZIC_NAMESPACE_BEGIN
@@ -1997,11 +2130,21 @@ inline std::string printable(std::string_view s, std::size_t max) {
   return out;
 }
 
-/// Replaces every occurrence of `secret` in `text` with `***`.
+/// Replaces every occurrence of `secret` in `text` with `***`, and the start of one that a cut
+/// left before an ellipsis (`printable` cuts server text before it reaches a message): the
+/// longest end of the text before each `...` that begins `secret` is masked too.
 inline void redact(std::string& text, std::string_view secret) {
   if (secret.empty()) return;
   for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3))
     text.replace(pos, secret.size(), "***");
+  for (auto cut = text.find("..."); cut != std::string::npos; cut = text.find("...", cut + 3)) {
+    for (std::size_t n = std::min(cut, secret.size() - 1); n > 0; --n) {
+      if (std::string_view(text).substr(cut - n, n) != secret.substr(0, n)) continue;
+      text.replace(cut - n, n, "***");
+      cut = cut - n + 3;
+      break;
+    }
+  }
 }
 
 } // namespace detail
@@ -2106,6 +2249,8 @@ ZIC_NAMESPACE_END
 #include <deque>
 
 ZIC_NAMESPACE_BEGIN
+
+static_assert(body_padding >= simdjson::SIMDJSON_PADDING, "transports must leave simdjson's padding");
 
 namespace detail {
 
@@ -2398,7 +2543,7 @@ inline auto list_view_into(import_job_page_view& v, view_storage& store) {
  * an existing object reuses its strings and vectors; on failure that object is unspecified.
  * The `view_*` functions copy nothing: their views live until this parser parses again.
  * Inputs given as `http_response` are read in place when the transport left
- * `SIMDJSON_PADDING` bytes of capacity behind the body; others are copied to scratch first.
+ * `http_response::padded()` bodies; others are copied to scratch first.
  * Not thread-safe: use one per thread (the free functions below keep one per thread).
  */
 class response_parser {
@@ -2415,7 +2560,7 @@ public:
     return id;
   }
   result<void> parse_create(std::string_view body, std::string& job_id) {
-    return run(body, body.size(), "create answer", [&](auto what, auto data, bool has) {
+    return run(body, false, "create answer", [&](auto what, auto data, bool has) {
       return detail::read_create(what, data, has, job_id);
     });
   }
@@ -2426,10 +2571,10 @@ public:
     return p;
   }
   result<void> parse_progress(std::string_view body, import_progress& out) {
-    return run(body, body.size(), "describe answer", detail::progress_into(out));
+    return run(body, false, "describe answer", detail::progress_into(out));
   }
   result<void> parse_progress(const http_response& r, import_progress& out) {
-    return run(r.body, r.body.capacity(), "describe answer", detail::progress_into(out));
+    return run(r.body, r.padded(), "describe answer", detail::progress_into(out));
   }
 
   result<import_job_page> parse_list(std::string_view body) {
@@ -2438,49 +2583,49 @@ public:
     return page;
   }
   result<void> parse_list(std::string_view body, import_job_page& out) {
-    return run(body, body.size(), "list answer", detail::list_into(out));
+    return run(body, false, "list answer", detail::list_into(out));
   }
   result<void> parse_list(const http_response& r, import_job_page& out) {
-    return run(r.body, r.body.capacity(), "list answer", detail::list_into(out));
+    return run(r.body, r.padded(), "list answer", detail::list_into(out));
   }
 
   /// A describe answer as views into this parser (valid until it parses again).
-  result<import_progress_view> view_progress(std::string_view body) { return view_progress(body, body.size()); }
-  result<import_progress_view> view_progress(const http_response& r) { return view_progress(r.body, r.body.capacity()); }
+  result<import_progress_view> view_progress(std::string_view body) { return view_progress(body, false); }
+  result<import_progress_view> view_progress(const http_response& r) { return view_progress(r.body, r.padded()); }
 
   /// A list answer as views into this parser (valid until it parses again).
-  result<import_job_page_view> view_list(std::string_view body) { return view_list(body, body.size()); }
-  result<import_job_page_view> view_list(const http_response& r) { return view_list(r.body, r.body.capacity()); }
+  result<import_job_page_view> view_list(std::string_view body) { return view_list(body, false); }
+  result<import_job_page_view> view_list(const http_response& r) { return view_list(r.body, r.padded()); }
 
   /// The `{"code":0,"data":{}}` answer of commit and abort.
   result<void> parse_empty(std::string_view body) {
-    return run(body, body.size(), "answer", [](auto, auto, bool) { return result<void>(); });
+    return run(body, false, "answer", [](auto, auto, bool) { return result<void>(); });
   }
 
   /// Parses a transport's answer with a reader of the envelope's `data` (used by the client).
   template <class Read> result<void> parse(const http_response& r, std::string_view what, Read&& read) {
-    return run(r.body, r.body.capacity(), what, std::forward<Read>(read));
+    return run(r.body, r.padded(), what, std::forward<Read>(read));
   }
 
 private:
-  result<import_progress_view> view_progress(std::string_view body, std::size_t capacity) {
+  result<import_progress_view> view_progress(std::string_view body, bool padded) {
     import_progress_view v;
-    auto ok = run(body, capacity, "describe answer", detail::progress_view_into(v, views_));
+    auto ok = run(body, padded, "describe answer", detail::progress_view_into(v, views_));
     if (!ok) return std::move(ok).error();
     return v;
   }
 
-  result<import_job_page_view> view_list(std::string_view body, std::size_t capacity) {
+  result<import_job_page_view> view_list(std::string_view body, bool padded) {
     import_job_page_view v;
-    auto ok = run(body, capacity, "list answer", detail::list_view_into(v, views_));
+    auto ok = run(body, padded, "list answer", detail::list_view_into(v, views_));
     if (!ok) return std::move(ok).error();
     return v;
   }
 
   template <class Read>
-  result<void> run(std::string_view body, std::size_t capacity, std::string_view what, Read&& read) {
+  result<void> run(std::string_view body, bool padded, std::string_view what, Read&& read) {
     const char* data = body.data();
-    if (capacity < body.size() + simdjson::SIMDJSON_PADDING) {
+    if (!padded) {
       // The caller's buffer cannot be read past its end: copy into ours, which can.
       if (scratch_.capacity() < body.size() + simdjson::SIMDJSON_PADDING)
         scratch_.reserve(body.size() + simdjson::SIMDJSON_PADDING);
@@ -2535,25 +2680,28 @@ ZIC_NAMESPACE_END
 
 #endif // ZIC_RESPONSES_HPP
 // ---- end include/zic/responses.hpp
-// ---- begin include/zic/client.hpp
-#ifndef ZIC_CLIENT_HPP
-#define ZIC_CLIENT_HPP
+// ---- begin include/zic/call_engine.hpp
+#ifndef ZIC_CALL_ENGINE_HPP
+#define ZIC_CALL_ENGINE_HPP
+
+// The policies of one call as a step machine that does no I/O. A driver (the blocking
+// `basic_client`, or the Asio `basic_async_client`) asks it what to do next, does that, and
+// reports back:
+//
+//   step s = engine.start(now);
+//   while (s.next != step::done)
+//     s = s.next == step::send ? engine.after_send(transport.send(req, answer), answer, now)
+//                              : engine.after_wait(sleep(s.delay), now);
+//   return engine.take_result();
+//
+// Pacing, the retry decision, backoff with jitter, Retry-After, the call deadline,
+// cancellation, the ambiguous-outcome rule for creates, the observer and secret scrubbing all
+// live here, so the two drivers cannot disagree about any of them.
 
 
 #include <random>
 
 ZIC_NAMESPACE_BEGIN
-
-/// How `wait_for_import` polls.
-struct wait_options {
-  std::chrono::milliseconds interval{1000};      ///< first pause between polls
-  std::chrono::milliseconds max_interval{10'000};  ///< pauses grow while nothing changes, up to this
-  double backoff = 1.5;                           ///< growth of the pause per unchanged poll
-  std::chrono::milliseconds deadline{std::chrono::hours(24)};  ///< give up (errc::timeout) after this
-  bool two_phase = false;                         ///< also stop at Uncommitted
-  std::stop_token stop;                           ///< cancel (errc::cancelled)
-  std::function<void(const import_progress&)> on_progress;  ///< after every poll
-};
 
 namespace detail {
 
@@ -2582,13 +2730,452 @@ inline bool surely_not_applied(const zic::error& e) noexcept {
   return e.http_status == 429;
 }
 
+// A create whose answer arrived (or began to) but cannot be read: the job may well exist.
+inline bool answer_unreadable(const zic::error& e) noexcept {
+  const bool success_or_none = e.http_status == 0 || (e.http_status >= 200 && e.http_status < 300);
+  return success_or_none &&
+         (e.code == errc::json_parse || e.code == errc::json_schema || e.code == errc::too_large);
+}
+
+/// The create request a client sends: built, and given an idempotency key unless the caller
+/// chose one or turned keys off.
+inline result<http_request> make_keyed_create_request(const client_options& o, const request_context& ctx,
+                                                      const create_import_request& r) {
+  auto req = make_create_request(ctx, r);
+  if (req && r.idempotency_key.empty() && o.retry.idempotent_create)
+    req->headers.push_back({"Idempotency-Key", random_idempotency_key()});
+  return req;
+}
+
+/// The cloud list ignores a collection filter; the client applies it.
+inline void keep_collection(const request_context& ctx, const list_import_jobs_request& r, import_job_page& page) {
+  if (ctx.cloud() && !r.collection_name.empty())
+    std::erase_if(page.records, [&](const import_job_summary& s) { return s.collection_name != r.collection_name; });
+}
+
+/// The reader of answers with nothing to read (commit, abort).
+inline result<void> read_nothing(std::string_view, tape_value, bool) { return {}; }
+
+/// What every call of one client shares; the engine reads it and owns none of it.
+struct call_env {
+  const client_options& options;
+  const request_context& ctx;
+  rate_limiter* limiter;
+  response_parser& parser;
+  std::uint64_t& attempts;
+};
+
 } // namespace detail
 
+/// What a driver does next for a call (see `call_engine`).
+struct call_step {
+  enum kind { send, wait, done };
+  kind next = done;
+  std::chrono::milliseconds delay{0};  ///< how long to wait, when `next == wait`
+};
+
 /**
- * The import API over any `http_transport`. Builds each request, sends it through the
- * transport, parses the answer, and applies the policies: retries with backoff and jitter,
- * `Retry-After`, one deadline per call, an idempotency key on every create, client-side rate
- * limiting, and waiting.
+ * One call's policies, sans I/O. `Read` reads the envelope's `data` of a successful answer
+ * into the caller's output: `result<void>(std::string_view what, detail::tape_value data,
+ * bool has_data)`. The request is the driver's and is updated in place (its timeout is set
+ * before each send); `secrets` is the create request whose credentials are scrubbed too;
+ * `bound` is a deadline the call may not pass whatever its own budget (a wait's).
+ */
+template <class Read> class call_engine {
+public:
+  call_engine(detail::call_env env, operation op, http_request& req, Read read, const call_options& call,
+              const create_import_request* secrets = nullptr, clock::time_point bound = clock::time_point::max())
+      : env_(env), op_(op), req_(req), read_(std::forward<Read>(read)), call_(call), secrets_(secrets),
+        keyed_(!req.header("Idempotency-Key").empty()), deadline_(bound) {}
+
+  /// The first step.
+  call_step start(clock::time_point now) {
+    // The call's own budget, within any bound of an enclosing wait.
+    deadline_ = std::min(deadline_, detail::later(now, call_.deadline.value_or(env_.options.deadline)));
+    return pace(now);
+  }
+
+  /// After the wait asked for: `interrupted` when the driver's wait was cut short by a stop.
+  call_step after_wait(bool interrupted, clock::time_point now) {
+    if (interrupted || call_.stop.stop_requested()) return finish(cancelled());
+    if (waiting_ == wait_reason::pacing) return send_now(now);
+    ++n_;
+    return pace(now);
+  }
+
+  /// After the transport's exchange: `sent` is its outcome and `answer` what it filled in.
+  call_step after_send(result<void> sent, const http_response& answer, clock::time_point now) {
+    attempt_event ev;
+    ev.operation = to_string(op_);
+    ev.method = req_.method;
+    ev.path = req_.target;
+    ev.attempt = n_;
+    ev.latency = std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at_);
+    auto outcome = sent ? map_answer(answer) : result<void>(std::move(sent).error());
+    if (outcome) {
+      ev.http_status = answer.status;
+      notify(ev);
+      return finish(std::move(outcome));
+    }
+    zic::error e = std::move(outcome).error();
+    scrub(e);
+    ev.http_status = e.http_status;
+    ev.api_code = e.api_code;
+    ev.error = e.code;
+
+    const auto& policy = env_.options.retry;
+    // An unreadable create answer under a key is asked again: the key brings back the same job.
+    const bool lost = op_ == operation::create && detail::answer_unreadable(e);
+    const bool retryable = e.retryable() || (lost && keyed_);
+    bool again = retryable && n_ < policy.max_attempts;
+    const bool ambiguous = (lost && !keyed_) ||
+                           (again && !req_.idempotent && !keyed_ && !detail::surely_not_applied(e));
+    std::chrono::milliseconds delay{0};
+    if (again && !ambiguous) {
+      delay = e.retry_after ? std::min(*e.retry_after, policy.max_backoff) : policy.backoff(n_, detail::uniform01());
+      if (detail::later(now, delay) >= deadline_) again = false;
+    }
+    ev.decision = again && !ambiguous ? attempt_decision::retry
+                        : retryable         ? attempt_decision::give_up
+                                            : attempt_decision::done;
+    ev.retry_delay = delay;
+    notify(ev);
+
+    if (ambiguous || (lost && !again)) {
+      std::string why = lost ? e.message + "; the job may have been created, so it was not repeated blindly"
+                             : e.message + "; the request may have reached the server, so it was not resent";
+      return finish(annotate(zic::error(errc::ambiguous_outcome,
+                                        why + ": list the jobs to see whether it was created, or give create "
+                                              "an idempotency_key"),
+                             e));
+    }
+    if (!again) {
+      if (retryable && n_ > 1) e.message += " (gave up after " + std::to_string(n_) + " attempts)";
+      return finish(annotate(std::move(e)));
+    }
+    waiting_ = wait_reason::backoff;
+    return {call_step::wait, delay};
+  }
+
+  /// Ends the call as cancelled (the driver saw its own cancellation signal); `sent` when an
+  /// exchange was cut short after the request may have reached the server.
+  call_step cancel(bool sent = false) {
+    zic::error e = cancelled();
+    if (sent && !req_.resendable()) {
+      e.request_sent = true;
+      e.message += " after the request may have reached the server: list the jobs to see whether it was created";
+    }
+    return finish(std::move(e));
+  }
+
+  /// The call's outcome, once a step said `done`.
+  result<void> take_result() { return std::move(*result_); }
+
+  /// The attempt in progress or last made (1-based).
+  int attempt() const noexcept { return n_; }
+
+private:
+  enum class wait_reason { pacing, backoff };
+
+  call_step pace(clock::time_point now) {
+    if (call_.stop.stop_requested()) return finish(cancelled());
+    if (env_.limiter) {
+      auto wait = std::chrono::ceil<std::chrono::milliseconds>(env_.limiter->reserve(to_string(op_), now));
+      if (wait.count() > 0) {
+        if (detail::later(now, wait) >= deadline_) return finish(deadline_passed());
+        waiting_ = wait_reason::pacing;
+        return {call_step::wait, wait};
+      }
+    }
+    return send_now(now);
+  }
+
+  call_step send_now(clock::time_point now) {
+    if (call_.stop.stop_requested()) return finish(cancelled());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now);
+    if (left.count() <= 0) return finish(deadline_passed());
+    req_.timeout = std::min(env_.ctx.timeout, left);
+    ++env_.attempts;
+    sent_at_ = now;
+    return {call_step::send, {}};
+  }
+
+  call_step finish(result<void> r) {
+    result_.emplace(std::move(r));
+    return {call_step::done, {}};
+  }
+
+  // Status and body together: a 2xx answer is read; any other, or an envelope with a code,
+  // becomes the error that says most.
+  result<void> map_answer(const http_response& resp) {
+    auto ok = env_.parser.parse(resp, detail::answer_name(op_), read_);
+    const bool success_status = resp.status >= 200 && resp.status < 300;
+    if (ok && success_status) return ok;
+    zic::error e;
+    if (!ok && ok.error().code == errc::api_error) {
+      e = std::move(ok).error();  // an envelope with a code: say both
+      if (e.api_code == 2100 && detail::icontains(e.message, "does not exist") && op_ != operation::create &&
+          op_ != operation::list)
+        e.code = make_error_code(errc::job_not_found);
+    } else if (!success_status) {
+      e = zic::error(errc::http_status, "HTTP " + std::to_string(resp.status) +
+                                            (resp.body.empty() ? std::string(" with an empty body")
+                                                               : ": " + detail::printable(resp.body, 200)));
+    } else {
+      e = std::move(ok).error();
+    }
+    e.http_status = resp.status;
+    e.request_id = detail::printable(resp.header("X-Request-Id"), 100);
+    if (auto ra = resp.header("Retry-After"); !ra.empty())
+      e.retry_after = parse_retry_after(ra, std::chrono::system_clock::now());
+    return e;
+  }
+
+  // Removes every credential of this call from a message built from server text.
+  void scrub(zic::error& e) const {
+    detail::redact(e.message, env_.options.api_key.reveal());
+    if (!secrets_) return;
+    detail::redact(e.message, secrets_->access_key.reveal());
+    detail::redact(e.message, secrets_->secret_key.reveal());
+    detail::redact(e.message, secrets_->token.reveal());
+  }
+
+  void notify(const attempt_event& ev) const {
+    if (env_.options.observer) env_.options.observer(ev);
+  }
+
+  // Prefixes what failed and where: "describe failed (POST http://h/v2/...): ...".
+  zic::error annotate(zic::error e) const {
+    e.message = std::string(to_string(op_)) + " failed (" + req_.method + " " + req_.url() + "): " + e.message;
+    return e;
+  }
+  zic::error annotate(zic::error e, const zic::error& cause) const {
+    e.http_status = cause.http_status;
+    e.api_code = cause.api_code;
+    e.request_id = cause.request_id;
+    e.request_sent = cause.request_sent;
+    return annotate(std::move(e));
+  }
+  zic::error deadline_passed() const {
+    return annotate(zic::error(errc::timeout, "the call's deadline passed before attempt " + std::to_string(n_) +
+                                                  " could start"));
+  }
+  zic::error cancelled() const { return zic::error(errc::cancelled, std::string(to_string(op_)) + " was cancelled"); }
+
+  detail::call_env env_;
+  operation op_;
+  http_request& req_;
+  Read read_;
+  const call_options& call_;
+  const create_import_request* secrets_;
+  bool keyed_;
+  int n_ = 1;
+  clock::time_point deadline_{};
+  clock::time_point sent_at_{};
+  wait_reason waiting_ = wait_reason::pacing;
+  std::optional<result<void>> result_;
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_CALL_ENGINE_HPP
+// ---- end include/zic/call_engine.hpp
+// ---- begin include/zic/wait_engine.hpp
+#ifndef ZIC_WAIT_ENGINE_HPP
+#define ZIC_WAIT_ENGINE_HPP
+
+// Waiting for one job as a step machine that does no I/O: "describe now", "pause for d" or
+// "done". Both clients drive it, so they poll, back off and give up alike.
+
+
+
+ZIC_NAMESPACE_BEGIN
+
+/// How `wait_for_import` polls.
+struct wait_options {
+  std::chrono::milliseconds interval{1000};      ///< first pause between polls
+  std::chrono::milliseconds max_interval{10'000};  ///< pauses grow while nothing changes, up to this
+  double backoff = 1.5;                           ///< growth of the pause per unchanged poll
+  std::chrono::milliseconds deadline{std::chrono::hours(24)};  ///< give up (errc::timeout) after this
+  bool two_phase = false;                         ///< also stop at Uncommitted
+  std::stop_token stop;                           ///< cancel (errc::cancelled)
+  std::function<void(const import_progress&)> on_progress;  ///< after every poll
+};
+
+/// What a driver does next while waiting (see `wait_engine`).
+struct wait_step {
+  enum kind { describe, wait, done };
+  kind next = done;
+  std::chrono::milliseconds delay{0};  ///< how long to pause, when `next == wait`
+};
+
+/**
+ * The polling policy of `wait_for_import`, sans I/O. Describe the job into `progress()` with
+ * `describe_options()` (bounded by the wait's deadline and stop) when told to.
+ */
+class wait_engine {
+public:
+  wait_engine(std::string_view job_id, const wait_options& w) : job_id_(job_id), w_(w), pause_(w.interval) {
+    call_.stop = w.stop;
+  }
+
+  wait_step start(clock::time_point now) {
+    if (w_.interval.count() < 0 || w_.max_interval < w_.interval || !(w_.backoff >= 1.0))
+      return finish(zic::error(errc::invalid_argument, "wait options must satisfy 0 <= interval <= "
+                                                       "max_interval and backoff >= 1"));
+    start_ = now;
+    deadline_ = detail::later(now, w_.deadline);
+    return poll();
+  }
+
+  /// Where each describe writes, and the options it runs under.
+  import_progress& progress() noexcept { return p_; }
+  const call_options& describe_options() const noexcept { return call_; }
+  /// No describe outlives the wait.
+  clock::time_point describe_deadline() const noexcept { return deadline_; }
+
+  wait_step after_describe(result<void> described, clock::time_point now) {
+    if (!described) return finish(std::move(described).error());
+    if (w_.on_progress) w_.on_progress(p_);
+    if (is_terminal(p_.state, w_.two_phase)) return finish({});
+    const bool changed = p_.state_text != last_state_ || p_.progress != last_progress_;
+    last_state_ = p_.state_text;
+    last_progress_ = p_.progress;
+    const double grown = double(pause_.count()) * w_.backoff;  // compared as double: no overflow
+    pause_ = changed                                      ? w_.interval
+             : grown >= double(w_.max_interval.count()) ? w_.max_interval
+                                                          : std::chrono::milliseconds(std::int64_t(grown));
+    if (detail::later(now, pause_) > deadline_) {
+      auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start_).count();
+      return finish(zic::error(errc::timeout, "wait for import job " + job_id_ + " timed out after " +
+                                                  std::to_string(waited) + " s; it is still " + p_.state_text +
+                                                  " at " + std::to_string(p_.progress) + "%"));
+    }
+    return {wait_step::wait, pause_};
+  }
+
+  /// After the pause: `interrupted` when a stop cut it short.
+  wait_step after_wait(bool interrupted) { return interrupted ? finish(cancelled()) : poll(); }
+
+  /// Ends the wait as cancelled (the driver saw its own cancellation signal).
+  wait_step cancel() { return finish(cancelled()); }
+
+  /// The last progress (a Failed job is a value), or why the wait ended without one.
+  result<import_progress> take_result() {
+    if (error_) return std::move(*error_);
+    return std::move(p_);
+  }
+
+private:
+  wait_step poll() {
+    if (w_.stop.stop_requested()) return finish(cancelled());
+    return {wait_step::describe, {}};
+  }
+  wait_step finish(result<void> r) {
+    if (!r) error_.emplace(std::move(r).error());
+    return {wait_step::done, {}};
+  }
+  zic::error cancelled() const {
+    return zic::error(errc::cancelled, "wait for import job " + job_id_ + " was cancelled");
+  }
+
+  std::string job_id_;
+  const wait_options& w_;
+  call_options call_;
+  std::chrono::milliseconds pause_;
+  clock::time_point start_{}, deadline_{};
+  import_progress p_;
+  std::string last_state_;
+  int last_progress_ = -1;
+  std::optional<zic::error> error_;
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_WAIT_ENGINE_HPP
+// ---- end include/zic/wait_engine.hpp
+// ---- begin include/zic/list_walk.hpp
+#ifndef ZIC_LIST_WALK_HPP
+#define ZIC_LIST_WALK_HPP
+
+// Walking every page of the job list, sans I/O: which page to ask for next, what to hand the
+// visitor, and when the walk is over. Both clients drive it.
+
+
+
+ZIC_NAMESPACE_BEGIN
+
+/**
+ * Cloud: from `current_page` (at least 1) on, until a page comes back empty or shorter than
+ * the page size the server says it used (it may cap the size asked for), never trusting
+ * `count`. Milvus: the single answer. A server that answers every page with the same jobs is
+ * an error, not an endless walk.
+ */
+class list_walk {
+public:
+  list_walk(const request_context& ctx, list_import_jobs_request r) : ctx_(ctx), r_(std::move(r)) {
+    r_.current_page = std::max<std::int64_t>(r_.current_page, 1);
+  }
+
+  /// Whether another page is to be fetched.
+  bool more() const noexcept { return more_; }
+  /// The request for that page.
+  const list_import_jobs_request& request() const noexcept { return r_; }
+
+  /**
+   * Hands `page`'s jobs to `visit` (filtered by collection on the cloud, where the server does
+   * not filter) and decides whether the walk goes on. `visit` may return false to stop.
+   */
+  template <class Visit> result<void> after_page(const import_job_page& page, Visit& visit) {
+    more_ = false;
+    const std::size_t fetched = page.records.size();
+    if (fetched && ctx_.cloud()) {
+      if (page.records.front().job_id == first_of_previous_)
+        return zic::error(errc::json_schema, "list failed: the server answered page " +
+                                                 std::to_string(r_.current_page) + " with the previous page's jobs");
+      first_of_previous_ = page.records.front().job_id;
+    }
+    for (const auto& job : page.records) {
+      if (ctx_.cloud() && !r_.collection_name.empty() && job.collection_name != r_.collection_name) continue;
+      if constexpr (std::is_same_v<std::invoke_result_t<Visit&, const import_job_summary&>, bool>) {
+        if (!visit(job)) return {};
+      } else {
+        visit(job);
+      }
+    }
+    // The server's own page size when it states one: it may have capped ours.
+    const std::int64_t stated = page.page_size.value_or(r_.page_size);
+    const std::int64_t used = stated >= 1 ? std::min(stated, r_.page_size) : r_.page_size;
+    more_ = ctx_.cloud() && fetched > 0 && static_cast<std::int64_t>(fetched) >= used;
+    ++r_.current_page;
+    return {};
+  }
+
+private:
+  const request_context& ctx_;
+  list_import_jobs_request r_;
+  std::string first_of_previous_;
+  bool more_ = true;
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_LIST_WALK_HPP
+// ---- end include/zic/list_walk.hpp
+// ---- begin include/zic/client.hpp
+#ifndef ZIC_CLIENT_HPP
+#define ZIC_CLIENT_HPP
+
+
+
+ZIC_NAMESPACE_BEGIN
+
+/**
+ * The import API over any `http_transport`, blocking: each call builds its request, and
+ * `call_engine` decides the rest (retries with backoff and jitter, `Retry-After`, one deadline
+ * per call, an idempotency key on every create, client-side rate limiting), while this driver
+ * sends through the transport and sleeps on `client_options::clock`. Every call takes
+ * `call_options` last, for its own stop token and deadline.
  *
  * A client is used by one thread at a time (it owns one connection and one parser); give each
  * thread its own, sharing a `rate_limiter` through `client_options::limiter`.
@@ -2622,109 +3209,87 @@ public:
 
   /// Starts an import; returns the job id. Retries only under an `Idempotency-Key`, so a
   /// retried create never makes a second job on servers that honour the key.
-  result<std::string> create_import(const create_import_request& r) {
-    auto req = make_create_request(ctx_, r);
+  result<std::string> create_import(const create_import_request& r, const call_options& call = {}) {
+    auto req = detail::make_keyed_create_request(options_, ctx_, r);
     if (!req) return std::move(req).error();
-    if (r.idempotency_key.empty() && options_.retry.idempotent_create)
-      req->headers.push_back({"Idempotency-Key", detail::random_idempotency_key()});
     std::string id;
-    auto ok = execute("create", *req, [&](auto what, auto data, bool has) {
+    auto ok = run(operation::create, *req, [&](auto what, auto data, bool has) {
       return detail::read_create(what, data, has, id);
-    }, &r);
+    }, call, &r);
     if (!ok) return std::move(ok).error();
     return id;
   }
 
   /// The job's progress (describe, or get_progress per `client_options::progress`).
-  result<import_progress> describe_import(std::string_view job_id) {
+  result<import_progress> describe_import(std::string_view job_id, const call_options& call = {}) {
     import_progress p;
-    if (auto ok = describe_import(job_id, p); !ok) return std::move(ok).error();
+    if (auto ok = describe_import(job_id, p, call); !ok) return std::move(ok).error();
     return p;
   }
 
   /// The same into `out`, reusing its storage: steady polling of one job allocates nothing
   /// (with a transport that reuses its answer buffer, such as `beast_transport`).
-  result<void> describe_import(std::string_view job_id, import_progress& out) {
-    return describe_import(job_id, out, {}, clock::time_point::max());
+  result<void> describe_import(std::string_view job_id, import_progress& out, const call_options& call = {}) {
+    return describe_into(job_id, out, call, clock::time_point::max());
   }
 
   /**
    * The job's progress as views into this client's buffers, copying nothing: valid until the
    * client's next call. For callers that need only state and counters.
    */
-  result<import_progress_view> describe_import_view(std::string_view job_id) {
+  result<import_progress_view> describe_import_view(std::string_view job_id, const call_options& call = {}) {
     if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return std::move(ok).error();
     import_progress_view v;
-    if (auto ok = execute("describe", request_, detail::progress_view_into(v, views_)); !ok)
+    if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_), call); !ok)
       return std::move(ok).error();
     return v;
   }
 
   /// One page of jobs (cloud), or every job (Milvus, which does not page).
-  result<import_job_page> list_import_jobs(const list_import_jobs_request& r = {}) {
+  result<import_job_page> list_import_jobs(const list_import_jobs_request& r = {}, const call_options& call = {}) {
     import_job_page page;
-    if (auto ok = list_import_jobs(r, page); !ok) return std::move(ok).error();
+    if (auto ok = list_import_jobs(r, page, call); !ok) return std::move(ok).error();
     return page;
   }
 
-  result<void> list_import_jobs(const list_import_jobs_request& r, import_job_page& out) {
+  result<void> list_import_jobs(const list_import_jobs_request& r, import_job_page& out, const call_options& call = {}) {
     auto req = make_list_request(ctx_, r);
     if (!req) return std::move(req).error();
-    auto ok = execute("list", *req, detail::list_into(out));
-    if (ok && ctx_.cloud() && !r.collection_name.empty())
-      std::erase_if(out.records, [&](const import_job_summary& s) {
-        return s.collection_name != r.collection_name;
-      });
+    auto ok = run(operation::list, *req, detail::list_into(out), call);
+    if (ok) detail::keep_collection(ctx_, r, out);
     return ok;
   }
 
   /**
-   * Calls `visit` for every job, across all pages (cloud: from page 1 until a page comes back
-   * short or empty, never trusting `count`; Milvus: the single answer). `r.page_size` sets the
-   * page length. `visit` may return false to stop early.
+   * Calls `visit` for every job, across all pages (see `list_walk`: cloud pages until one
+   * comes back empty or shorter than the server's page size; Milvus: the single answer).
+   * `r.page_size` sets the page length. `visit` may return false to stop early.
    */
-  template <class Visit> result<void> for_each_import_job(Visit&& visit, list_import_jobs_request r = {}) {
+  template <class Visit>
+  result<void> for_each_import_job(Visit&& visit, list_import_jobs_request r = {}, const call_options& call = {}) {
+    list_walk walk(ctx_, std::move(r));
     import_job_page page;
-    std::string first_of_previous;
-    for (r.current_page = std::max<std::int64_t>(r.current_page, 1);; ++r.current_page) {
-      auto req = make_list_request(ctx_, r);
+    while (walk.more()) {
+      auto req = make_list_request(ctx_, walk.request());
       if (!req) return std::move(req).error();
-      auto ok = execute("list", *req, detail::list_into(page));
-      if (!ok) return ok;
-      std::size_t fetched = page.records.size();
-      if (fetched && ctx_.cloud()) {
-        // A server that ignores currentPage would otherwise be paged forever.
-        if (page.records.front().job_id == first_of_previous)
-          return zic::error(errc::json_schema, "list failed: the server answered page " +
-                                                   std::to_string(r.current_page) +
-                                                   " with the previous page's jobs");
-        first_of_previous = page.records.front().job_id;
-      }
-      for (const auto& job : page.records) {
-        if (ctx_.cloud() && !r.collection_name.empty() && job.collection_name != r.collection_name)
-          continue;
-        if constexpr (std::is_same_v<std::invoke_result_t<Visit&, const import_job_summary&>, bool>) {
-          if (!visit(job)) return {};
-        } else {
-          visit(job);
-        }
-      }
-      if (!ctx_.cloud() || fetched < static_cast<std::size_t>(r.page_size)) return {};
+      if (auto ok = run(operation::list, *req, detail::list_into(page), call); !ok) return ok;
+      if (auto ok = walk.after_page(page, visit); !ok) return ok;
     }
+    return {};
   }
 
   /// Commits a two-phase import (Milvus; the job must be Uncommitted). Safe to repeat.
-  result<void> commit_import(std::string_view job_id) {
+  result<void> commit_import(std::string_view job_id, const call_options& call = {}) {
     auto req = make_commit_request(ctx_, job_id);
     if (!req) return std::move(req).error();
-    return execute("commit", *req, [](auto, auto, bool) { return result<void>(); });
+    return run(operation::commit, *req, detail::read_nothing, call);
   }
 
   /// Aborts a two-phase import (Milvus): the job ends Failed.
-  result<void> abort_import(std::string_view job_id) {
+  result<void> abort_import(std::string_view job_id, const call_options& call = {}) {
     auto req = make_abort_request(ctx_, job_id);
     if (!req) return std::move(req).error();
-    return execute("abort", *req, [](auto, auto, bool) { return result<void>(); });
+    return run(operation::abort, *req, detail::read_nothing, call);
   }
 
   /**
@@ -2735,37 +3300,17 @@ public:
    * `errc::timeout`; the stop token with `errc::cancelled`.
    */
   result<import_progress> wait_for_import(std::string_view job_id, const wait_options& w = {}) {
-    if (w.interval.count() < 0 || w.max_interval < w.interval || !(w.backoff >= 1.0))
-      return zic::error(errc::invalid_argument, "wait options must satisfy 0 <= interval <= "
-                                                "max_interval and backoff >= 1");
-    const auto start = options_.clock.now();
-    const auto deadline = detail::later(start, w.deadline);
-    auto pause = w.interval;
-    import_progress p;
-    std::string last_state;
-    int last_progress = -1;
-    for (;;) {
-      if (w.stop.stop_requested()) return cancelled(job_id);
-      auto ok = describe_import(job_id, p, w.stop, deadline);
-      if (!ok) return std::move(ok).error();
-      if (w.on_progress) w.on_progress(p);
-      if (is_terminal(p.state, w.two_phase)) return p;
-      bool changed = p.state_text != last_state || p.progress != last_progress;
-      last_state = p.state_text;
-      last_progress = p.progress;
-      const double grown = double(pause.count()) * w.backoff;  // compared as double: no overflow
-      pause = changed                                  ? w.interval
-              : grown >= double(w.max_interval.count()) ? w.max_interval
-                                                       : std::chrono::milliseconds(std::int64_t(grown));
-      auto now = options_.clock.now();
-      if (detail::later(now, pause) > deadline) {
-        auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start).count();
-        return zic::error(errc::timeout, "wait for import job " + std::string(job_id) +
-                                             " timed out after " + std::to_string(waited) +
-                                             " s; it is still " + p.state_text + " at " +
-                                             std::to_string(p.progress) + "%");
+    wait_engine engine(job_id, w);
+    for (auto step = engine.start(options_.clock.now());;) {
+      switch (step.next) {
+      case wait_step::describe: {
+        auto ok = describe_into(job_id, engine.progress(), engine.describe_options(), engine.describe_deadline());
+        step = engine.after_describe(std::move(ok), options_.clock.now());
+        break;
       }
-      if (!options_.clock.sleep(pause, w.stop)) return cancelled(job_id);
+      case wait_step::wait: step = engine.after_wait(!options_.clock.sleep(step.delay, w.stop)); break;
+      case wait_step::done: return engine.take_result();
+      }
     }
   }
 
@@ -2780,165 +3325,33 @@ private:
     return std::move(*ctx);
   }
 
-  static zic::error cancelled(std::string_view job_id) {
-    return zic::error(errc::cancelled, "wait for import job " + std::string(job_id) + " was cancelled");
-  }
-
-  result<void> describe_import(std::string_view job_id, import_progress& out, std::stop_token stop,
-                               clock::time_point deadline) {
+  result<void> describe_into(std::string_view job_id, import_progress& out, const call_options& call,
+                             clock::time_point bound) {
     if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
-    return execute(
-        "describe", request_,
-        detail::progress_into(out), nullptr, stop, deadline);
+    return run(operation::describe, request_, detail::progress_into(out), call, nullptr, bound);
   }
 
-  // Removes every credential of this call from a message built from server text.
-  void scrub(zic::error& e, const create_import_request* r) const {
-    detail::redact(e.message, options_.api_key.reveal());
-    if (!r) return;
-    detail::redact(e.message, r->access_key.reveal());
-    detail::redact(e.message, r->secret_key.reveal());
-    detail::redact(e.message, r->token.reveal());
-  }
-
-  static std::string_view answer_name(std::string_view op) noexcept {
-    return op == "create"     ? "create answer"
-           : op == "describe" ? "describe answer"
-           : op == "list"     ? "list answer"
-           : op == "commit"   ? "commit answer"
-                              : "abort answer";
-  }
-
-  // One exchange: send, then map status and body together.
+  // Drives one call's engine: send through the transport, sleep on the clock.
   template <class Read>
-  result<void> attempt(std::string_view op, const http_request& req, Read& read, int& status) {
-    if constexpr (reusing_http_transport<Transport>) {
-      if (auto sent = transport_.send(req, response_); !sent) return sent;
-    } else {
-      auto answer = transport_.send(req);
-      if (!answer) return std::move(answer).error();
-      response_ = std::move(*answer);
+  result<void> run(operation op, http_request& req, Read&& read, const call_options& call,
+                   const create_import_request* secrets = nullptr, clock::time_point bound = clock::time_point::max()) {
+    detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
+    call_engine<Read&> engine(env, op, req, read, call, secrets, bound);
+    for (auto step = engine.start(options_.clock.now());;) {
+      switch (step.next) {
+      case call_step::send: {
+        auto sent = detail::send_into(transport_, req, response_);
+        step = engine.after_send(std::move(sent), response_, options_.clock.now());
+        break;
+      }
+      case call_step::wait: {
+        const bool slept = options_.clock.sleep(step.delay, call.stop);
+        step = engine.after_wait(!slept, options_.clock.now());
+        break;
+      }
+      case call_step::done: return engine.take_result();
+      }
     }
-    const http_response& resp = response_;
-    status = resp.status;
-    auto ok = parser_.parse(resp, answer_name(op), read);
-    const bool success_status = resp.status >= 200 && resp.status < 300;
-    if (ok && success_status) return ok;
-    zic::error e;
-    if (!ok && ok.error().code == errc::api_error) {
-      e = std::move(ok).error();  // an envelope with a code: say both
-      if (e.api_code == 2100 && detail::icontains(e.message, "does not exist") && op != "create" &&
-          op != "list")
-        e.code = make_error_code(errc::job_not_found);
-    } else if (!success_status) {
-      e = zic::error(errc::http_status, "HTTP " + std::to_string(resp.status) +
-                                            (resp.body.empty() ? std::string(" with an empty body")
-                                                               : ": " + detail::printable(resp.body, 200)));
-    } else {
-      e = std::move(ok).error();
-    }
-    e.http_status = resp.status;
-    e.request_id = detail::printable(resp.header("X-Request-Id"), 100);
-    if (auto ra = resp.header("Retry-After"); !ra.empty())
-      e.retry_after = parse_retry_after(ra, std::chrono::system_clock::now());
-    return e;
-  }
-
-  // The policy loop shared by every call: pace, send, map, decide, pause, repeat.
-  template <class Read>
-  result<void> execute(std::string_view op, http_request& req, Read&& read,
-                       const create_import_request* create = nullptr, std::stop_token stop = {},
-                       clock::time_point deadline = clock::time_point::max()) {
-    deadline = std::min(deadline, detail::later(options_.clock.now(), options_.deadline));
-    const auto& policy = options_.retry;
-    const bool keyed = !req.header("Idempotency-Key").empty();
-    for (int n = 1;; ++n) {
-      auto now = options_.clock.now();
-      if (limiter_) {
-        auto wait = std::chrono::ceil<std::chrono::milliseconds>(limiter_->reserve(op, now));
-        if (wait.count() > 0) {
-          if (detail::later(now, wait) >= deadline) return give_up_deadline(op, req, n);
-          if (!options_.clock.sleep(wait, stop)) return cancelled_call(op);
-          now = options_.clock.now();
-        }
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-      if (left.count() <= 0) return give_up_deadline(op, req, n);
-      req.timeout = std::min(ctx_.timeout, left);
-
-      int status = 0;
-      ++attempts_;
-      auto outcome = attempt(op, req, read, status);
-      auto latency = std::chrono::duration_cast<std::chrono::microseconds>(options_.clock.now() - now);
-      attempt_event ev;
-      ev.operation = op;
-      ev.method = req.method;
-      ev.path = req.target;
-      ev.attempt = n;
-      ev.latency = latency;
-      ev.http_status = status;
-      if (outcome) {
-        if (options_.observer) options_.observer(ev);
-        return outcome;
-      }
-      zic::error e = std::move(outcome).error();
-      scrub(e, create);
-      ev.http_status = e.http_status;
-      ev.api_code = e.api_code;
-      ev.error = e.code;
-
-      bool again = e.retryable() && n < policy.max_attempts;
-      bool ambiguous = again && !req.idempotent && !keyed && !detail::surely_not_applied(e);
-      std::chrono::milliseconds delay{0};
-      if (again && !ambiguous) {
-        delay = e.retry_after ? std::min(*e.retry_after, policy.max_backoff)
-                              : policy.backoff(n, detail::uniform01());
-        if (detail::later(options_.clock.now(), delay) >= deadline) again = false;
-      }
-      ev.decision = again && !ambiguous ? attempt_decision::retry
-                    : e.retryable()     ? attempt_decision::give_up
-                                        : attempt_decision::done;
-      ev.retry_delay = delay;
-      if (options_.observer) options_.observer(ev);
-
-      if (ambiguous) {
-        return annotate(zic::error(errc::ambiguous_outcome,
-                                   e.message + "; the request may have reached the server, so it "
-                                               "was not resent: list the jobs to see whether it "
-                                               "was created, or give create an idempotency_key"),
-                        op, req, e);
-      }
-      if (!again) {
-        if (e.retryable() && n > 1)
-          e.message += " (gave up after " + std::to_string(n) + " attempts)";
-        return annotate(std::move(e), op, req);
-      }
-      if (!options_.clock.sleep(delay, stop)) return cancelled_call(op);
-    }
-  }
-
-  // Prefixes what failed and where: "describe failed (POST http://h/v2/...): ...".
-  static zic::error annotate(zic::error e, std::string_view op, const http_request& req) {
-    e.message = std::string(op) + " failed (" + req.method + " " + req.url() + "): " + e.message;
-    return e;
-  }
-  static zic::error annotate(zic::error e, std::string_view op, const http_request& req,
-                             const zic::error& cause) {
-    e.http_status = cause.http_status;
-    e.api_code = cause.api_code;
-    e.request_id = cause.request_id;
-    e.request_sent = cause.request_sent;
-    return annotate(std::move(e), op, req);
-  }
-
-  static zic::error give_up_deadline(std::string_view op, const http_request& req, int n) {
-    return annotate(zic::error(errc::timeout, "the call's deadline passed before attempt " +
-                                                  std::to_string(n) + " could start"),
-                    op, req);
-  }
-
-  static zic::error cancelled_call(std::string_view op) {
-    return zic::error(errc::cancelled, std::string(op) + " was cancelled");
   }
 
   client_options options_;
@@ -2993,91 +3406,105 @@ struct watch_options {
   std::stop_token stop;     ///< cancel `run` (errc::cancelled)
 };
 
+namespace detail {
+
 /**
- * Follows many jobs (thousands) to completion with few requests: each sweep lists jobs (every
- * cloud page until all watched jobs were seen; one Milvus answer) to learn states and progress,
- * and calls describe only for a job whose state changed when details are asked for, or for one
- * the list did not show (to tell a vanished job from a slow list). Every request goes through
- * the client, so its retries and rate limit apply.
- *
- * @code
- * zic::job_watcher watcher(client);
- * for (auto& id : ids) watcher.add(id);
- * watcher.run([](const zic::job_transition& t) { log(t.job_id, t.to); });
- * @endcode
+ * The watcher's bookkeeping and decisions, sans I/O, shared by `job_watcher` and
+ * `async_job_watcher`. A sweep is: `begin_sweep`, every listed job through `on_listed` (a list
+ * walk that stops when it returns false), then each job `next_describe` names, described into
+ * `progress()` and handed to `after_describe`. `run` pauses `next_pause` between sweeps.
  */
-template <http_transport Transport> class job_watcher {
+class watch_state {
 public:
-  explicit job_watcher(basic_client<Transport>& c, watch_options options = {})
-      : client_(c), options_(std::move(options)) {}
+  explicit watch_state(watch_options o) : options_(std::move(o)) { call_.stop = options_.stop; }
 
-  /// Watches `job_id` from the next sweep on.
+  const watch_options& options() const noexcept { return options_; }
+  /// The options every call of the watcher runs under: the watcher's stop reaches them.
+  const call_options& call() const noexcept { return call_; }
+
   void add(std::string job_id) {
-    if (jobs_.try_emplace(job_id).second) ++unfinished_;
+    if (jobs_.try_emplace(std::move(job_id)).second) ++unfinished_;
   }
-
-  /// Jobs not yet Completed, Failed (or Uncommitted with `two_phase`) or gone.
   std::size_t unfinished() const noexcept { return unfinished_; }
 
-  /// One sweep: reports every state change through `on`.
-  template <class OnTransition> result<void> sweep(OnTransition&& on) {
+  /// Starts a sweep; returns the list request whose pages it walks.
+  list_import_jobs_request begin_sweep() {
     ++sweep_;
+    seen_ = 0;
+    wanted_ = unfinished_;
+    cursor_ = jobs_.end();
+    started_describing_ = false;
     list_import_jobs_request r;
     r.page_size = options_.page_size;
-    std::size_t seen = 0;
-    const std::size_t wanted = unfinished_;
-    auto ok = client_.for_each_import_job(
-        [&](const import_job_summary& s) {
-          auto it = jobs_.find(s.job_id);
-          if (it == jobs_.end() || it->second.finished) return true;
-          it->second.seen = sweep_;
-          ++seen;
-          if (s.state != it->second.state || it->second.state_text != s.state_text) {
-            if (options_.details) it->second.describe = true;  // reported with its details below
-            else report(*it, s.state, s.state_text, s.progress, s.reason, nullptr, on);
-          }
-          return seen < wanted;  // every watched job seen: no need for more pages
-        },
-        r);
-    if (!ok) return ok;
-    // Described: jobs that changed (when details are wanted) and jobs the list did not show.
-    for (auto& e : jobs_) {
-      auto& [id, job] = e;
+    return r;
+  }
+
+  /// One listed job; false once every watched job was seen (no need for more pages).
+  template <class On> bool on_listed(const import_job_summary& s, On& on) {
+    auto it = jobs_.find(s.job_id);
+    if (it == jobs_.end() || it->second.finished) return true;
+    it->second.seen = sweep_;
+    ++seen_;
+    if (s.state != it->second.state || it->second.state_text != s.state_text) {
+      if (options_.details) it->second.describe = true;  // reported with its details below
+      else report(*it, s.state, s.state_text, s.progress, s.reason, nullptr, on);
+    }
+    return seen_ < wanted_;
+  }
+
+  /// The next job to describe in this sweep (one that changed, when details are wanted, or
+  /// one the list did not show), or null when the sweep is over.
+  const std::string* next_describe() {
+    if (!started_describing_) {
+      started_describing_ = true;
+      cursor_ = jobs_.begin();
+    } else if (cursor_ != jobs_.end()) {
+      ++cursor_;
+    }
+    for (; cursor_ != jobs_.end(); ++cursor_) {
+      auto& job = cursor_->second;
       if (job.finished || (job.seen == sweep_ && !job.describe)) continue;
       job.describe = false;
-      auto d = client_.describe_import(id, progress_);
-      if (!d && d.error().code == errc::job_not_found) {
-        job.finished = true;
-        --unfinished_;
-        job_transition t;
-        t.job_id = id;
-        t.from = job.state;
-        t.gone = true;
-        on(t);
-        continue;
-      }
-      if (!d) return d;
-      report(e, progress_.state, progress_.state_text, progress_.progress, progress_.reason, &progress_, on);
+      return &cursor_->first;
     }
+    return nullptr;
+  }
+
+  import_progress& progress() noexcept { return progress_; }
+
+  /// The outcome of describing the job `next_describe` named.
+  template <class On> result<void> after_describe(result<void> described, On& on) {
+    auto& [id, job] = *cursor_;
+    if (!described && described.error().code == errc::job_not_found) {
+      job.finished = true;
+      --unfinished_;
+      job_transition t;
+      t.job_id = id;
+      t.from = job.state;
+      t.gone = true;
+      on(t);
+      return {};
+    }
+    if (!described) return described;
+    report(*cursor_, progress_.state, progress_.state_text, progress_.progress, progress_.reason, &progress_, on);
     return {};
   }
 
-  /// Sweeps every `interval` until no job is unfinished, the deadline passes or `stop` fires.
-  template <class OnTransition> result<void> run(OnTransition&& on) {
-    if (options_.interval.count() < 0)
-      return zic::error(errc::invalid_argument, "watch interval must not be negative");
-    const auto& clock = client_.options().clock;
-    const auto deadline = detail::later(clock.now(), options_.deadline);
-    while (unfinished_ > 0) {
-      if (auto ok = sweep(on); !ok) return ok;
-      if (unfinished_ == 0) break;
-      if (detail::later(clock.now(), options_.interval) > deadline)
-        return zic::error(errc::timeout, "watching " + std::to_string(unfinished_) + " import jobs timed out");
-      if (!clock.sleep(options_.interval, options_.stop))
-        return zic::error(errc::cancelled, "watching import jobs was cancelled");
-    }
+  /// Starts `run`: checks the options and sets its deadline.
+  result<void> start_run(clock::time_point now) {
+    if (options_.interval.count() < 0) return zic::error(errc::invalid_argument, "watch interval must not be negative");
+    deadline_ = detail::later(now, options_.deadline);
     return {};
   }
+
+  /// The pause before the next sweep, or the timeout when it would pass the deadline.
+  result<std::chrono::milliseconds> next_pause(clock::time_point now) const {
+    if (detail::later(now, options_.interval) > deadline_)
+      return zic::error(errc::timeout, "watching " + std::to_string(unfinished_) + " import jobs timed out");
+    return options_.interval;
+  }
+
+  static zic::error cancelled() { return zic::error(errc::cancelled, "watching import jobs was cancelled"); }
 
 private:
   struct watched {
@@ -3087,11 +3514,11 @@ private:
     bool describe = false;   // changed state in this sweep; details wanted
     bool finished = false;
   };
-  using entry = std::pair<const std::string, watched>;
+  using jobs_map = std::unordered_map<std::string, watched>;
 
-  template <class OnTransition>
-  void report(entry& e, job_state to, std::string_view text, std::optional<int> progress, std::string_view reason,
-              const import_progress* details, OnTransition& on) {
+  template <class On>
+  void report(typename jobs_map::value_type& e, job_state to, std::string_view text, std::optional<int> progress,
+              std::string_view reason, const import_progress* details, On& on) {
     auto& job = e.second;
     if (to == job.state && text == job.state_text) return;
     job_transition t;
@@ -3111,12 +3538,73 @@ private:
     on(t);
   }
 
-  basic_client<Transport>& client_;
   watch_options options_;
-  std::unordered_map<std::string, watched> jobs_;
+  call_options call_;
+  jobs_map jobs_;
   std::size_t unfinished_ = 0;
   std::uint64_t sweep_ = 0;
+  std::size_t seen_ = 0, wanted_ = 0;
+  typename jobs_map::iterator cursor_{};
+  bool started_describing_ = false;
+  clock::time_point deadline_ = clock::time_point::max();
   import_progress progress_;
+};
+
+} // namespace detail
+
+/**
+ * Follows many jobs (thousands) to completion with few requests: each sweep lists jobs (every
+ * cloud page until all watched jobs were seen; one Milvus answer) to learn states and progress,
+ * and calls describe only for a job whose state changed when details are asked for, or for one
+ * the list did not show (to tell a vanished job from a slow list). Every request goes through
+ * the client, so its retries and rate limit apply, and the watcher's stop token reaches each.
+ *
+ * @code
+ * zic::job_watcher watcher(client);
+ * for (auto& id : ids) watcher.add(id);
+ * watcher.run([](const zic::job_transition& t) { log(t.job_id, t.to); });
+ * @endcode
+ */
+template <http_transport Transport> class job_watcher {
+public:
+  explicit job_watcher(basic_client<Transport>& c, watch_options options = {})
+      : client_(c), state_(std::move(options)) {}
+
+  /// Watches `job_id` from the next sweep on.
+  void add(std::string job_id) { state_.add(std::move(job_id)); }
+
+  /// Jobs not yet Completed, Failed (or Uncommitted with `two_phase`) or gone.
+  std::size_t unfinished() const noexcept { return state_.unfinished(); }
+
+  /// One sweep: reports every state change through `on`.
+  template <class OnTransition> result<void> sweep(OnTransition&& on) {
+    auto listed = client_.for_each_import_job([&](const import_job_summary& s) { return state_.on_listed(s, on); },
+                                              state_.begin_sweep(), state_.call());
+    if (!listed) return listed;
+    while (const std::string* id = state_.next_describe()) {
+      auto d = client_.describe_import(*id, state_.progress(), state_.call());
+      if (auto ok = state_.after_describe(std::move(d), on); !ok) return ok;
+    }
+    return {};
+  }
+
+  /// Sweeps every `interval` until no job is unfinished, the deadline passes or `stop` fires.
+  template <class OnTransition> result<void> run(OnTransition&& on) {
+    const auto& clock = client_.options().clock;
+    if (auto ok = state_.start_run(clock.now()); !ok) return ok;
+    while (state_.unfinished() > 0) {
+      if (auto ok = sweep(on); !ok) return ok;
+      if (state_.unfinished() == 0) break;
+      auto pause = state_.next_pause(clock.now());
+      if (!pause) return std::move(pause).error();
+      if (!clock.sleep(*pause, state_.options().stop)) return detail::watch_state::cancelled();
+    }
+    return {};
+  }
+
+private:
+  basic_client<Transport>& client_;
+  detail::watch_state state_;
 };
 
 ZIC_NAMESPACE_END
@@ -3193,6 +3681,132 @@ ZIC_NAMESPACE_END
 // reused buffer and the answer parsed straight into the caller's `http_response`, so a steady
 // stream of polls allocates nothing here once warm.
 
+// ---- begin transports/zic/detail/async.hpp
+#ifndef ZIC_DETAIL_ASYNC_HPP
+#define ZIC_DETAIL_ASYNC_HPP
+
+// What zic's Asio operations share: running a coroutine behind any completion token, and
+// turning a handler's cancellation slot or a stop token into one "abort now" for the
+// operation's own timers and exchanges.
+
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+
+#include <exception>
+
+ZIC_NAMESPACE_BEGIN
+namespace detail::async {
+namespace asio = boost::asio;
+
+/// A coroutine's outcome: empty only if it ended by an exception (co_spawn needs a default).
+template <class T> using outcome = std::optional<result<T>>;
+
+inline zic::error escaped(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return zic::error(errc::transport, std::string("unexpected failure: ") + x.what());
+  } catch (...) {
+    return zic::error(errc::transport, "unexpected failure");
+  }
+}
+
+/**
+ * Runs the coroutine `make()` on `ex` and completes `handler` with its `result<T>`, on the
+ * handler's own executor. The handler's cancellation slot, if connected, gets `on_cancel`
+ * (called with the cancellation type) until completion.
+ */
+template <class T, class Handler, class Make, class OnCancel>
+void spawn(const asio::any_io_executor& ex, Handler&& handler, Make&& make, OnCancel on_cancel) {
+  auto slot = asio::get_associated_cancellation_slot(handler);
+  if (slot.is_connected()) slot.template emplace<OnCancel>(std::move(on_cancel));
+  auto hex = asio::get_associated_executor(handler, ex);
+  asio::co_spawn(ex, std::forward<Make>(make)(),
+                 asio::bind_executor(hex, [h = std::forward<Handler>(handler), slot](std::exception_ptr e,
+                                                                                     outcome<T> r) mutable {
+                   if (slot.is_connected()) slot.clear();
+                   if (e || !r) r.emplace(e ? escaped(e) : zic::error(errc::transport, "unexpected failure"));
+                   std::move(h)(std::move(*r));
+                 }));
+}
+
+/**
+ * One operation's "abort now": the handler's slot and the caller's stop token both end up in
+ * `abort`, which every await of the operation checks. Long-lived (one per client), so a
+ * cancellation arriving after its operation ended is recognised by generation and ignored.
+ */
+class canceller : public std::enable_shared_from_this<canceller> {
+public:
+  explicit canceller(asio::any_io_executor ex) : ex_(std::move(ex)) {}
+
+  /// Starts an operation; returns its generation.
+  std::uint64_t begin() {
+    requested_ = false;
+    return ++generation_;
+  }
+  bool requested() const noexcept { return requested_; }
+
+  /// The signal whose slot the operation's exchanges and pauses are bound to.
+  asio::cancellation_signal& signal() noexcept { return signal_; }
+
+  /// Aborts operation `generation` if it is still the current one. Call on the executor.
+  void abort(std::uint64_t generation) {
+    if (generation != generation_ || requested_) return;
+    requested_ = true;
+    signal_.emit(asio::cancellation_type::terminal);
+  }
+
+  /// The slot handler for a handler's cancellation slot.
+  struct on_slot {
+    std::weak_ptr<canceller> c;
+    std::uint64_t generation;
+    void operator()(asio::cancellation_type t) const {
+      if (!(t & asio::cancellation_type::terminal)) return;  // only terminal is honoured
+      if (auto p = c.lock()) p->abort(generation);
+    }
+  };
+  on_slot slot_handler(std::uint64_t generation) { return {weak_from_this(), generation}; }
+
+  /// A stop token's callback: it may run on any thread, so it posts to the executor.
+  struct on_stop {
+    std::weak_ptr<canceller> c;
+    asio::any_io_executor ex;
+    std::uint64_t generation;
+    void operator()() const noexcept {
+      try {
+        asio::post(ex, [c = c, g = generation] {
+          if (auto p = c.lock()) p->abort(g);
+        });
+      } catch (...) {  // nothing to report to: the stop is then seen at the next step
+      }
+    }
+  };
+  using stop_callback = std::stop_callback<on_stop>;
+  /// Arms `cb` so that `stop` aborts operation `generation`.
+  void watch(std::optional<stop_callback>& cb, const std::stop_token& stop, std::uint64_t generation) {
+    if (stop.stop_possible()) cb.emplace(stop, on_stop{weak_from_this(), ex_, generation});
+  }
+
+private:
+  asio::any_io_executor ex_;
+  asio::cancellation_signal signal_;
+  std::uint64_t generation_ = 0;
+  bool requested_ = false;
+};
+
+} // namespace detail::async
+ZIC_NAMESPACE_END
+
+#endif // ZIC_DETAIL_ASYNC_HPP
+// ---- end transports/zic/detail/async.hpp
 // ---- begin transports/zic/transport/options.hpp
 #ifndef ZIC_TRANSPORT_OPTIONS_HPP
 #define ZIC_TRANSPORT_OPTIONS_HPP
@@ -3219,12 +3833,15 @@ ZIC_NAMESPACE_END
 #endif // ZIC_TRANSPORT_OPTIONS_HPP
 // ---- end transports/zic/transport/options.hpp
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http/basic_parser.hpp>
@@ -3233,7 +3850,7 @@ ZIC_NAMESPACE_END
 #include <boost/beast/ssl.hpp>
 
 #include <climits>
-#include <exception>
+#include <tuple>
 
 #if !defined(_WIN32)
 #include <cerrno>
@@ -3374,7 +3991,7 @@ private:
   }
   void on_header_impl(error_code&) override { out_.headers.resize(fields_); }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-    if (length) detail::reserve_body(out_.body, static_cast<std::size_t>(*length));
+    if (length) out_.reserve_body(static_cast<std::size_t>(*length));
   }
   std::size_t on_body_impl(beast::string_view s, error_code&) override {
     out_.body.append(s.data(), s.size());
@@ -3386,12 +4003,78 @@ private:
     return s.size();
   }
   void on_finish_impl(error_code&) override {
-    detail::reserve_body(out_.body, out_.body.size());
+    out_.reserve_body(out_.body.size());
   }
 
   http_response& out_;
   std::size_t fields_ = 0;
 };
+
+// The TLS client context for `opt`, made once; a setup failure is kept and reported again.
+inline result<void> make_tls_context(const transport_options& opt, std::optional<asio::ssl::context>& made,
+                                     std::string& failure) {
+  namespace ssl = asio::ssl;
+  if (made) return {};
+  if (!failure.empty()) return zic::error(errc::tls, failure);
+  error_code ec;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                  ec);
+  if (!ec) {
+    if (opt.ca_file.empty()) ctx.set_default_verify_paths(ec);
+    else ctx.load_verify_file(opt.ca_file, ec);
+    if (ec)
+      failure = "cannot load CA certificates" + (opt.ca_file.empty() ? std::string() : " from " + opt.ca_file) +
+                         ": " + ec.message();
+  }
+  if (!ec && !opt.client_cert_file.empty()) {
+    ctx.use_certificate_chain_file(opt.client_cert_file, ec);
+    if (!ec)
+      ctx.use_private_key_file(opt.client_key_file.empty() ? opt.client_cert_file : opt.client_key_file,
+                               ssl::context::pem, ec);
+    if (ec) failure = "cannot load the client certificate or key: " + ec.message();
+  }
+  if (ec) {
+    if (failure.empty()) failure = "TLS setup failed: " + ec.message();
+    return zic::error(errc::tls, failure);
+  }
+  ctx.set_verify_mode(opt.insecure ? ssl::verify_none : ssl::verify_peer);
+  made.emplace(std::move(ctx));
+  return {};
+}
+
+// Why an exchange failed, from the write's and the read's error codes; `stale` when the peer
+// had closed a kept-alive connection before any byte of the answer (worth one resend).
+struct exchange_failure {
+  errc code;
+  std::string what;
+  bool stale = false;
+};
+
+inline std::optional<exchange_failure> classify(const error_code& wec, const error_code& ec, const answer_parser& parser,
+                                                const http_response& out, std::size_t max_body) {
+  if (wec && wec != asio::error::operation_aborted) {
+    if (wec == beast::error::timeout) return exchange_failure{errc::timeout, "sending the request timed out"};
+    return exchange_failure{errc::transport, "connection closed while sending the request: " + wec.message(),
+                            is_closed(wec)};
+  }
+  if (!ec) return std::nullopt;
+  if (ec == beast::error::timeout)
+    return exchange_failure{errc::timeout, parser.is_header_done() ? "the answer's body did not arrive within the timeout"
+                                                                   : "no answer within the timeout"};
+  if (ec == http::error::header_limit) return exchange_failure{errc::too_large, "the answer's headers exceed the limit"};
+  if (ec == http::error::body_limit)
+    return exchange_failure{errc::too_large, "the answer is larger than the limit of " + std::to_string(max_body) + " bytes"};
+  if (is_closed(ec)) {
+    if (!parser.got_some()) return exchange_failure{errc::transport, "connection closed before the answer", true};
+    if (!parser.is_header_done()) return exchange_failure{errc::transport, "connection closed mid-headers"};
+    auto expected = parser.content_length();
+    return exchange_failure{errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) +
+                                                 " bytes" + (expected ? " of " + std::to_string(*expected) : std::string())};
+  }
+  return exchange_failure{errc::transport, "reading the answer failed: " + ec.message()};
+}
 
 // One keep-alive connection and the io_context that drives it.
 class connection {
@@ -3416,8 +4099,7 @@ public:
       return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
                                                 "host or a header, which HTTP/1.1 cannot carry");
     const auto deadline = detail::later(clock_type::now(), req.timeout);
-    const bool resendable = req.idempotent || !req.header("Idempotency-Key").empty();
-    if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
+        if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
     serialize(req, wire_);
 
     for (int round = 0;; ++round) {
@@ -3428,7 +4110,7 @@ public:
       auto answer = secure_ ? exchange(*secure_, req, out, deadline) : exchange(*plain_, req, out, deadline);
       if (answer || !reused || round > 0 || !stale_) return answer;
       // A kept-alive connection the server had already closed: nothing of the answer came.
-      if (!resendable) {
+      if (!req.resendable()) {
         zic::error e = std::move(answer).error();
         e.message += " (on a reused connection; not resent because the request is not idempotent)";
         return e;
@@ -3451,37 +4133,7 @@ private:
     return result;
   }
 
-  result<void> ensure_tls_context() {
-    namespace ssl = asio::ssl;
-    if (tls_ctx_) return {};
-    if (!tls_setup_error_.empty()) return zic::error(errc::tls, tls_setup_error_);
-    error_code ec;
-    ssl::context ctx(ssl::context::tls_client);
-    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
-                    ec);
-    if (!ec) {
-      if (opt_.ca_file.empty()) ctx.set_default_verify_paths(ec);
-      else ctx.load_verify_file(opt_.ca_file, ec);
-      if (ec)
-        tls_setup_error_ = "cannot load CA certificates" + (opt_.ca_file.empty() ? std::string() : " from " + opt_.ca_file) +
-                           ": " + ec.message();
-    }
-    if (!ec && !opt_.client_cert_file.empty()) {
-      ctx.use_certificate_chain_file(opt_.client_cert_file, ec);
-      if (!ec)
-        ctx.use_private_key_file(opt_.client_key_file.empty() ? opt_.client_cert_file : opt_.client_key_file,
-                                 ssl::context::pem, ec);
-      if (ec) tls_setup_error_ = "cannot load the client certificate or key: " + ec.message();
-    }
-    if (ec) {
-      if (tls_setup_error_.empty()) tls_setup_error_ = "TLS setup failed: " + ec.message();
-      return zic::error(errc::tls, tls_setup_error_);
-    }
-    ctx.set_verify_mode(opt_.insecure ? ssl::verify_none : ssl::verify_peer);
-    tls_ctx_.emplace(std::move(ctx));
-    return {};
-  }
+  result<void> ensure_tls_context() { return make_tls_context(opt_, tls_ctx_, tls_setup_error_); }
 
   result<void> connect(const http_request& req, clock_type::time_point deadline) {
     close();
@@ -3557,10 +4209,6 @@ private:
       close();
       return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
     };
-    auto too_large = [&] {
-      return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes",
-                  true);
-    };
 
     answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
     error_code wec = asio::error::would_block, ec = asio::error::would_block;
@@ -3583,29 +4231,9 @@ private:
       ioc_.restart();
       ioc_.run();
     }
-    if (wec && wec != asio::error::operation_aborted) {
-      if (wec == beast::error::timeout) return fail(errc::timeout, "sending the request timed out", true);
-      stale_ = is_closed(wec);
-      return fail(errc::transport, "connection closed while sending the request: " + wec.message(), true);
-    }
-    if (ec) {
-      if (ec == beast::error::timeout)
-        return fail(errc::timeout, parser.is_header_done() ? "the answer's body did not arrive within the timeout"
-                                                           : "no answer within the timeout", true);
-      if (ec == http::error::header_limit) return fail(errc::too_large, "the answer's headers exceed the limit", true);
-      if (ec == http::error::body_limit) return too_large();
-      if (is_closed(ec)) {
-        if (!parser.got_some()) {
-          stale_ = true;
-          return fail(errc::transport, "connection closed before the answer", true);
-        }
-        if (!parser.is_header_done()) return fail(errc::transport, "connection closed mid-headers", true);
-        auto expected = parser.content_length();
-        return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
-                                         (expected ? " of " + std::to_string(*expected) : std::string()),
-                    true);
-      }
-      return fail(errc::transport, "reading the answer failed: " + ec.message(), true);
+    if (auto f = classify(wec, ec, parser, out, opt_.max_body_bytes)) {
+      stale_ = f->stale;
+      return fail(f->code, std::move(f->what), true);
     }
     if (!parser.keep_alive()) close();
     return {};
@@ -3623,6 +4251,188 @@ private:
   bool stale_ = false;  // the last failure was a closed connection before any answer byte
   beast::flat_buffer buffer_;
   std::string wire_;  // the serialized request, reused
+  std::size_t opened_ = 0;
+};
+
+// One keep-alive connection driven on a caller's executor: no io_context of its own, no thread.
+// The whole exchange is bounded by a watchdog timer that closes the socket at the deadline;
+// `abort` (a cancellation) does the same at once.
+class async_connection : public std::enable_shared_from_this<async_connection> {
+public:
+  async_connection(asio::any_io_executor ex, transport_options o)
+      : ex_(std::move(ex)), opt_(std::move(o)), resolver_(ex_), watchdog_(ex_) {
+    buffer_.reserve(16 * 1024);
+  }
+
+  const asio::any_io_executor& executor() const noexcept { return ex_; }
+  std::size_t opened() const noexcept { return opened_; }
+
+  /// Ends the exchange in progress, if any (the slot handler of a cancelled send).
+  void abort() {
+    if (!busy_) return;
+    aborted_ = true;
+    shut();
+  }
+
+  asio::awaitable<async::outcome<void>> send(const http_request& req, http_response& out) {
+    auto keep = shared_from_this();  // the transport may be moved while this runs
+    if (!detail::header_safe(req))
+      co_return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
+                                                   "host or a header, which HTTP/1.1 cannot carry");
+    busy_ = true;
+    aborted_ = timed_out_ = false;
+    arm(detail::later(clock_type::now(), req.timeout));
+    if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
+    serialize(req, wire_);
+    result<void> answer;
+    for (int round = 0;; ++round) {
+      const bool reused = connected();
+      if (!reused) {
+        answer = co_await connect(req);
+        if (!answer) break;
+      }
+      stale_ = false;
+      answer = co_await exchange(req, out);
+      if (answer || !reused || round > 0 || !stale_ || aborted_ || timed_out_) break;
+      // A kept-alive connection the server had already closed: nothing of the answer came.
+      if (!req.resendable()) {
+        zic::error e = std::move(answer).error();
+        e.message += " (on a reused connection; not resent because the request is not idempotent)";
+        answer = std::move(e);
+        break;
+      }
+    }
+    watchdog_.cancel();
+    busy_ = false;
+    co_return answer;
+  }
+
+private:
+  using tls_stream = asio::ssl::stream<tcp::socket>;
+
+  bool connected() const noexcept { return plain_.has_value() || secure_.has_value(); }
+  tcp::socket& lowest() { return secure_ ? secure_->next_layer() : *plain_; }
+
+  void shut() {
+    error_code ignored;
+    resolver_.cancel();
+    if (plain_) plain_->close(ignored);
+    if (secure_) secure_->next_layer().close(ignored);
+  }
+  void close() {
+    shut();
+    plain_.reset();
+    secure_.reset();
+    peer_port_ = 0;
+    buffer_.clear();
+  }
+
+  void arm(clock_type::time_point deadline) {
+    watchdog_.expires_at(deadline);
+    watchdog_.async_wait([self = weak_from_this(), generation = ++generation_](error_code ec) {
+      if (ec) return;  // cancelled: the exchange ended in time
+      auto c = self.lock();
+      if (!c || c->generation_ != generation || !c->busy_) return;
+      c->timed_out_ = true;
+      c->shut();
+    });
+  }
+
+  // What a failed step says: the abort or the deadline when either ended it, else `ec`.
+  zic::error failure(const http_request& req, errc code, std::string what, bool sent) {
+    close();
+    if (aborted_) return transport_failure(errc::cancelled, "the exchange was cancelled (" + req.method + " " + req.url() + ")", sent);
+    return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
+  }
+
+  asio::awaitable<result<void>> connect(const http_request& req) {
+    close();
+    const std::string where = req.host_header();
+    tcp::resolver::results_type endpoints;
+    error_code ec;
+    if (is_ip_literal(req.host)) {
+      endpoints = tcp::resolver::results_type::create(tcp::endpoint(asio::ip::make_address(req.host), req.port),
+                                                      req.host, std::to_string(req.port));
+    } else {
+      const std::string service = std::to_string(req.port);
+      auto [rec, found] = co_await resolver_.async_resolve(req.host, service, asio::as_tuple(asio::use_awaitable));
+      ec = rec;
+      endpoints = std::move(found);
+      if (timed_out_) co_return failure(req, errc::timeout, "resolving " + req.host + " timed out", false);
+      if (ec) co_return failure(req, errc::transport, "cannot resolve " + req.host + ": " + ec.message(), false);
+    }
+    if (req.is_tls()) {
+      if (auto ok = make_tls_context(opt_, tls_ctx_, tls_setup_error_); !ok) co_return ok;
+      secure_.emplace(ex_, *tls_ctx_);
+      if (!is_ip_literal(req.host))  // SNI takes names only
+        SSL_set_tlsext_host_name(secure_->native_handle(), req.host.c_str());
+      if (!opt_.insecure) secure_->set_verify_callback(asio::ssl::host_name_verification(req.host));
+    } else {
+      plain_.emplace(ex_);
+    }
+    auto [cec, peer] = co_await asio::async_connect(lowest(), endpoints, asio::as_tuple(asio::use_awaitable));
+    ec = cec;
+    if (timed_out_) co_return failure(req, errc::timeout, "connecting to " + where + " timed out", false);
+    if (ec) co_return failure(req, errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
+    if (secure_) {
+      auto [hec] = co_await secure_->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+      ec = hec;
+      if (timed_out_) co_return failure(req, errc::timeout, "TLS handshake with " + where + " timed out", false);
+      if (ec) co_return failure(req, errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
+    }
+    lowest().set_option(tcp::no_delay(true), ec);  // small requests, answered at once
+    ++opened_;
+    peer_host_ = req.host;
+    peer_port_ = req.port;
+    peer_tls_ = req.is_tls();
+    co_return result<void>{};
+  }
+
+  // The request out, then the whole answer in: the write's and the read's error codes.
+  template <class Stream>
+  asio::awaitable<std::pair<error_code, error_code>> write_then_read(Stream& stream, answer_parser& parser) {
+    auto [wec, written] = co_await asio::async_write(stream, asio::buffer(wire_), asio::as_tuple(asio::use_awaitable));
+    if (wec) co_return std::pair(wec, error_code());
+    auto [ec, read] = co_await http::async_read(stream, buffer_, parser, asio::as_tuple(asio::use_awaitable));
+    co_return std::pair(error_code(), ec);
+  }
+
+  asio::awaitable<result<void>> exchange(const http_request& req, http_response& out) {
+    answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
+    error_code wec, ec;
+    if (secure_) {
+      std::tie(wec, ec) = co_await write_then_read(*secure_, parser);
+    } else {
+      std::tie(wec, ec) = co_await write_then_read(*plain_, parser);
+    }
+    if (timed_out_) {  // the watchdog closed the socket: say what was cut short
+      if (wec) wec = beast::error::timeout;
+      else if (ec) ec = beast::error::timeout;
+    }
+    if (auto f = classify(wec, ec, parser, out, opt_.max_body_bytes)) {
+      stale_ = f->stale;
+      co_return failure(req, f->code, std::move(f->what), true);
+    }
+    if (!parser.keep_alive()) close();
+    co_return result<void>{};
+  }
+
+  asio::any_io_executor ex_;
+  transport_options opt_;
+  tcp::resolver resolver_;
+  asio::steady_timer watchdog_;
+  std::uint64_t generation_ = 0;
+  std::optional<asio::ssl::context> tls_ctx_;
+  std::string tls_setup_error_;
+  std::optional<tcp::socket> plain_;
+  std::optional<tls_stream> secure_;
+  std::string peer_host_;
+  std::uint16_t peer_port_ = 0;
+  bool peer_tls_ = false;
+  bool stale_ = false;
+  bool busy_ = false, aborted_ = false, timed_out_ = false;
+  beast::flat_buffer buffer_;
+  std::string wire_;
   std::size_t opened_ = 0;
 };
 
@@ -3649,9 +4459,7 @@ public:
 
   result<http_response> send(const http_request& req) noexcept {
     try {
-      http_response out;
-      if (auto ok = send(req, out); !ok) return std::move(ok).error();
-      return out;
+      return detail::send_fresh(*this, req);
     } catch (const std::exception& e) {
       return zic::error(errc::transport, std::string("transport failure: ") + e.what());
     }
@@ -3676,10 +4484,575 @@ private:
 
 static_assert(reusing_http_transport<beast_transport>);
 
+/**
+ * The asynchronous Beast transport: one keep-alive connection on the caller's executor, with
+ * the blocking transport's rules (TLS verification, body cap, one resend of a resendable
+ * request on a stale connection, the request's timeout over the whole exchange). No private
+ * `io_context`, no thread, no blocking call. Terminal cancellation through the completion
+ * handler's slot closes the connection and completes with `errc::cancelled`. One exchange at a
+ * time; the transport outlives its exchanges.
+ *
+ * @code
+ * boost::asio::io_context io;
+ * zic::basic_async_client client(options, zic::beast_async_transport(io.get_executor()));
+ * @endcode
+ */
+class beast_async_transport {
+public:
+  using executor_type = boost::asio::any_io_executor;
+
+  explicit beast_async_transport(boost::asio::any_io_executor ex, transport_options options = {})
+      : c_(std::make_shared<detail::beast_impl::async_connection>(std::move(ex), std::move(options))) {}
+
+  executor_type get_executor() const noexcept { return c_->executor(); }
+
+  /// Sends `req` and answers into `out` (both live until completion): `void(zic::result<void>)`.
+  template <class CompletionToken> auto async_send(const http_request& req, http_response& out, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(result<void>)>(
+        [c = c_](auto handler, const http_request* r, http_response* o) {
+          auto on_cancel = [w = std::weak_ptr(c)](boost::asio::cancellation_type t) {
+            if (!(t & boost::asio::cancellation_type::terminal)) return;
+            if (auto p = w.lock()) p->abort();
+          };
+          detail::async::spawn<void>(c->executor(), std::move(handler), [c, r, o] { return c->send(*r, *o); },
+                                     std::move(on_cancel));
+        },
+        token, &req, &out);
+  }
+
+  /// Connections opened so far: 1 after any number of exchanges on one kept-alive connection.
+  std::size_t connections_opened() const noexcept { return c_->opened(); }
+
+private:
+  std::shared_ptr<detail::beast_impl::async_connection> c_;
+};
+
+static_assert(async_http_transport<beast_async_transport>);
+
 ZIC_NAMESPACE_END
 
 #endif // ZIC_TRANSPORT_BEAST_HPP
 // ---- end transports/zic/transport/beast.hpp
+// ---- begin transports/zic/async.hpp
+#ifndef ZIC_ASYNC_HPP
+#define ZIC_ASYNC_HPP
+
+/**
+ * zic on Asio: `basic_async_client` over any `async_http_transport` (such as
+ * `beast_async_transport` in <zic/transport/beast.hpp>), `async_job_watcher` and
+ * `async_describe_many`. Needs Boost.Asio (C++20 coroutines); the core does not.
+ */
+
+// ---- begin transports/zic/async_client.hpp
+#ifndef ZIC_ASYNC_CLIENT_HPP
+#define ZIC_ASYNC_CLIENT_HPP
+
+// zic::basic_async_client: the import API on an Asio executor. The same engines as the
+// blocking client decide every policy; this driver only sends through an
+// `async_http_transport` and pauses on a timer, so a call never blocks its thread.
+
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+
+
+ZIC_NAMESPACE_BEGIN
+
+template <class AsyncTransport> class async_job_watcher;
+
+/**
+ * The import API over any `async_http_transport`, for event loops. Every call takes an Asio
+ * completion token (a callback, `use_awaitable`, `use_future`, `deferred`) and completes with
+ * `void(zic::result<T>)` on the token's executor; `call_options` may come before the token.
+ *
+ * - Policies are the blocking client's, from the same engines: retries with backoff and
+ *   jitter, `Retry-After`, deadlines, idempotency keys, rate limiting, observer, scrubbing.
+ *   Pauses are timers on the transport's executor; nothing blocks.
+ * - Cancellation: terminal cancellation through the token's slot
+ *   (`bind_cancellation_slot`), `call_options::stop`, `wait_options::stop` or `cancel()` ends
+ *   the call promptly with `errc::cancelled`, during an exchange, a backoff or a rate-limit
+ *   wait alike.
+ * - One call at a time per client (it owns one connection, one parser and one timer), like an
+ *   Asio socket. Run many calls at once over many clients (see `async_describe_many`).
+ * - Arguments are read when the call is made (a `deferred` call: when it is launched); an
+ *   `out` argument lives until completion. The client outlives its calls.
+ *
+ * @code
+ * boost::asio::io_context io;
+ * zic::basic_async_client client(options, zic::beast_async_transport(io.get_executor()));
+ * boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+ *   auto id = co_await client.async_create_import(request, boost::asio::use_awaitable);
+ *   auto done = co_await client.async_wait_for_import(id.value(), {}, boost::asio::use_awaitable);
+ * }, boost::asio::detached);
+ * io.run();
+ * @endcode
+ */
+template <class AsyncTransport>
+  requires async_http_transport<AsyncTransport>
+class basic_async_client {
+  template <class T> using outcome = detail::async::outcome<T>;
+  template <class T> using awaitable = boost::asio::awaitable<outcome<T>>;
+
+public:
+  using executor_type = boost::asio::any_io_executor;
+
+  /// Validates `options`; throws `zic::exception` on bad ones (`make` returns the error).
+  basic_async_client(client_options options, AsyncTransport transport)
+      : basic_async_client(std::move(options), std::move(transport), check(make_request_context(options))) {}
+
+  /// Like the constructor, returning the configuration error instead of throwing.
+  static result<basic_async_client> make(client_options options, AsyncTransport transport) {
+    auto ctx = make_request_context(options);
+    if (!ctx) return std::move(ctx).error();
+    return basic_async_client(std::move(options), std::move(transport), std::move(*ctx));
+  }
+
+  basic_async_client(basic_async_client&&) noexcept = default;
+
+  executor_type get_executor() const { return transport_.get_executor(); }
+  const request_context& context() const noexcept { return ctx_; }
+  const client_options& options() const noexcept { return options_; }
+  api_flavor flavor() const noexcept { return ctx_.flavor; }
+  /// HTTP attempts made so far (retries included).
+  std::uint64_t attempts() const noexcept { return attempts_; }
+  AsyncTransport& transport() noexcept { return transport_; }
+
+  /// Ends the call in progress with `errc::cancelled`, as a terminal cancellation would. Call
+  /// on the client's executor.
+  void cancel() { cancel_->abort(generation_); }
+
+  /// Starts an import: `void(result<std::string>)` with the job id.
+  template <class Token> auto async_create_import(const create_import_request& r, Token&& token) {
+    return async_create_import(r, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_create_import(const create_import_request& r, const call_options& call, Token&& token) {
+    return launch<std::string>(std::forward<Token>(token), call.stop, [this, &r, call] {
+      return co_create(detail::make_keyed_create_request(options_, ctx_, r), r, call);
+    });
+  }
+
+  /// The job's progress: `void(result<import_progress>)`.
+  template <class Token> auto async_describe_import(std::string_view job_id, Token&& token) {
+    return async_describe_import(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_describe_import(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<import_progress>(std::forward<Token>(token), call.stop, [this, job_id, call] {
+      return co_describe(make_describe_request(ctx_, job_id, request_), call);
+    });
+  }
+  /// The same into `out`, reusing its storage (steady polling allocates nothing here):
+  /// `void(result<void>)`.
+  template <class Token>
+  auto async_describe_import(std::string_view job_id, import_progress& out, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, &out, call] {
+      return co_describe_into(make_describe_request(ctx_, job_id, request_), out, call);
+    });
+  }
+
+  /// One page of jobs (cloud), or every job (Milvus): `void(result<import_job_page>)`.
+  template <class Token> auto async_list_import_jobs(const list_import_jobs_request& r, Token&& token) {
+    return async_list_import_jobs(r, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_list_import_jobs(const list_import_jobs_request& r, const call_options& call, Token&& token) {
+    return launch<import_job_page>(std::forward<Token>(token), call.stop, [this, &r, call] {
+      return co_list(make_list_request(ctx_, r), r, call);
+    });
+  }
+
+  /// Commits a two-phase import (Milvus): `void(result<void>)`.
+  template <class Token> auto async_commit_import(std::string_view job_id, Token&& token) {
+    return async_commit_import(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_commit_import(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, call] {
+      return co_plain(operation::commit, make_commit_request(ctx_, job_id), call);
+    });
+  }
+
+  /// Aborts a two-phase import (Milvus): `void(result<void>)`.
+  template <class Token> auto async_abort_import(std::string_view job_id, Token&& token) {
+    return async_abort_import(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_abort_import(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, call] {
+      return co_plain(operation::abort, make_abort_request(ctx_, job_id), call);
+    });
+  }
+
+  /**
+   * Polls until the job is Completed or Failed (or Uncommitted with `two_phase`), as
+   * `basic_client::wait_for_import` does: `void(result<import_progress>)`.
+   */
+  template <class Token> auto async_wait_for_import(std::string_view job_id, const wait_options& w, Token&& token) {
+    return launch<import_progress>(std::forward<Token>(token), w.stop, [this, job_id, w] {
+      return co_wait(std::string(job_id), w);
+    });
+  }
+
+private:
+  template <class> friend class async_job_watcher;
+
+  basic_async_client(client_options&& options, AsyncTransport&& transport, request_context&& ctx)
+      : options_(std::move(options)), transport_(std::move(transport)), ctx_(std::move(ctx)),
+        limiter_(make_rate_limiter(options_, ctx_)), timer_(transport_.get_executor()),
+        cancel_(std::make_shared<detail::async::canceller>(transport_.get_executor())) {}
+
+  static request_context check(result<request_context> ctx) {
+    if (!ctx) detail::throw_error(ctx.error());
+    return std::move(*ctx);
+  }
+
+  // Starts the coroutine `make()` as one operation behind `token`: the token's cancellation
+  // slot and `stop` both abort it.
+  template <class T, class Token, class Make> auto launch(Token&& token, const std::stop_token& stop, Make make) {
+    return boost::asio::async_initiate<Token, void(result<T>)>(
+        [this](auto handler, std::stop_token s, Make m) {
+          generation_ = cancel_->begin();
+          auto on_cancel = cancel_->slot_handler(generation_);
+          if (!s.stop_possible()) {
+            detail::async::spawn<T>(get_executor(), std::move(handler), std::move(m), std::move(on_cancel));
+          } else {
+            detail::async::spawn<T>(get_executor(), std::move(handler),
+                                    [this, &s, &m] { return watched<T>(m(), std::move(s), generation_); },
+                                    std::move(on_cancel));
+          }
+        },
+        token, stop, std::move(make));
+  }
+
+  // Runs `body` with `stop` wired to this operation's abort.
+  template <class T>
+  awaitable<T> watched(boost::asio::awaitable<outcome<T>> body, std::stop_token stop, std::uint64_t generation) {
+    std::optional<detail::async::canceller::stop_callback> callback;
+    cancel_->watch(callback, stop, generation);
+    co_return co_await std::move(body);
+  }
+
+  awaitable<std::string> co_create(result<http_request> req, create_import_request r, call_options call) {
+    if (!req) co_return std::move(req).error();
+    // Named, not temporary: GCC 12 mishandles temporaries that live across a co_await.
+    std::string id;
+    auto read = [&](auto what, auto data, bool has) { return detail::read_create(what, data, has, id); };
+    auto ok = co_await run(operation::create, *req, read, call, &r);
+    if (!ok) co_return std::move(ok).error();
+    co_return id;
+  }
+
+  awaitable<import_progress> co_describe(result<void> built, call_options call) {
+    if (!built) co_return std::move(built).error();
+    import_progress p;
+    auto read = detail::progress_into(p);
+    auto ok = co_await run(operation::describe, request_, read, call);
+    if (!ok) co_return std::move(ok).error();
+    co_return p;
+  }
+
+  awaitable<void> co_describe_into(result<void> built, import_progress& out, call_options call) {
+    if (!built) co_return built;
+    auto read = detail::progress_into(out);
+    co_return co_await run(operation::describe, request_, read, call);
+  }
+
+  awaitable<import_job_page> co_list(result<http_request> req, list_import_jobs_request r, call_options call) {
+    if (!req) co_return std::move(req).error();
+    import_job_page page;
+    auto read = detail::list_into(page);
+    auto ok = co_await run(operation::list, *req, read, call);
+    if (!ok) co_return std::move(ok).error();
+    detail::keep_collection(ctx_, r, page);
+    co_return page;
+  }
+
+  awaitable<void> co_plain(operation op, result<http_request> req, call_options call) {
+    if (!req) co_return std::move(req).error();
+    co_return co_await run(op, *req, detail::read_nothing, call);
+  }
+
+  awaitable<import_progress> co_wait(std::string job_id, wait_options w) {
+    wait_engine engine(job_id, w);
+    for (auto step = engine.start(now());;) {
+      if (cancel_->requested() && step.next != wait_step::done) step = engine.cancel();
+      switch (step.next) {
+      case wait_step::describe: {
+        auto ok = co_await describe_step(job_id, engine.progress(), engine.describe_options(), engine.describe_deadline());
+        step = engine.after_describe(std::move(ok), now());
+        break;
+      }
+      case wait_step::wait: {
+        const bool slept = co_await pause(step.delay);
+        step = engine.after_wait(!slept);
+        break;
+      }
+      case wait_step::done: co_return engine.take_result();
+      }
+    }
+  }
+
+  // One describe inside a longer operation (a wait, a sweep).
+  boost::asio::awaitable<result<void>> describe_step(std::string_view job_id, import_progress& out,
+                                                     const call_options& call,
+                                                     clock::time_point bound = clock::time_point::max()) {
+    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) co_return ok;
+    auto read = detail::progress_into(out);
+    co_return co_await run(operation::describe, request_, read, call, nullptr, bound);
+  }
+
+  // One list page inside a longer operation.
+  boost::asio::awaitable<result<void>> list_step(const list_import_jobs_request& r, import_job_page& out,
+                                                 const call_options& call) {
+    auto req = make_list_request(ctx_, r);
+    if (!req) co_return std::move(req).error();
+    auto read = detail::list_into(out);
+    co_return co_await run(operation::list, *req, read, call);
+  }
+
+  // Pauses on the timer; false when the operation was aborted meanwhile.
+  boost::asio::awaitable<bool> pause(std::chrono::milliseconds d) {
+    namespace asio = boost::asio;
+    timer_.expires_after(std::min(d, std::chrono::milliseconds(std::chrono::hours(24 * 365))));
+    co_await timer_.async_wait(asio::bind_cancellation_slot(cancel_->signal().slot(), asio::as_tuple(asio::use_awaitable)));
+    co_return !cancel_->requested();
+  }
+
+  // Drives one call's engine: send through the transport, pause on the timer.
+  template <class Read>
+  boost::asio::awaitable<result<void>> run(operation op, http_request& req, Read&& read, const call_options& call,
+                                           const create_import_request* secrets = nullptr,
+                                           clock::time_point bound = clock::time_point::max()) {
+    namespace asio = boost::asio;
+    detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
+    call_engine<Read&> engine(env, op, req, read, call, secrets, bound);
+    for (auto step = engine.start(now());;) {
+      if (cancel_->requested() && step.next != call_step::done) step = engine.cancel();
+      switch (step.next) {
+      case call_step::send: {
+        auto sent = co_await transport_.async_send(req, response_,
+                                                   asio::bind_cancellation_slot(cancel_->signal().slot(), asio::use_awaitable));
+        // An answer that arrived is kept even when cancellation raced it: it may carry a job id.
+        step = cancel_->requested() && !sent ? engine.cancel(sent.error().request_sent)
+                                             : engine.after_send(std::move(sent), response_, now());
+        break;
+      }
+      case call_step::wait: {
+        const bool slept = co_await pause(step.delay);
+        step = engine.after_wait(!slept, now());
+        break;
+      }
+      case call_step::done: co_return engine.take_result();
+      }
+    }
+  }
+
+  clock::time_point now() const { return options_.clock.now(); }
+
+  client_options options_;
+  AsyncTransport transport_;
+  request_context ctx_;
+  response_parser parser_;
+  std::shared_ptr<rate_limiter> limiter_;
+  http_request request_;
+  http_response response_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<detail::async::canceller> cancel_;
+  std::uint64_t generation_ = 0;
+  std::uint64_t attempts_ = 0;
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_ASYNC_CLIENT_HPP
+// ---- end transports/zic/async_client.hpp
+// ---- begin transports/zic/async_parallel.hpp
+#ifndef ZIC_ASYNC_PARALLEL_HPP
+#define ZIC_ASYNC_PARALLEL_HPP
+
+// zic::async_describe_many: many jobs described over K connections on one executor.
+
+
+
+
+ZIC_NAMESPACE_BEGIN
+
+namespace detail::async {
+
+template <class AsyncTransport> struct describe_many_state {
+  std::vector<basic_async_client<AsyncTransport>> clients;
+  std::vector<result<import_progress>> out;
+  std::size_t next = 0, running = 0;
+};
+
+template <class AsyncTransport>
+boost::asio::awaitable<void> describe_worker(std::shared_ptr<describe_many_state<AsyncTransport>> s,
+                                             std::span<const std::string> ids, std::size_t worker) {
+  auto& client = s->clients[worker];
+  for (std::size_t i = s->next++; i < ids.size(); i = s->next++)
+    s->out[i] = co_await client.async_describe_import(ids[i], boost::asio::use_awaitable);
+}
+
+template <class AsyncTransport>
+boost::asio::awaitable<std::vector<result<import_progress>>>
+describe_all(std::shared_ptr<describe_many_state<AsyncTransport>> s, std::span<const std::string> ids) {
+  namespace asio = boost::asio;
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
+  s->running = s->clients.size();
+  for (std::size_t w = 0; w < s->clients.size(); ++w)
+    asio::co_spawn(ex, describe_worker(s, ids, w), [s, &all_done](std::exception_ptr) {
+      if (--s->running == 0) all_done.cancel();
+    });
+  while (s->running > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return std::move(s->out);
+}
+
+} // namespace detail::async
+
+/**
+ * Describes many jobs at once over `connections` keep-alive connections, all on `ex`: one
+ * asynchronous client per connection (transports from `make_transport()`), sharing one rate
+ * limiter, taking jobs from one queue. No thread is started. Completes with
+ * `void(std::vector<zic::result<import_progress>>)` in the order of `job_ids`, which live until
+ * completion. Terminal cancellation ends every call still running with `errc::cancelled`.
+ *
+ * @code
+ * auto all = co_await zic::async_describe_many(options, ids, 8,
+ *     [&] { return zic::beast_async_transport(io.get_executor()); }, boost::asio::use_awaitable);
+ * @endcode
+ */
+template <class MakeTransport, class Token>
+auto async_describe_many(client_options options, std::span<const std::string> job_ids, std::size_t connections,
+                         MakeTransport make_transport, Token&& token) {
+  using transport_type = std::invoke_result_t<MakeTransport&>;
+  using results = std::vector<result<import_progress>>;
+  return boost::asio::async_initiate<Token, void(results)>(
+      [](auto handler, client_options o, std::span<const std::string> ids, std::size_t k, MakeTransport make) {
+        namespace asio = boost::asio;
+        auto s = std::make_shared<detail::async::describe_many_state<transport_type>>();
+        s->out.assign(ids.size(), result<import_progress>(zic::error()));
+        auto first = make();
+        auto ex = first.get_executor();
+        if (auto ctx = make_request_context(o); !ctx) {
+          for (auto& r : s->out) r = ctx.error();
+        } else if (!ids.empty()) {
+          o.limiter = make_rate_limiter(o, *ctx);  // one limiter shared by every connection
+          const std::size_t n = std::clamp<std::size_t>(k, 1, ids.size());
+          s->clients.reserve(n);
+          s->clients.emplace_back(o, std::move(first));
+          while (s->clients.size() < n) s->clients.emplace_back(o, make());
+        }
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        if (slot.is_connected())
+          slot.template emplace<std::function<void(asio::cancellation_type)>>(
+              [w = std::weak_ptr(s)](asio::cancellation_type t) {
+                if (!(t & asio::cancellation_type::terminal)) return;
+                if (auto p = w.lock())
+                  for (auto& c : p->clients) c.cancel();
+              });
+        auto hex = asio::get_associated_executor(handler, ex);
+        asio::co_spawn(ex, detail::async::describe_all(s, ids),
+                       asio::bind_executor(hex, [h = std::move(handler), slot, ids](std::exception_ptr e, results r) mutable {
+                         if (slot.is_connected()) slot.clear();
+                         if (e) r.assign(ids.size(), detail::async::escaped(e));
+                         std::move(h)(std::move(r));
+                       }));
+      },
+      token, std::move(options), job_ids, connections, std::move(make_transport));
+}
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_ASYNC_PARALLEL_HPP
+// ---- end transports/zic/async_parallel.hpp
+// ---- begin transports/zic/async_watcher.hpp
+#ifndef ZIC_ASYNC_WATCHER_HPP
+#define ZIC_ASYNC_WATCHER_HPP
+
+// zic::async_job_watcher: `job_watcher` on an Asio executor, from the same bookkeeping
+// (`detail::watch_state`) and the same list walk, so both report the same transitions.
+
+
+
+
+ZIC_NAMESPACE_BEGIN
+
+/**
+ * Follows many jobs to completion through a `basic_async_client`, as `job_watcher` does: each
+ * sweep lists jobs and describes only what it must. `async_sweep` and `async_run` complete with
+ * `void(zic::result<void>)`; a cancellation (the token's slot, `watch_options::stop` or the
+ * client's `cancel()`) ends them with `errc::cancelled`, mid-sweep included. The watcher uses
+ * its client for the whole operation; it and the client outlive it.
+ *
+ * @code
+ * zic::async_job_watcher watcher(client);
+ * for (auto& id : ids) watcher.add(id);
+ * co_await watcher.async_run([](const zic::job_transition& t) { log(t); }, boost::asio::use_awaitable);
+ * @endcode
+ */
+template <class AsyncTransport> class async_job_watcher {
+public:
+  explicit async_job_watcher(basic_async_client<AsyncTransport>& c, watch_options options = {})
+      : client_(c), state_(std::move(options)) {}
+
+  void add(std::string job_id) { state_.add(std::move(job_id)); }
+  std::size_t unfinished() const noexcept { return state_.unfinished(); }
+
+  /// One sweep, reporting every state change through `on`.
+  template <class OnTransition, class Token> auto async_sweep(OnTransition on, Token&& token) {
+    return client_.template launch<void>(std::forward<Token>(token), state_.options().stop,
+                                         [this, on = std::move(on)]() mutable { return co_sweep(std::move(on)); });
+  }
+
+  /// Sweeps every `interval` until no job is unfinished, the deadline passes or it is cancelled.
+  template <class OnTransition, class Token> auto async_run(OnTransition on, Token&& token) {
+    return client_.template launch<void>(std::forward<Token>(token), state_.options().stop,
+                                         [this, on = std::move(on)]() mutable { return co_run(std::move(on)); });
+  }
+
+private:
+  template <class On> boost::asio::awaitable<detail::async::outcome<void>> co_sweep(On on) {
+    co_return co_await sweep(on);
+  }
+
+  template <class On> boost::asio::awaitable<detail::async::outcome<void>> co_run(On on) {
+    if (auto ok = state_.start_run(client_.now()); !ok) co_return ok;
+    while (state_.unfinished() > 0) {
+      auto swept = co_await sweep(on);
+      if (!swept) co_return swept;
+      if (state_.unfinished() == 0) break;
+      auto pause = state_.next_pause(client_.now());
+      if (!pause) co_return std::move(pause).error();
+      const bool slept = co_await client_.pause(*pause);
+      if (!slept) co_return detail::watch_state::cancelled();
+    }
+    co_return result<void>{};
+  }
+
+  template <class On> boost::asio::awaitable<result<void>> sweep(On& on) {
+    list_walk walk(client_.context(), state_.begin_sweep());
+    auto visit = [&](const import_job_summary& s) { return state_.on_listed(s, on); };
+    while (walk.more()) {
+      auto listed = co_await client_.list_step(walk.request(), page_, state_.call());
+      if (!listed) co_return listed;
+      if (auto ok = walk.after_page(page_, visit); !ok) co_return ok;
+    }
+    while (const std::string* id = state_.next_describe()) {
+      auto described = co_await client_.describe_step(*id, state_.progress(), state_.call());
+      if (auto ok = state_.after_describe(std::move(described), on); !ok) co_return ok;
+    }
+    co_return result<void>{};
+  }
+
+  basic_async_client<AsyncTransport>& client_;
+  detail::watch_state state_;
+  import_job_page page_;
+};
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_ASYNC_WATCHER_HPP
+// ---- end transports/zic/async_watcher.hpp
+
+#endif // ZIC_ASYNC_HPP
+// ---- end transports/zic/async.hpp
 #endif // ZIC_ENABLE_BEAST_TRANSPORT
 
 #if defined(ZIC_ENABLE_CURL_TRANSPORT)
@@ -3784,7 +5157,7 @@ struct transfer {
               t.too_large = true;
               return 0;  // abort before any of the body is read
             }
-            detail::reserve_body(t.out->body, static_cast<std::size_t>(len));
+            t.out->reserve_body(static_cast<std::size_t>(len));
           }
         }
       }
@@ -3831,9 +5204,11 @@ public:
   curl_transport& operator=(curl_transport&&) noexcept = default;
 
   result<http_response> send(const http_request& req) noexcept {
-    http_response out;
-    if (auto ok = send(req, out); !ok) return std::move(ok).error();
-    return out;
+    try {
+      return detail::send_fresh(*this, req);
+    } catch (const std::exception& e) {  // the answer's own allocation
+      return zic::error(errc::transport, std::string("transport failure: ") + e.what());
+    }
   }
 
   /// The same, answering into `out` and reusing its buffers.
@@ -3920,7 +5295,7 @@ private:
     // libcurl resends by itself when a reused connection dies before the answer begins. A
     // request that must not be repeated (not idempotent, no Idempotency-Key) gets a fresh
     // connection instead, so that resend can never happen to it.
-    if (!req.idempotent && req.header("Idempotency-Key").empty()) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    if (!req.resendable()) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer::on_header);
@@ -3948,7 +5323,7 @@ private:
     // libcurl accepts an answer cut inside its headers as complete, with an empty body.
     if (rc == CURLE_OK && t.headers_done) {
       out.status = static_cast<int>(status);
-      detail::reserve_body(out.body, out.body.size());
+      out.reserve_body(out.body.size());
       return {};
     }
     // Messages are built only on failure: the success path allocates nothing here.

@@ -208,30 +208,34 @@ private:
 
   awaitable<std::string> co_create(result<http_request> req, create_import_request r, call_options call) {
     if (!req) co_return std::move(req).error();
+    // Named, not temporary: GCC 12 mishandles temporaries that live across a co_await.
     std::string id;
-    auto ok = co_await run(operation::create, *req, [&](auto what, auto data, bool has) {
-      return detail::read_create(what, data, has, id);
-    }, call, &r);
+    auto read = [&](auto what, auto data, bool has) { return detail::read_create(what, data, has, id); };
+    auto ok = co_await run(operation::create, *req, read, call, &r);
     if (!ok) co_return std::move(ok).error();
     co_return id;
   }
 
   awaitable<import_progress> co_describe(result<void> built, call_options call) {
+    if (!built) co_return std::move(built).error();
     import_progress p;
-    auto ok = built ? co_await run(operation::describe, request_, detail::progress_into(p), call) : built;
+    auto read = detail::progress_into(p);
+    auto ok = co_await run(operation::describe, request_, read, call);
     if (!ok) co_return std::move(ok).error();
     co_return p;
   }
 
   awaitable<void> co_describe_into(result<void> built, import_progress& out, call_options call) {
     if (!built) co_return built;
-    co_return co_await run(operation::describe, request_, detail::progress_into(out), call);
+    auto read = detail::progress_into(out);
+    co_return co_await run(operation::describe, request_, read, call);
   }
 
   awaitable<import_job_page> co_list(result<http_request> req, list_import_jobs_request r, call_options call) {
     if (!req) co_return std::move(req).error();
     import_job_page page;
-    auto ok = co_await run(operation::list, *req, detail::list_into(page), call);
+    auto read = detail::list_into(page);
+    auto ok = co_await run(operation::list, *req, read, call);
     if (!ok) co_return std::move(ok).error();
     detail::keep_collection(ctx_, r, page);
     co_return page;
@@ -252,7 +256,11 @@ private:
         step = engine.after_describe(std::move(ok), now());
         break;
       }
-      case wait_step::wait: step = engine.after_wait(!co_await pause(step.delay)); break;
+      case wait_step::wait: {
+        const bool slept = co_await pause(step.delay);
+        step = engine.after_wait(!slept);
+        break;
+      }
       case wait_step::done: co_return engine.take_result();
       }
     }
@@ -263,7 +271,8 @@ private:
                                                      const call_options& call,
                                                      clock::time_point bound = clock::time_point::max()) {
     if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) co_return ok;
-    co_return co_await run(operation::describe, request_, detail::progress_into(out), call, nullptr, bound);
+    auto read = detail::progress_into(out);
+    co_return co_await run(operation::describe, request_, read, call, nullptr, bound);
   }
 
   // One list page inside a longer operation.
@@ -271,7 +280,8 @@ private:
                                                  const call_options& call) {
     auto req = make_list_request(ctx_, r);
     if (!req) co_return std::move(req).error();
-    co_return co_await run(operation::list, *req, detail::list_into(out), call);
+    auto read = detail::list_into(out);
+    co_return co_await run(operation::list, *req, read, call);
   }
 
   // Pauses on the timer; false when the operation was aborted meanwhile.

@@ -56,11 +56,13 @@ private:
   template <class On> boost::asio::awaitable<detail::async::outcome<void>> co_run(On on) {
     if (auto ok = state_.start_run(client_.now()); !ok) co_return ok;
     while (state_.unfinished() > 0) {
-      if (auto ok = co_await sweep(on); !ok) co_return ok;
+      auto swept = co_await sweep(on);
+      if (!swept) co_return swept;
       if (state_.unfinished() == 0) break;
       auto pause = state_.next_pause(client_.now());
       if (!pause) co_return std::move(pause).error();
-      if (!co_await client_.pause(*pause)) co_return detail::watch_state::cancelled();
+      const bool slept = co_await client_.pause(*pause);
+      if (!slept) co_return detail::watch_state::cancelled();
     }
     co_return result<void>{};
   }
@@ -69,7 +71,8 @@ private:
     list_walk walk(client_.context(), state_.begin_sweep());
     auto visit = [&](const import_job_summary& s) { return state_.on_listed(s, on); };
     while (walk.more()) {
-      if (auto ok = co_await client_.list_step(walk.request(), page_, state_.call()); !ok) co_return ok;
+      auto listed = co_await client_.list_step(walk.request(), page_, state_.call());
+      if (!listed) co_return listed;
       if (auto ok = walk.after_page(page_, visit); !ok) co_return ok;
     }
     while (const std::string* id = state_.next_describe()) {

@@ -544,8 +544,10 @@ private:
       endpoints = tcp::resolver::results_type::create(tcp::endpoint(asio::ip::make_address(req.host), req.port),
                                                       req.host, std::to_string(req.port));
     } else {
-      std::tie(ec, endpoints) =
-          co_await resolver_.async_resolve(req.host, std::to_string(req.port), asio::as_tuple(asio::use_awaitable));
+      const std::string service = std::to_string(req.port);
+      auto [rec, found] = co_await resolver_.async_resolve(req.host, service, asio::as_tuple(asio::use_awaitable));
+      ec = rec;
+      endpoints = std::move(found);
       if (timed_out_) co_return failure(req, errc::timeout, "resolving " + req.host + " timed out", false);
       if (ec) co_return failure(req, errc::transport, "cannot resolve " + req.host + ": " + ec.message(), false);
     }
@@ -558,11 +560,13 @@ private:
     } else {
       plain_.emplace(ex_);
     }
-    std::tie(ec, std::ignore) = co_await asio::async_connect(lowest(), endpoints, asio::as_tuple(asio::use_awaitable));
+    auto [cec, peer] = co_await asio::async_connect(lowest(), endpoints, asio::as_tuple(asio::use_awaitable));
+    ec = cec;
     if (timed_out_) co_return failure(req, errc::timeout, "connecting to " + where + " timed out", false);
     if (ec) co_return failure(req, errc::transport, "cannot connect to " + where + ": " + ec.message(), false);
     if (secure_) {
-      std::tie(ec) = co_await secure_->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+      auto [hec] = co_await secure_->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+      ec = hec;
       if (timed_out_) co_return failure(req, errc::timeout, "TLS handshake with " + where + " timed out", false);
       if (ec) co_return failure(req, errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
     }
@@ -574,15 +578,22 @@ private:
     co_return result<void>{};
   }
 
+  // The request out, then the whole answer in: the write's and the read's error codes.
+  template <class Stream>
+  asio::awaitable<std::pair<error_code, error_code>> write_then_read(Stream& stream, answer_parser& parser) {
+    auto [wec, written] = co_await asio::async_write(stream, asio::buffer(wire_), asio::as_tuple(asio::use_awaitable));
+    if (wec) co_return std::pair(wec, error_code());
+    auto [ec, read] = co_await http::async_read(stream, buffer_, parser, asio::as_tuple(asio::use_awaitable));
+    co_return std::pair(error_code(), ec);
+  }
+
   asio::awaitable<result<void>> exchange(const http_request& req, http_response& out) {
     answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
     error_code wec, ec;
     if (secure_) {
-      std::tie(wec, std::ignore) = co_await asio::async_write(*secure_, asio::buffer(wire_), asio::as_tuple(asio::use_awaitable));
-      if (!wec) std::tie(ec, std::ignore) = co_await http::async_read(*secure_, buffer_, parser, asio::as_tuple(asio::use_awaitable));
+      std::tie(wec, ec) = co_await write_then_read(*secure_, parser);
     } else {
-      std::tie(wec, std::ignore) = co_await asio::async_write(*plain_, asio::buffer(wire_), asio::as_tuple(asio::use_awaitable));
-      if (!wec) std::tie(ec, std::ignore) = co_await http::async_read(*plain_, buffer_, parser, asio::as_tuple(asio::use_awaitable));
+      std::tie(wec, ec) = co_await write_then_read(*plain_, parser);
     }
     if (timed_out_) {  // the watchdog closed the socket: say what was cut short
       if (wec) wec = beast::error::timeout;
