@@ -211,7 +211,8 @@ TEST_CASE("async: faults end in the documented outcome, one job per create") {
   };
   const fault faults[] = {
       {"delay:ms=900,count=1", std::nullopt},     {"429:retry_after=1,count=1", std::nullopt},
-      {"503:count=2", std::nullopt},              {"close-before:count=1", std::nullopt},
+      {"503:count=2", std::nullopt},              {"1807:count=2", std::nullopt},
+      {"close-before:count=1", std::nullopt},
       {"close-mid-headers:count=1", std::nullopt}, {"close-mid-body:count=1", std::nullopt},
       {"truncated:count=1", errc::json_parse},    {"malformed:count=1", errc::json_parse},
       {"oversized:bytes=3000000,count=1", errc::too_large},
