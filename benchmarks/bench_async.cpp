@@ -142,8 +142,8 @@ void async_describe_allocations(benchmark::State& state) {
 
 } // namespace
 
-BENCHMARK(async_one_thread_8_connections)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(describe_many_8_threads)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(async_describe_allocations)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(async_one_thread_8_connections)->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(describe_many_8_threads)->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(async_describe_allocations)->UseRealTime()->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

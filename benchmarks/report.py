@@ -114,6 +114,8 @@ def main():
     poll = by_name(load(results / "poll.json"))
     watch = by_name(load(results / "watch.json"))
     wrk_rate = float(re.search(r"Requests/sec:\s*([\d.]+)", (results / "wrk.txt").read_text()).group(1))
+    wrk8_rate = float(re.search(r"Requests/sec:\s*([\d.]+)", (results / "wrk8.txt").read_text()).group(1))
+    asyncb = by_name(load(results / "async.json"))
 
     def ns(name):
         return parse[name]["real_time"]
@@ -144,6 +146,13 @@ def main():
           beast_rate / wrk_rate >= 0.9)
     check("polling: ≤ 2 heap allocations per poll (Beast, keep-alive)", f"{beast['allocs_per_poll']:.2f}",
           beast["allocs_per_poll"] <= 2)
+    async8 = asyncb["async_one_thread_8_connections/real_time"]
+    threads8 = asyncb["describe_many_8_threads/real_time"]
+    async_allocs = asyncb["async_describe_allocations/real_time"]
+    check("async: one thread over 8 connections ≥ 0.7× the wrk -t1 -c8 rate",
+          f"{async8['items_per_second'] / wrk8_rate:.2f}×", async8["items_per_second"] / wrk8_rate >= 0.7)
+    check("async: ≤ 2 heap allocations per warm asynchronous describe", f"{async_allocs['allocs_per_describe']:.2f}",
+          async_allocs["allocs_per_describe"] <= 2)
     naive = watch["naive_describe_loop/iterations:1/real_time"]
     watcher = watch["job_watcher/iterations:1/real_time"]
     check(f"watcher: ≥ 10× fewer requests than the naive loop ({int(naive['jobs']):,} jobs)",
@@ -223,6 +232,20 @@ def main():
         b = poll[name]
         lines.append(f"| {label} | {b['items_per_second']:,.0f} | {b['items_per_second'] / wrk_rate:.2f}× | "
                      f"{b['cpu_time'] / 1000:.1f} | {b['allocs_per_poll']:.2f} |")
+    lines += ["", "## Many describes on one thread", "",
+              "`describe` of one job against the same emulator over 8 keep-alive connections: the asynchronous "
+              "client (8 `basic_async_client`s over `beast_async_transport` on one `io_context`, one thread), "
+              "the blocking `describe_many` (8 threads, started per call), and `wrk -t1 -c8`. *CPU* is the "
+              "client process's CPU time (every thread) per batch of 800.", "",
+              "| client | describes/s | vs wrk -c8 | CPU ms per 800 |", "|---|---|---|---|",
+              f"| `wrk -t1 -c8` | {wrk8_rate:,.0f} | 1.00× | — |",
+              f"| zic async, 1 thread, 8 connections | {async8['items_per_second']:,.0f} | "
+              f"{async8['items_per_second'] / wrk8_rate:.2f}× | {async8['cpu_time']:.1f} |",
+              f"| zic `describe_many`, 8 threads | {threads8['items_per_second']:,.0f} | "
+              f"{threads8['items_per_second'] / wrk8_rate:.2f}× | {threads8['cpu_time']:.1f} |",
+              "", f"One warm asynchronous describe, awaited from a coroutine into a reused `import_progress`: "
+              f"{async_allocs['allocs_per_describe']:.2f} heap allocations (the frame of the coroutine that "
+              "awaits it included; Asio recycles the rest)."]
     lines += ["", f"## Tracking {int(naive['jobs']):,} jobs to completion", "",
               "Cloud flavour, each job about 10 s long, both sweeping once per second (the same freshness); "
               "client-side rate limit off (at the cloud's 20 requests/s one naive round alone would take "

@@ -311,8 +311,9 @@ private:
   reply describe(const request_view& req, simdjson::dom::element body, steady::time_point now) {
     if (s_.kind == flavor::cloud)
       if (auto bad = check_target(body)) return *bad;
-    auto [j, bad] = lookup(req, body, now);
-    if (!j) return *bad;
+    auto found = lookup(req, body, now);  // not a structured binding: lambdas below use `j`
+    job* j = found.first;
+    if (!j) return *found.second;
     const snapshot s = jobs_.life.at(*j, now);
     const bool cloud = s_.kind == flavor::cloud;
     const std::string complete = s.finished ? wall(*j, *s.finished) : std::string();
@@ -397,8 +398,9 @@ private:
 
   reply two_phase(const std::string& op, const request_view& req, simdjson::dom::element body,
                   steady::time_point now) {
-    auto [j, bad] = lookup(req, body, now);
-    if (!j) return *bad;
+    auto found = lookup(req, body, now);
+    job* j = found.first;
+    if (!j) return *found.second;
     const phase p = jobs_.life.at(*j, now).state;
     if (op == "commit") {
       if (p == phase::uncommitted) j->committed = now;

@@ -24,31 +24,60 @@
 #include "responses.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
-#include <mutex>
+#include <cstring>
 #include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#if defined(__linux__)
+#include <sys/random.h>
+#endif
+
 ZIC_NAMESPACE_BEGIN
 
 namespace detail {
 
-inline std::string random_idempotency_key() {
-  static std::mutex m;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard lock(m);
+/// 128 bits from the operating system's entropy, drawn anew for every key: `getrandom` on
+/// Linux, a fresh `std::random_device` elsewhere. Never a seeded generator, whose few seeds
+/// would let two processes draw the same key.
+inline std::array<unsigned char, 16> key_entropy() {
+  std::array<unsigned char, 16> bytes{};
+#if defined(__linux__)
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const auto n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got == bytes.size()) return bytes;
+#endif
+  std::random_device device;
+  for (std::size_t i = 0; i < bytes.size(); i += sizeof(unsigned)) {
+    const unsigned v = device();
+    std::memcpy(bytes.data() + i, &v, sizeof v);
+  }
+  return bytes;
+}
+
+/// "zic-" and the 128 bits as 32 hex digits: every bit of entropy reaches the key.
+inline std::string idempotency_key_from(const std::array<unsigned char, 16>& entropy) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string key = "zic-";
-  for (int i = 0; i < 2; ++i) {
-    auto v = rng();
-    for (int j = 0; j < 16; ++j, v >>= 4) key.push_back(hex[v & 0xf]);
+  for (unsigned char b : entropy) {
+    key.push_back(hex[b >> 4]);
+    key.push_back(hex[b & 0xf]);
   }
   return key;
 }
+
+inline std::string random_idempotency_key() { return idempotency_key_from(key_entropy()); }
 
 inline double uniform01() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -249,6 +278,12 @@ private:
       if (e.api_code == 2100 && detail::icontains(e.message, "does not exist") && op_ != operation::create &&
           op_ != operation::list)
         e.code = make_error_code(errc::job_not_found);
+    } else if (resp.status >= 300 && resp.status < 400) {
+      // Never followed: a redirect could carry the Authorization header to another host.
+      const auto where = resp.header("Location");
+      e = zic::error(errc::http_status, "HTTP " + std::to_string(resp.status) + ": a redirect" +
+                                            (where.empty() ? std::string() : " to " + detail::printable(where, 200)) +
+                                            ", which zic does not follow; point the endpoint at the final address");
     } else if (!success_status) {
       e = zic::error(errc::http_status, "HTTP " + std::to_string(resp.status) +
                                             (resp.body.empty() ? std::string(" with an empty body")
@@ -266,6 +301,7 @@ private:
   // Removes every credential of this call from a message built from server text.
   void scrub(zic::error& e) const {
     detail::redact(e.message, env_.options.api_key.reveal());
+    detail::redact(e.request_id, env_.options.api_key.reveal());
     if (!secrets_) return;
     detail::redact(e.message, secrets_->access_key.reveal());
     detail::redact(e.message, secrets_->secret_key.reveal());

@@ -4,6 +4,7 @@
 #include "detail/ascii.hpp"
 #include "detail/json_writer.hpp"
 #include "detail/url.hpp"
+#include "detail/utf8.hpp"
 #include "http.hpp"
 #include "options.hpp"
 #include "result.hpp"
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 ZIC_NAMESPACE_BEGIN
@@ -127,10 +129,16 @@ inline void write_target(json_writer& w, const request_context& ctx) {
   }
 }
 
+/// Every string zic writes into a body must be UTF-8, or the body is not JSON.
+inline result<void> check_text(std::string_view field, std::string_view value) {
+  if (!is_utf8(value)) return invalid(std::string(field) + " is not valid UTF-8, which a JSON body requires");
+  return {};
+}
+
 inline result<void> check_job_id(std::string_view job_id) {
   if (job_id.empty()) return invalid("job id is empty");
   if (has_control_char(job_id)) return invalid("job id contains a control character");
-  return {};
+  return check_text("job id", job_id);
 }
 
 inline result<void> check_groups(std::string_view field,
@@ -138,10 +146,11 @@ inline result<void> check_groups(std::string_view field,
   for (std::size_t i = 0; i < groups.size(); ++i) {
     if (groups[i].empty())
       return invalid(std::string(field) + "[" + std::to_string(i) + "] is an empty group");
-    for (std::size_t j = 0; j < groups[i].size(); ++j)
-      if (groups[i][j].empty())
-        return invalid(std::string(field) + "[" + std::to_string(i) + "][" + std::to_string(j) +
-                       "] is an empty path");
+    for (std::size_t j = 0; j < groups[i].size(); ++j) {
+      const std::string where = std::string(field) + "[" + std::to_string(i) + "][" + std::to_string(j) + "]";
+      if (groups[i][j].empty()) return invalid(where + " is an empty path");
+      if (auto ok = check_text(where, groups[i][j]); !ok) return ok;
+    }
   }
   return {};
 }
@@ -179,6 +188,12 @@ inline result<void> check_cloud_create(const request_context& ctx, const create_
     return invalid("access_key and secret_key must be given together");
   if (!r.token.empty() && r.access_key.empty())
     return invalid("token needs access_key and secret_key");
+  for (auto [field, value] : {std::pair<const char*, std::string_view>{"object_url", r.object_url},
+                              {"volume_name", r.volume_name},
+                              {"access_key", r.access_key.reveal()},
+                              {"secret_key", r.secret_key.reveal()},
+                              {"token", r.token.reveal()}})
+    if (auto ok = check_text(field, value); !ok) return ok;
   return {};
 }
 
@@ -193,8 +208,11 @@ inline result<void> check_milvus_create(const request_context& ctx, const create
   if (r.files.empty()) return invalid("no data source: files is empty");
   if (auto ok = check_groups("files", r.files); !ok) return ok;
   if (auto ok = check_file_count("files", r.files.size(), ctx.max_files); !ok) return ok;
-  for (const auto& [key, value] : r.options)
+  for (const auto& [key, value] : r.options) {
     if (key.empty()) return invalid("options has an empty key");
+    if (!is_utf8(key)) return invalid("an options key is not valid UTF-8, which a JSON body requires");
+    if (auto ok = check_text("options[\"" + key + "\"]", value); !ok) return ok;
+  }
   return {};
 }
 
@@ -216,6 +234,11 @@ inline result<request_context> make_request_context(const client_options& option
     return std::move(ok).error();
   if (auto ok = detail::check_header_value("db_name", options.db_name); !ok)
     return std::move(ok).error();
+  for (auto [field, value] : {std::pair<const char*, std::string_view>{"db_name", options.db_name},
+                              {"cluster_id", options.cluster_id},
+                              {"project_id", options.project_id},
+                              {"region_id", options.region_id}})
+    if (auto ok = detail::check_text(field, value); !ok) return std::move(ok).error();
 
   bool cluster = !options.cluster_id.empty();
   bool project = !options.project_id.empty() || !options.region_id.empty();
@@ -278,6 +301,10 @@ inline result<http_request> make_create_request(const request_context& ctx,
                                                 const create_import_request& r) {
   using detail::invalid;
   if (r.collection_name.empty()) return invalid("collection_name is empty");
+  for (auto [field, value] : {std::pair<const char*, std::string_view>{"collection_name", r.collection_name},
+                              {"partition_name", r.partition_name},
+                              {"db_name", r.db_name}})
+    if (auto ok = detail::check_text(field, value); !ok) return std::move(ok).error();
   if (auto ok = ctx.cloud() ? detail::check_cloud_create(ctx, r) : detail::check_milvus_create(ctx, r);
       !ok)
     return std::move(ok).error();
@@ -367,6 +394,7 @@ inline result<http_request> make_list_request(const request_context& ctx,
                                               const list_import_jobs_request& r) {
   if (r.page_size < 1) return detail::invalid("page_size must be at least 1");
   if (r.current_page < 1) return detail::invalid("current_page must be at least 1 (pages are 1-based)");
+  if (auto ok = detail::check_text("collection_name", r.collection_name); !ok) return std::move(ok).error();
   http_request req = detail::start_request(ctx, "list");
   detail::json_writer w(req.body);
   w.begin_object();

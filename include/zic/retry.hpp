@@ -86,11 +86,78 @@ inline bool eat(std::string_view& s, std::string_view prefix) noexcept {
 
 } // namespace detail
 
+namespace detail {
+
+inline bool is_day_name(std::string_view d, bool full) noexcept {
+  static constexpr std::string_view names[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                               "Friday", "Saturday", "Sunday"};
+  for (auto n : names)
+    if (d == (full ? n : n.substr(0, 3))) return true;
+  return false;
+}
+
+// "hh:mm:ss"
+inline bool read_time_of_day(std::string_view& s, int& hh, int& mm, int& ss) noexcept {
+  return read_uint(s, 2, hh) && eat(s, ":") && read_uint(s, 2, mm) && eat(s, ":") && read_uint(s, 2, ss);
+}
+
+struct http_date {
+  int year = 0, month = 0, day = 0, hh = 0, mm = 0, ss = 0;  // month 0-based
+};
+
+// The three forms RFC 9110 (5.6.7) has recipients accept:
+//   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
+//   RFC 850      "Sunday, 06-Nov-94 08:49:37 GMT"  (two-digit year)
+//   asctime      "Sun Nov  6 08:49:37 1994"
+inline bool parse_http_date(std::string_view v, int this_year, http_date& d) noexcept {
+  std::string_view s = v;
+  const auto comma = v.find(',');
+  if (comma != std::string_view::npos) {
+    if (!is_day_name(v.substr(0, comma), comma > 3)) return false;
+    s.remove_prefix(comma);
+    if (!eat(s, ", ") || !read_uint(s, 2, d.day)) return false;
+    const bool rfc850 = comma > 3;
+    if (!eat(s, rfc850 ? "-" : " ")) return false;
+    d.month = month_index(s.substr(0, 3));
+    s.remove_prefix(std::min<std::size_t>(3, s.size()));
+    if (!eat(s, rfc850 ? "-" : " ")) return false;
+    if (rfc850) {
+      int yy = 0;
+      if (!read_uint(s, 2, yy)) return false;
+      // A two-digit year more than 50 years ahead is the most recent past year with those digits.
+      d.year = this_year / 100 * 100 + yy;
+      if (d.year > this_year + 50) d.year -= 100;
+    } else if (!read_uint(s, 4, d.year)) {
+      return false;
+    }
+    if (!eat(s, " ") || !read_time_of_day(s, d.hh, d.mm, d.ss) || s != " GMT") return false;
+  } else {
+    if (!is_day_name(s.substr(0, 3), false)) return false;
+    s.remove_prefix(std::min<std::size_t>(3, s.size()));
+    if (!eat(s, " ")) return false;
+    d.month = month_index(s.substr(0, 3));
+    s.remove_prefix(std::min<std::size_t>(3, s.size()));
+    if (!eat(s, " ")) return false;
+    if (eat(s, " ")) {  // day padded with a space: " 6"
+      if (!read_uint(s, 1, d.day)) return false;
+    } else if (!read_uint(s, 2, d.day)) {
+      return false;
+    }
+    if (!eat(s, " ") || !read_time_of_day(s, d.hh, d.mm, d.ss) || !eat(s, " ") || !read_uint(s, 4, d.year) ||
+        !s.empty())
+      return false;
+  }
+  return d.month >= 0 && d.day >= 1 && d.day <= 31 && d.hh <= 23 && d.mm <= 59 && d.ss <= 60;
+}
+
+} // namespace detail
+
 /**
- * Parses a `Retry-After` value: delay-seconds (`"120"`) or an IMF-fixdate
- * (`"Wed, 21 Oct 2015 07:28:00 GMT"`), relative to `now`. A date in the past means "now"
- * (zero). Garbage gives nothing; huge values are held at about three centuries (the caller
- * clamps them to its policy).
+ * Parses a `Retry-After` value: delay-seconds (`"120"`) or an HTTP date in any of the three
+ * forms RFC 9110 accepts (IMF-fixdate `"Wed, 21 Oct 2015 07:28:00 GMT"`, RFC 850
+ * `"Wednesday, 21-Oct-15 07:28:00 GMT"`, asctime `"Wed Oct 21 07:28:00 2015"`), relative to
+ * `now`. A date in the past means "now" (zero). Garbage gives nothing; huge values are held at
+ * about three centuries (the caller clamps them to its policy).
  */
 inline std::optional<std::chrono::milliseconds>
 parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now) noexcept {
@@ -107,24 +174,14 @@ parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now)
     }
     return milliseconds(secs * 1000);
   }
-  // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
-  std::string_view s = v;
-  int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
-  if (v.size() != 29 || v[3] != ',' || v[4] != ' ') return std::nullopt;
-  s.remove_prefix(5);
-  if (!detail::read_uint(s, 2, day) || !detail::eat(s, " ")) return std::nullopt;
-  int month = detail::month_index(s.substr(0, 3));
-  if (month < 0) return std::nullopt;
-  s.remove_prefix(3);
-  if (!detail::eat(s, " ") || !detail::read_uint(s, 4, year) || !detail::eat(s, " ") ||
-      !detail::read_uint(s, 2, hh) || !detail::eat(s, ":") || !detail::read_uint(s, 2, mm) ||
-      !detail::eat(s, ":") || !detail::read_uint(s, 2, ss) || s != " GMT")
-    return std::nullopt;
-  if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
-  std::int64_t epoch = detail::days_from_civil(year, unsigned(month + 1), unsigned(day)) * 86400 +
-                       hh * 3600 + mm * 60 + ss;
+  const std::int64_t now_ms = duration_cast<milliseconds>(now.time_since_epoch()).count();
+  const int this_year = int(year_month_day(sys_days(days(now_ms / 86'400'000))).year());
+  detail::http_date d;
+  if (!detail::parse_http_date(v, this_year, d)) return std::nullopt;
+  std::int64_t epoch = detail::days_from_civil(d.year, unsigned(d.month + 1), unsigned(d.day)) * 86400 +
+                       d.hh * 3600 + d.mm * 60 + d.ss;
   // In milliseconds, not the clock's nanoseconds: a date centuries ahead must clamp, not overflow.
-  const std::int64_t wait = epoch * 1000 - duration_cast<milliseconds>(now.time_since_epoch()).count();
+  const std::int64_t wait = epoch * 1000 - now_ms;
   return milliseconds(std::clamp<std::int64_t>(wait, 0, detail::retry_after_limit_s * 1000));
 }
 

@@ -207,7 +207,23 @@ ZIC_NAMESPACE_END
 
 ZIC_NAMESPACE_BEGIN
 
+// Reading the value of a failed result, or the error of a successful one, is a bug in the
+// caller: debug builds stop there (as simdjson and Boost do) instead of reading garbage.
+// Define ZIC_ASSERT to choose another reaction.
+#ifndef ZIC_ASSERT
+#ifdef NDEBUG
+#define ZIC_ASSERT(condition, what) ((void)0)
+#else
+#define ZIC_ASSERT(condition, what) ((condition) ? (void)0 : ::zic::detail::assert_failed(what, __FILE__, __LINE__))
+#endif
+#endif
+
 namespace detail {
+[[noreturn]] inline void assert_failed(const char* what, const char* file, int line) noexcept {
+  std::fprintf(stderr, "zic: %s:%d: %s\n", file, line, what);
+  std::abort();
+}
+
 [[noreturn]] inline void throw_error(const zic::error& e) {
 #if ZIC_EXCEPTIONS
   throw zic::exception(e);
@@ -238,24 +254,35 @@ public:
   bool has_value() const noexcept { return storage_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
 
-  T& operator*() & noexcept { return *std::get_if<0>(&storage_); }
-  const T& operator*() const& noexcept { return *std::get_if<0>(&storage_); }
-  T&& operator*() && noexcept { return std::move(*std::get_if<0>(&storage_)); }
-  T* operator->() noexcept { return std::get_if<0>(&storage_); }
-  const T* operator->() const noexcept { return std::get_if<0>(&storage_); }
+  /// The value; only when `has_value()` (debug builds stop otherwise, see `ZIC_ASSERT`).
+  T& operator*() & noexcept { return *value_ptr(); }
+  const T& operator*() const& noexcept { return *value_ptr(); }
+  T&& operator*() && noexcept { return std::move(*value_ptr()); }
+  T* operator->() noexcept { return value_ptr(); }
+  const T* operator->() const noexcept { return value_ptr(); }
 
   /// The value; throws `zic::exception` (or aborts without exceptions) on failure.
   T& value() & { check(); return **this; }
   const T& value() const& { check(); return **this; }
   T&& value() && { check(); return std::move(**this); }
 
-  /// The error; only meaningful when `!has_value()`.
-  const zic::error& error() const& noexcept { return *std::get_if<1>(&storage_); }
-  zic::error&& error() && noexcept { return std::move(*std::get_if<1>(&storage_)); }
+  /// The error; only when `!has_value()` (debug builds stop otherwise).
+  const zic::error& error() const& noexcept { return *error_ptr(); }
+  zic::error&& error() && noexcept { return std::move(*error_ptr()); }
 
 private:
+  T* value_ptr() noexcept { return const_cast<T*>(std::as_const(*this).value_ptr()); }
+  const T* value_ptr() const noexcept {
+    ZIC_ASSERT(has_value(), "the value of a failed zic::result was read");
+    return std::get_if<0>(&storage_);
+  }
+  zic::error* error_ptr() noexcept { return const_cast<zic::error*>(std::as_const(*this).error_ptr()); }
+  const zic::error* error_ptr() const noexcept {
+    ZIC_ASSERT(!has_value(), "the error of a successful zic::result was read");
+    return std::get_if<1>(&storage_);
+  }
   void check() const {
-    if (!has_value()) detail::throw_error(error());
+    if (!has_value()) detail::throw_error(*std::get_if<1>(&storage_));
   }
   std::variant<T, zic::error> storage_;
 };
@@ -273,8 +300,15 @@ public:
   void value() const {
     if (error_) detail::throw_error(*error_);
   }
-  const zic::error& error() const& noexcept { return *error_; }
-  zic::error&& error() && noexcept { return std::move(*error_); }
+  /// The error; only when `!has_value()` (debug builds stop otherwise).
+  const zic::error& error() const& noexcept {
+    ZIC_ASSERT(!has_value(), "the error of a successful zic::result was read");
+    return *error_;
+  }
+  zic::error&& error() && noexcept {
+    ZIC_ASSERT(!has_value(), "the error of a successful zic::result was read");
+    return std::move(*error_);
+  }
 
 private:
   std::optional<zic::error> error_;
@@ -853,11 +887,78 @@ inline bool eat(std::string_view& s, std::string_view prefix) noexcept {
 
 } // namespace detail
 
+namespace detail {
+
+inline bool is_day_name(std::string_view d, bool full) noexcept {
+  static constexpr std::string_view names[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                               "Friday", "Saturday", "Sunday"};
+  for (auto n : names)
+    if (d == (full ? n : n.substr(0, 3))) return true;
+  return false;
+}
+
+// "hh:mm:ss"
+inline bool read_time_of_day(std::string_view& s, int& hh, int& mm, int& ss) noexcept {
+  return read_uint(s, 2, hh) && eat(s, ":") && read_uint(s, 2, mm) && eat(s, ":") && read_uint(s, 2, ss);
+}
+
+struct http_date {
+  int year = 0, month = 0, day = 0, hh = 0, mm = 0, ss = 0;  // month 0-based
+};
+
+// The three forms RFC 9110 (5.6.7) has recipients accept:
+//   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
+//   RFC 850      "Sunday, 06-Nov-94 08:49:37 GMT"  (two-digit year)
+//   asctime      "Sun Nov  6 08:49:37 1994"
+inline bool parse_http_date(std::string_view v, int this_year, http_date& d) noexcept {
+  std::string_view s = v;
+  const auto comma = v.find(',');
+  if (comma != std::string_view::npos) {
+    if (!is_day_name(v.substr(0, comma), comma > 3)) return false;
+    s.remove_prefix(comma);
+    if (!eat(s, ", ") || !read_uint(s, 2, d.day)) return false;
+    const bool rfc850 = comma > 3;
+    if (!eat(s, rfc850 ? "-" : " ")) return false;
+    d.month = month_index(s.substr(0, 3));
+    s.remove_prefix(std::min<std::size_t>(3, s.size()));
+    if (!eat(s, rfc850 ? "-" : " ")) return false;
+    if (rfc850) {
+      int yy = 0;
+      if (!read_uint(s, 2, yy)) return false;
+      // A two-digit year more than 50 years ahead is the most recent past year with those digits.
+      d.year = this_year / 100 * 100 + yy;
+      if (d.year > this_year + 50) d.year -= 100;
+    } else if (!read_uint(s, 4, d.year)) {
+      return false;
+    }
+    if (!eat(s, " ") || !read_time_of_day(s, d.hh, d.mm, d.ss) || s != " GMT") return false;
+  } else {
+    if (!is_day_name(s.substr(0, 3), false)) return false;
+    s.remove_prefix(std::min<std::size_t>(3, s.size()));
+    if (!eat(s, " ")) return false;
+    d.month = month_index(s.substr(0, 3));
+    s.remove_prefix(std::min<std::size_t>(3, s.size()));
+    if (!eat(s, " ")) return false;
+    if (eat(s, " ")) {  // day padded with a space: " 6"
+      if (!read_uint(s, 1, d.day)) return false;
+    } else if (!read_uint(s, 2, d.day)) {
+      return false;
+    }
+    if (!eat(s, " ") || !read_time_of_day(s, d.hh, d.mm, d.ss) || !eat(s, " ") || !read_uint(s, 4, d.year) ||
+        !s.empty())
+      return false;
+  }
+  return d.month >= 0 && d.day >= 1 && d.day <= 31 && d.hh <= 23 && d.mm <= 59 && d.ss <= 60;
+}
+
+} // namespace detail
+
 /**
- * Parses a `Retry-After` value: delay-seconds (`"120"`) or an IMF-fixdate
- * (`"Wed, 21 Oct 2015 07:28:00 GMT"`), relative to `now`. A date in the past means "now"
- * (zero). Garbage gives nothing; huge values are held at about three centuries (the caller
- * clamps them to its policy).
+ * Parses a `Retry-After` value: delay-seconds (`"120"`) or an HTTP date in any of the three
+ * forms RFC 9110 accepts (IMF-fixdate `"Wed, 21 Oct 2015 07:28:00 GMT"`, RFC 850
+ * `"Wednesday, 21-Oct-15 07:28:00 GMT"`, asctime `"Wed Oct 21 07:28:00 2015"`), relative to
+ * `now`. A date in the past means "now" (zero). Garbage gives nothing; huge values are held at
+ * about three centuries (the caller clamps them to its policy).
  */
 inline std::optional<std::chrono::milliseconds>
 parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now) noexcept {
@@ -874,24 +975,14 @@ parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now)
     }
     return milliseconds(secs * 1000);
   }
-  // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
-  std::string_view s = v;
-  int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
-  if (v.size() != 29 || v[3] != ',' || v[4] != ' ') return std::nullopt;
-  s.remove_prefix(5);
-  if (!detail::read_uint(s, 2, day) || !detail::eat(s, " ")) return std::nullopt;
-  int month = detail::month_index(s.substr(0, 3));
-  if (month < 0) return std::nullopt;
-  s.remove_prefix(3);
-  if (!detail::eat(s, " ") || !detail::read_uint(s, 4, year) || !detail::eat(s, " ") ||
-      !detail::read_uint(s, 2, hh) || !detail::eat(s, ":") || !detail::read_uint(s, 2, mm) ||
-      !detail::eat(s, ":") || !detail::read_uint(s, 2, ss) || s != " GMT")
-    return std::nullopt;
-  if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
-  std::int64_t epoch = detail::days_from_civil(year, unsigned(month + 1), unsigned(day)) * 86400 +
-                       hh * 3600 + mm * 60 + ss;
+  const std::int64_t now_ms = duration_cast<milliseconds>(now.time_since_epoch()).count();
+  const int this_year = int(year_month_day(sys_days(days(now_ms / 86'400'000))).year());
+  detail::http_date d;
+  if (!detail::parse_http_date(v, this_year, d)) return std::nullopt;
+  std::int64_t epoch = detail::days_from_civil(d.year, unsigned(d.month + 1), unsigned(d.day)) * 86400 +
+                       d.hh * 3600 + d.mm * 60 + d.ss;
   // In milliseconds, not the clock's nanoseconds: a date centuries ahead must clamp, not overflow.
-  const std::int64_t wait = epoch * 1000 - duration_cast<milliseconds>(now.time_since_epoch()).count();
+  const std::int64_t wait = epoch * 1000 - now_ms;
   return milliseconds(std::clamp<std::int64_t>(wait, 0, detail::retry_after_limit_s * 1000));
 }
 
@@ -1408,6 +1499,50 @@ ZIC_NAMESPACE_END
 
 #endif // ZIC_DETAIL_URL_HPP
 // ---- end include/zic/detail/url.hpp
+// ---- begin include/zic/detail/utf8.hpp
+#ifndef ZIC_DETAIL_UTF8_HPP
+#define ZIC_DETAIL_UTF8_HPP
+
+
+
+ZIC_NAMESPACE_BEGIN
+namespace detail {
+
+/// Whether `s` is well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
+/// U+10FFFF. JSON text must be; a string that is not would make the body invalid JSON.
+constexpr bool is_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n;
+    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) n = 1;
+    else if (c == 0xE0) n = 2, lo = 0xA0;
+    else if (c == 0xED) n = 2, hi = 0x9F;  // no UTF-16 surrogates
+    else if (c >= 0xE1 && c <= 0xEF) n = 2;
+    else if (c == 0xF0) n = 3, lo = 0x90;
+    else if (c == 0xF4) n = 3, hi = 0x8F;  // nothing past U+10FFFF
+    else if (c >= 0xF1 && c <= 0xF3) n = 3;
+    else return false;
+    if (s.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+} // namespace detail
+ZIC_NAMESPACE_END
+
+#endif // ZIC_DETAIL_UTF8_HPP
+// ---- end include/zic/detail/utf8.hpp
 
 
 ZIC_NAMESPACE_BEGIN
@@ -1520,10 +1655,16 @@ inline void write_target(json_writer& w, const request_context& ctx) {
   }
 }
 
+/// Every string zic writes into a body must be UTF-8, or the body is not JSON.
+inline result<void> check_text(std::string_view field, std::string_view value) {
+  if (!is_utf8(value)) return invalid(std::string(field) + " is not valid UTF-8, which a JSON body requires");
+  return {};
+}
+
 inline result<void> check_job_id(std::string_view job_id) {
   if (job_id.empty()) return invalid("job id is empty");
   if (has_control_char(job_id)) return invalid("job id contains a control character");
-  return {};
+  return check_text("job id", job_id);
 }
 
 inline result<void> check_groups(std::string_view field,
@@ -1531,10 +1672,11 @@ inline result<void> check_groups(std::string_view field,
   for (std::size_t i = 0; i < groups.size(); ++i) {
     if (groups[i].empty())
       return invalid(std::string(field) + "[" + std::to_string(i) + "] is an empty group");
-    for (std::size_t j = 0; j < groups[i].size(); ++j)
-      if (groups[i][j].empty())
-        return invalid(std::string(field) + "[" + std::to_string(i) + "][" + std::to_string(j) +
-                       "] is an empty path");
+    for (std::size_t j = 0; j < groups[i].size(); ++j) {
+      const std::string where = std::string(field) + "[" + std::to_string(i) + "][" + std::to_string(j) + "]";
+      if (groups[i][j].empty()) return invalid(where + " is an empty path");
+      if (auto ok = check_text(where, groups[i][j]); !ok) return ok;
+    }
   }
   return {};
 }
@@ -1572,6 +1714,12 @@ inline result<void> check_cloud_create(const request_context& ctx, const create_
     return invalid("access_key and secret_key must be given together");
   if (!r.token.empty() && r.access_key.empty())
     return invalid("token needs access_key and secret_key");
+  for (auto [field, value] : {std::pair<const char*, std::string_view>{"object_url", r.object_url},
+                              {"volume_name", r.volume_name},
+                              {"access_key", r.access_key.reveal()},
+                              {"secret_key", r.secret_key.reveal()},
+                              {"token", r.token.reveal()}})
+    if (auto ok = check_text(field, value); !ok) return ok;
   return {};
 }
 
@@ -1586,8 +1734,11 @@ inline result<void> check_milvus_create(const request_context& ctx, const create
   if (r.files.empty()) return invalid("no data source: files is empty");
   if (auto ok = check_groups("files", r.files); !ok) return ok;
   if (auto ok = check_file_count("files", r.files.size(), ctx.max_files); !ok) return ok;
-  for (const auto& [key, value] : r.options)
+  for (const auto& [key, value] : r.options) {
     if (key.empty()) return invalid("options has an empty key");
+    if (!is_utf8(key)) return invalid("an options key is not valid UTF-8, which a JSON body requires");
+    if (auto ok = check_text("options[\"" + key + "\"]", value); !ok) return ok;
+  }
   return {};
 }
 
@@ -1609,6 +1760,11 @@ inline result<request_context> make_request_context(const client_options& option
     return std::move(ok).error();
   if (auto ok = detail::check_header_value("db_name", options.db_name); !ok)
     return std::move(ok).error();
+  for (auto [field, value] : {std::pair<const char*, std::string_view>{"db_name", options.db_name},
+                              {"cluster_id", options.cluster_id},
+                              {"project_id", options.project_id},
+                              {"region_id", options.region_id}})
+    if (auto ok = detail::check_text(field, value); !ok) return std::move(ok).error();
 
   bool cluster = !options.cluster_id.empty();
   bool project = !options.project_id.empty() || !options.region_id.empty();
@@ -1671,6 +1827,10 @@ inline result<http_request> make_create_request(const request_context& ctx,
                                                 const create_import_request& r) {
   using detail::invalid;
   if (r.collection_name.empty()) return invalid("collection_name is empty");
+  for (auto [field, value] : {std::pair<const char*, std::string_view>{"collection_name", r.collection_name},
+                              {"partition_name", r.partition_name},
+                              {"db_name", r.db_name}})
+    if (auto ok = detail::check_text(field, value); !ok) return std::move(ok).error();
   if (auto ok = ctx.cloud() ? detail::check_cloud_create(ctx, r) : detail::check_milvus_create(ctx, r);
       !ok)
     return std::move(ok).error();
@@ -1760,6 +1920,7 @@ inline result<http_request> make_list_request(const request_context& ctx,
                                               const list_import_jobs_request& r) {
   if (r.page_size < 1) return detail::invalid("page_size must be at least 1");
   if (r.current_page < 1) return detail::invalid("current_page must be at least 1 (pages are 1-based)");
+  if (auto ok = detail::check_text("collection_name", r.collection_name); !ok) return std::move(ok).error();
   http_request req = detail::start_request(ctx, "list");
   detail::json_writer w(req.body);
   w.begin_object();
@@ -1900,6 +2061,21 @@ ZIC_NAMESPACE_END
 
 ZIC_NAMESPACE_BEGIN
 namespace detail {
+
+// The layout read here is simdjson 3's: a type byte on top of each 64-bit word, these letters.
+static_assert(simdjson::SIMDJSON_VERSION_MAJOR >= 3, "zic reads the DOM tape of simdjson 3");
+static_assert(simdjson::internal::JSON_VALUE_MASK == 0x00FFFFFFFFFFFFFFull, "the tape keeps its type in the top byte");
+static_assert(char(simdjson::internal::tape_type::ROOT) == 'r' &&
+                  char(simdjson::internal::tape_type::START_OBJECT) == '{' &&
+                  char(simdjson::internal::tape_type::START_ARRAY) == '[' &&
+                  char(simdjson::internal::tape_type::STRING) == '"' &&
+                  char(simdjson::internal::tape_type::INT64) == 'l' &&
+                  char(simdjson::internal::tape_type::UINT64) == 'u' &&
+                  char(simdjson::internal::tape_type::DOUBLE) == 'd' &&
+                  char(simdjson::internal::tape_type::NULL_VALUE) == 'n' &&
+                  char(simdjson::internal::tape_type::TRUE_VALUE) == 't' &&
+                  char(simdjson::internal::tape_type::FALSE_VALUE) == 'f',
+              "the tape's type letters are the ones zic compares against");
 
 class tape_value {
 public:
@@ -2130,16 +2306,41 @@ inline std::string printable(std::string_view s, std::size_t max) {
   return out;
 }
 
-/// Replaces every occurrence of `secret` in `text` with `***`, and the start of one that a cut
-/// left before an ellipsis (`printable` cuts server text before it reaches a message): the
-/// longest end of the text before each `...` that begins `secret` is masked too.
+constexpr bool is_word_char(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/// Whether `text[pos, pos + n)` stands as a token of its own: not glued to letters or digits
+/// on a side where `secret` itself begins or ends with one.
+inline bool stands_alone(std::string_view text, std::size_t pos, std::size_t n, std::string_view secret) noexcept {
+  if (pos > 0 && is_word_char(secret.front()) && is_word_char(text[pos - 1])) return false;
+  if (n == secret.size() && pos + n < text.size() && is_word_char(secret.back()) && is_word_char(text[pos + n]))
+    return false;
+  return true;
+}
+
+/**
+ * Replaces `secret` with `***` wherever it stands as a token of its own, so a one-letter key
+ * cannot mangle "exist" while "Bearer KEY" or "key=KEY" is always masked. The start of a
+ * secret that a length limit cut before an ellipsis (`printable` cuts server text before it
+ * reaches a message) is masked too: the longest end of the text before each `...` that begins
+ * `secret` and stands as a token.
+ */
 inline void redact(std::string& text, std::string_view secret) {
   if (secret.empty()) return;
-  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3))
-    text.replace(pos, secret.size(), "***");
+  for (auto pos = text.find(secret); pos != std::string::npos;) {
+    if (stands_alone(text, pos, secret.size(), secret)) {
+      text.replace(pos, secret.size(), "***");
+      pos = text.find(secret, pos + 3);
+    } else {
+      pos = text.find(secret, pos + 1);
+    }
+  }
   for (auto cut = text.find("..."); cut != std::string::npos; cut = text.find("...", cut + 3)) {
     for (std::size_t n = std::min(cut, secret.size() - 1); n > 0; --n) {
-      if (std::string_view(text).substr(cut - n, n) != secret.substr(0, n)) continue;
+      if (std::string_view(text).substr(cut - n, n) != secret.substr(0, n) ||
+          !stands_alone(text, cut - n, n, secret))
+        continue;
       text.replace(cut - n, n, "***");
       cut = cut - n + 3;
       break;
@@ -2699,24 +2900,53 @@ ZIC_NAMESPACE_END
 // live here, so the two drivers cannot disagree about any of them.
 
 
+#include <array>
+#include <cerrno>
 #include <random>
+
+#if defined(__linux__)
+#include <sys/random.h>
+#endif
 
 ZIC_NAMESPACE_BEGIN
 
 namespace detail {
 
-inline std::string random_idempotency_key() {
-  static std::mutex m;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard lock(m);
+/// 128 bits from the operating system's entropy, drawn anew for every key: `getrandom` on
+/// Linux, a fresh `std::random_device` elsewhere. Never a seeded generator, whose few seeds
+/// would let two processes draw the same key.
+inline std::array<unsigned char, 16> key_entropy() {
+  std::array<unsigned char, 16> bytes{};
+#if defined(__linux__)
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const auto n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got == bytes.size()) return bytes;
+#endif
+  std::random_device device;
+  for (std::size_t i = 0; i < bytes.size(); i += sizeof(unsigned)) {
+    const unsigned v = device();
+    std::memcpy(bytes.data() + i, &v, sizeof v);
+  }
+  return bytes;
+}
+
+/// "zic-" and the 128 bits as 32 hex digits: every bit of entropy reaches the key.
+inline std::string idempotency_key_from(const std::array<unsigned char, 16>& entropy) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string key = "zic-";
-  for (int i = 0; i < 2; ++i) {
-    auto v = rng();
-    for (int j = 0; j < 16; ++j, v >>= 4) key.push_back(hex[v & 0xf]);
+  for (unsigned char b : entropy) {
+    key.push_back(hex[b >> 4]);
+    key.push_back(hex[b & 0xf]);
   }
   return key;
 }
+
+inline std::string random_idempotency_key() { return idempotency_key_from(key_entropy()); }
 
 inline double uniform01() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -2917,6 +3147,12 @@ private:
       if (e.api_code == 2100 && detail::icontains(e.message, "does not exist") && op_ != operation::create &&
           op_ != operation::list)
         e.code = make_error_code(errc::job_not_found);
+    } else if (resp.status >= 300 && resp.status < 400) {
+      // Never followed: a redirect could carry the Authorization header to another host.
+      const auto where = resp.header("Location");
+      e = zic::error(errc::http_status, "HTTP " + std::to_string(resp.status) + ": a redirect" +
+                                            (where.empty() ? std::string() : " to " + detail::printable(where, 200)) +
+                                            ", which zic does not follow; point the endpoint at the final address");
     } else if (!success_status) {
       e = zic::error(errc::http_status, "HTTP " + std::to_string(resp.status) +
                                             (resp.body.empty() ? std::string(" with an empty body")
@@ -2934,6 +3170,7 @@ private:
   // Removes every credential of this call from a message built from server text.
   void scrub(zic::error& e) const {
     detail::redact(e.message, env_.options.api_key.reveal());
+    detail::redact(e.request_id, env_.options.api_key.reveal());
     if (!secrets_) return;
     detail::redact(e.message, secrets_->access_key.reveal());
     detail::redact(e.message, secrets_->secret_key.reveal());
@@ -3853,7 +4090,6 @@ ZIC_NAMESPACE_END
 #include <tuple>
 
 #if !defined(_WIN32)
-#include <cerrno>
 #include <poll.h>
 #define ZIC_BEAST_SYNC_PLAIN 1
 #endif

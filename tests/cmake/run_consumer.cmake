@@ -1,4 +1,5 @@
-# Builds tests/cmake/consumer against zic, either installed (find_package) or as a subdirectory.
+# Builds tests/cmake/consumer against zic: installed (find_package), as a subdirectory, or as a
+# subdirectory in single-header mode.
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 set(_common -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release)
@@ -15,6 +16,9 @@ if(MODE STREQUAL "find_package")
     message(FATAL_ERROR "installing zic failed")
   endif()
   set(_consumer_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DZIC_CONSUMER_MODE=find_package)
+elseif(MODE STREQUAL "single_header")
+  # add_subdirectory with ZIC_USE_SINGLE_HEADER=ON: the transports over the single header.
+  set(_consumer_args -DZIC_SOURCE_DIR=${SOURCE_DIR} -DZIC_CONSUMER_MODE=add_subdirectory -DZIC_USE_SINGLE_HEADER=ON)
 else()
   set(_consumer_args -DZIC_SOURCE_DIR=${SOURCE_DIR} -DZIC_CONSUMER_MODE=add_subdirectory)
 endif()

@@ -1,4 +1,5 @@
-// Only the single header, and a transport of the user's own.
+// Only the core, and a transport of the user's own: built against the single header, and
+// against include/ without exceptions.
 #include <zic/zic.hpp>
 
 #include <cstdio>

@@ -451,3 +451,48 @@ TEST_CASE_TEMPLATE("send deadline: a server that never reads ends a large reques
   CHECK(r.error().request_sent);
   CHECK_MESSAGE(r.error().message.find("sending the request timed out") != std::string::npos, r.error().message);
 }
+
+TEST_CASE_TEMPLATE("redirects: never followed; the error names the redirect", T, ZIC_TRANSPORTS) {
+  // A one-request server that answers with a redirect to another port, and counts requests.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 4) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  std::atomic<int> requests{0};
+  std::thread server([&] {
+    int c = ::accept(fd, nullptr, nullptr);
+    if (c < 0) return;
+    std::string in;
+    char buf[4096];
+    while (in.find("\r\n\r\n") == std::string::npos) {
+      auto n = ::read(c, buf, sizeof buf);
+      if (n <= 0) break;
+      in.append(buf, std::size_t(n));
+    }
+    ++requests;
+    const std::string answer = "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\n"
+                               "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    (void)!::write(c, answer.data(), answer.size());
+    ::close(c);
+  });
+  zic::client_options o;
+  o.endpoint = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  o.api_key = "redirect-test-key";
+  o.retry.max_attempts = 1;
+  zic::basic_client<T> client(o);
+  auto r = client.describe_import("1");
+  server.join();
+  ::close(fd);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::http_status);
+  CHECK(r.error().http_status == 302);
+  CHECK_MESSAGE(r.error().message.find("a redirect to http://127.0.0.1:9/elsewhere, which zic does not follow") !=
+                    std::string::npos,
+                r.error().message);
+  CHECK(requests == 1);
+}

@@ -5,17 +5,8 @@
 // blocking client decide every policy; this driver only sends through an
 // `async_http_transport` and pauses on a timer, so a call never blocks its thread.
 
-#include <zic/call_engine.hpp>
-#include <zic/call_options.hpp>
+#include <zic/zic.hpp>  // the core, as one header: also the single header
 #include <zic/detail/async.hpp>
-#include <zic/list_walk.hpp>
-#include <zic/model.hpp>
-#include <zic/operation.hpp>
-#include <zic/options.hpp>
-#include <zic/requests.hpp>
-#include <zic/responses.hpp>
-#include <zic/transport.hpp>
-#include <zic/wait_engine.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>

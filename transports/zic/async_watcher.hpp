@@ -4,9 +4,8 @@
 // zic::async_job_watcher: `job_watcher` on an Asio executor, from the same bookkeeping
 // (`detail::watch_state`) and the same list walk, so both report the same transitions.
 
+#include <zic/zic.hpp>  // the core, as one header: also the single header
 #include <zic/async_client.hpp>
-#include <zic/list_walk.hpp>
-#include <zic/watcher.hpp>
 
 #include <boost/asio/awaitable.hpp>
 

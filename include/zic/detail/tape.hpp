@@ -19,6 +19,21 @@
 ZIC_NAMESPACE_BEGIN
 namespace detail {
 
+// The layout read here is simdjson 3's: a type byte on top of each 64-bit word, these letters.
+static_assert(simdjson::SIMDJSON_VERSION_MAJOR >= 3, "zic reads the DOM tape of simdjson 3");
+static_assert(simdjson::internal::JSON_VALUE_MASK == 0x00FFFFFFFFFFFFFFull, "the tape keeps its type in the top byte");
+static_assert(char(simdjson::internal::tape_type::ROOT) == 'r' &&
+                  char(simdjson::internal::tape_type::START_OBJECT) == '{' &&
+                  char(simdjson::internal::tape_type::START_ARRAY) == '[' &&
+                  char(simdjson::internal::tape_type::STRING) == '"' &&
+                  char(simdjson::internal::tape_type::INT64) == 'l' &&
+                  char(simdjson::internal::tape_type::UINT64) == 'u' &&
+                  char(simdjson::internal::tape_type::DOUBLE) == 'd' &&
+                  char(simdjson::internal::tape_type::NULL_VALUE) == 'n' &&
+                  char(simdjson::internal::tape_type::TRUE_VALUE) == 't' &&
+                  char(simdjson::internal::tape_type::FALSE_VALUE) == 'f',
+              "the tape's type letters are the ones zic compares against");
+
 class tape_value {
 public:
   tape_value() = default;

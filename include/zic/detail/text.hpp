@@ -30,16 +30,41 @@ inline std::string printable(std::string_view s, std::size_t max) {
   return out;
 }
 
-/// Replaces every occurrence of `secret` in `text` with `***`, and the start of one that a cut
-/// left before an ellipsis (`printable` cuts server text before it reaches a message): the
-/// longest end of the text before each `...` that begins `secret` is masked too.
+constexpr bool is_word_char(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/// Whether `text[pos, pos + n)` stands as a token of its own: not glued to letters or digits
+/// on a side where `secret` itself begins or ends with one.
+inline bool stands_alone(std::string_view text, std::size_t pos, std::size_t n, std::string_view secret) noexcept {
+  if (pos > 0 && is_word_char(secret.front()) && is_word_char(text[pos - 1])) return false;
+  if (n == secret.size() && pos + n < text.size() && is_word_char(secret.back()) && is_word_char(text[pos + n]))
+    return false;
+  return true;
+}
+
+/**
+ * Replaces `secret` with `***` wherever it stands as a token of its own, so a one-letter key
+ * cannot mangle "exist" while "Bearer KEY" or "key=KEY" is always masked. The start of a
+ * secret that a length limit cut before an ellipsis (`printable` cuts server text before it
+ * reaches a message) is masked too: the longest end of the text before each `...` that begins
+ * `secret` and stands as a token.
+ */
 inline void redact(std::string& text, std::string_view secret) {
   if (secret.empty()) return;
-  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3))
-    text.replace(pos, secret.size(), "***");
+  for (auto pos = text.find(secret); pos != std::string::npos;) {
+    if (stands_alone(text, pos, secret.size(), secret)) {
+      text.replace(pos, secret.size(), "***");
+      pos = text.find(secret, pos + 3);
+    } else {
+      pos = text.find(secret, pos + 1);
+    }
+  }
   for (auto cut = text.find("..."); cut != std::string::npos; cut = text.find("...", cut + 3)) {
     for (std::size_t n = std::min(cut, secret.size() - 1); n > 0; --n) {
-      if (std::string_view(text).substr(cut - n, n) != secret.substr(0, n)) continue;
+      if (std::string_view(text).substr(cut - n, n) != secret.substr(0, n) ||
+          !stands_alone(text, cut - n, n, secret))
+        continue;
       text.replace(cut - n, n, "***");
       cut = cut - n + 3;
       break;

@@ -5,9 +5,7 @@
 // turning a handler's cancellation slot or a stop token into one "abort now" for the
 // operation's own timers and exchanges.
 
-#include <zic/config.hpp>
-#include <zic/error.hpp>
-#include <zic/result.hpp>
+#include <zic/zic.hpp>  // the core, as one header: also the single header
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>

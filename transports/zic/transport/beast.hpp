@@ -6,12 +6,8 @@
 // reused buffer and the answer parsed straight into the caller's `http_response`, so a steady
 // stream of polls allocates nothing here once warm.
 
-#include <zic/clock.hpp>
-#include <zic/detail/ascii.hpp>
+#include <zic/zic.hpp>  // the core, as one header: also the single header
 #include <zic/detail/async.hpp>
-#include <zic/http.hpp>
-#include <zic/result.hpp>
-#include <zic/transport.hpp>
 #include <zic/transport/options.hpp>
 
 #include <boost/asio/as_tuple.hpp>

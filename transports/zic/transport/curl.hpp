@@ -4,9 +4,7 @@
 // zic::curl_transport: HTTP/1.1 over libcurl's easy interface; the handle keeps its connection
 // alive between calls.
 
-#include <zic/http.hpp>
-#include <zic/result.hpp>
-#include <zic/transport.hpp>
+#include <zic/zic.hpp>  // the core, as one header: also the single header
 #include <zic/transport/options.hpp>
 
 #include <curl/curl.h>

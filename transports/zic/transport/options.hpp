@@ -1,7 +1,7 @@
 #ifndef ZIC_TRANSPORT_OPTIONS_HPP
 #define ZIC_TRANSPORT_OPTIONS_HPP
 
-#include <zic/config.hpp>
+#include <zic/zic.hpp>  // the core, as one header: also the single header
 
 #include <cstddef>
 #include <string>
