@@ -11,7 +11,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -25,7 +28,19 @@ namespace {
 using namespace zic_cli;
 using zic::errc;
 
-enum exit_code { ok = 0, usage_error = 2, server_error = 3, transport_error = 4, job_failed = 5, job_missing = 6 };
+enum exit_code {
+  ok = 0,
+  usage_error = 2,
+  server_error = 3,
+  transport_error = 4,
+  job_failed = 5,
+  job_missing = 6,
+  output_failed = 7,
+};
+
+// Whether everything printed on stdout reached it: a full disk, a closed pipe or descriptor
+// must not pass for success (a script would read nothing and go on).
+bool stdout_written() { return std::fflush(stdout) == 0 && !std::ferror(stdout); }
 
 struct usage_failure {
   std::string message;
@@ -161,12 +176,15 @@ int exit_for(const zic::error& e) {
   return server_error;
 }
 
+bool ca_file_given = false;  // set once the command line is read
+
 std::string hint_for(const zic::error& e) {
   if (e.http_status == 401 || e.api_code == 21119 || e.api_code == 1800 || e.api_code == 80001 || e.api_code == 80002)
     return "check the API key: --api-key or ZIC_API_KEY";
   if (e.http_status == 403) return "the API key lacks the privilege for this call";
   if (e.code == errc::job_not_found) return "the job never existed, or it finished and was removed after its retention period";
-  if (e.code == errc::tls) return "for a private CA use --ca-file; --insecure skips verification (testing only)";
+  if (e.code == errc::tls && e.message.find("issuer") != std::string::npos && !ca_file_given)
+    return "for a private CA use --ca-file; --insecure skips verification (testing only)";
   if (e.code == errc::transport && e.message.find("cannot connect") != std::string::npos)
     return "is the endpoint right and the server running? see --endpoint or ZIC_ENDPOINT";
   if (e.api_code == 800) return "check --db";
@@ -206,7 +224,10 @@ setup configure(const command_line& cl) {
   o.timeout = millis(timeout);
   o.deadline = std::max(millis(timeout * 4), std::chrono::milliseconds(std::chrono::minutes(2)));
   s.transport.ca_file = cl.last("ca-file").value_or("");
+  ca_file_given = !s.transport.ca_file.empty();
   s.transport.insecure = cl.has("insecure");
+  if (s.transport.insecure)
+    std::fprintf(stderr, "zic: warning: --insecure: TLS certificates and host names are not verified\n");
   s.transport_name = cl.last("transport").value_or("beast");
   if (s.transport_name != "beast" && s.transport_name != "curl")
     throw usage_failure{"--transport takes beast or curl, not \"" + s.transport_name + "\"", main_usage};
@@ -263,6 +284,13 @@ int run_create(zic::client& c, const setup& s, const command_line& cl) {
     std::printf("%s\n", out.c_str());
   } else {
     std::printf("%s\n", id->c_str());
+  }
+  if (!stdout_written()) {
+    // The job exists: its id must reach someone.
+    const int err = errno;
+    std::fprintf(stderr, "zic: import job %s was created, but writing its id to standard output failed: %s\n",
+                 shown(*id).c_str(), std::strerror(err));
+    return output_failed;
   }
   return ok;
 }
@@ -404,8 +432,15 @@ int run(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe is an error to report (EPIPE), not a signal that kills zic mid-sentence.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
-    return run(argc, argv);
+    const int code = run(argc, argv);
+    if (code != output_failed && !stdout_written()) {
+      std::fprintf(stderr, "zic: writing to standard output failed: %s\n", std::strerror(errno));
+      return output_failed;
+    }
+    return code;
   } catch (const usage_failure& u) {
     std::fprintf(stderr, "zic: %s\n", u.message.c_str());
     std::fprintf(stderr, "%s", u.help_for ? u.help_for : main_usage);

@@ -32,7 +32,8 @@ global options (also from the environment; flags win):
   --help                 help for zic, or for a command
 
 exit codes: 0 success, 2 usage error, 3 the server answered with an error, 4 transport failure
-or timeout, 5 the job failed, 6 the job does not exist (never created or expired).
+or timeout, 5 the job failed, 6 the job does not exist (never created or expired), 7 the output
+could not be written (create then prints the job id on stderr).
 )";
 
 inline constexpr const char* import_usage = R"(usage: zic import <command> [options]

@@ -312,9 +312,13 @@ private:
     if (env_.options.observer) env_.options.observer(ev);
   }
 
-  // Prefixes what failed and where: "describe failed (POST http://h/v2/...): ...".
+  // Prefixes what failed and where: "describe failed (POST http://h/v2/...): ...". A transport
+  // names the request at the end of its own messages; said once at the front is enough.
   zic::error annotate(zic::error e) const {
-    e.message = std::string(to_string(op_)) + " failed (" + req_.method + " " + req_.url() + "): " + e.message;
+    const std::string where = req_.method + " " + req_.url();
+    if (const std::string tail = " (" + where + ")"; e.message.ends_with(tail))
+      e.message.resize(e.message.size() - tail.size());
+    e.message = std::string(to_string(op_)) + " failed (" + where + "): " + e.message;
     return e;
   }
   zic::error annotate(zic::error e, const zic::error& cause) const {

@@ -159,7 +159,7 @@ inline result<void> check_file_count(std::string_view field, std::size_t count, 
   if (count > limit)
     return invalid(std::string(field) + " holds " + std::to_string(count) +
                    " files, more than the limit of " + std::to_string(limit) +
-                   " per import; split the import or raise client_options::max_files");
+                   " per import; split it into several imports");
   return {};
 }
 

@@ -250,6 +250,58 @@ class CliTest(unittest.TestCase):
         finally:
             emu.stop()
 
+    def test_a_job_id_that_cannot_be_written_is_not_lost(self):
+        emu = Emulator(data_dir=self.data)
+        try:
+            env = self.env(emu)
+            full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZIC_")}
+            full_env.update(env)
+            args = [ZIC, "import", "create", "--collection", "c", "--file", "more.csv"]
+            # A full device.
+            with open("/dev/full", "w") as full:
+                p = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, env=full_env, timeout=60)
+            OUTPUTS.append(p.stderr)
+            self.assertEqual(p.returncode, 7, p.stderr)
+            job = re.search(r"import job (\d+) was created", p.stderr).group(1)
+            # A pipe whose reader is gone, SIGPIPE or not.
+            r, w = os.pipe()
+            os.close(r)
+            p = subprocess.run(args, stdout=w, stderr=subprocess.PIPE, text=True, env=full_env, timeout=60)
+            os.close(w)
+            OUTPUTS.append(p.stderr)
+            self.assertEqual(p.returncode, 7, p.stderr)
+            self.assertRegex(p.stderr, r"import job \d+ was created")
+            # Both jobs exist, and the first id printed on stderr names one of them.
+            listed = json.loads(run("import", "list", "--json", env=env, check=0).stdout)
+            self.assertIn(job, {r["job_id"] for r in listed["records"]})
+            # Any other command's lost output fails too.
+            with open("/dev/full", "w") as full:
+                p = subprocess.run([ZIC, "import", "list"], stdout=full, stderr=subprocess.PIPE, text=True,
+                                   env=full_env, timeout=60)
+            self.assertEqual(p.returncode, 7)
+        finally:
+            emu.stop()
+
+    def test_list_all_walks_pages_the_server_capped(self):
+        emu = Emulator(flavor="cloud", data_dir=self.data)
+        try:
+            env = self.env(emu, ZIC_CLUSTER_ID="inxx-cli")
+            for _ in range(150):
+                run("import", "create", "--collection", "c", "--object-url", "s3://b/rows.json", env=env, check=0)
+            listed = json.loads(run("import", "list", "--all", "--page-size", "200", "--json", env=env,
+                                    check=0).stdout)
+            self.assertEqual(len(listed["records"]), 150)
+        finally:
+            emu.stop()
+
+    def test_insecure_warns(self):
+        emu = Emulator(data_dir=self.data)
+        try:
+            p = run("--insecure", "import", "list", env=self.env(emu), check=0)
+            self.assertIn("warning: --insecure", p.stderr)
+        finally:
+            emu.stop()
+
     def test_help_at_every_level(self):
         self.assertIn("usage: zic", run("--help", check=0).stdout)
         for cmd, words in [("create", "--collection"), ("describe", "JOB_ID"), ("list", "--page-size"),

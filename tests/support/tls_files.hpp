@@ -43,13 +43,13 @@ private:
     run("openssl req -x509" + ec + " -keyout " + p("ca.key") + " -out " + f.ca.string() +
         " -days 2 -subj '/CN=zic test CA' -addext basicConstraints=critical,CA:TRUE"
         " -addext keyUsage=critical,keyCertSign,cRLSign");
-    auto issue = [&](const std::string& cert, const std::string& key, const std::string& san,
+    auto issue = [&](const std::string& cert_path, const std::string& key_path, const std::string& san,
                      const char* usage = "serverAuth") {
       std::ofstream(p("ext.cnf")) << "subjectAltName=" << san << "\nbasicConstraints=CA:FALSE\n"
                                   << "extendedKeyUsage=" << usage << "\n";
-      run("openssl req" + ec + " -keyout " + key + " -out " + p("req.csr") + " -subj '/CN=zic test server'");
+      run("openssl req" + ec + " -keyout " + key_path + " -out " + p("req.csr") + " -subj '/CN=zic test server'");
       run("openssl x509 -req -in " + p("req.csr") + " -CA " + f.ca.string() + " -CAkey " + p("ca.key") +
-          " -CAcreateserial -out " + cert + " -days 2 -extfile " + p("ext.cnf"));
+          " -CAcreateserial -out " + cert_path + " -days 2 -extfile " + p("ext.cnf"));
     };
     issue(f.cert, f.key, "IP:127.0.0.1,IP:::1,DNS:localhost");
     issue(f.wrong_cert, f.wrong_key, "DNS:wrong.example");

@@ -10,8 +10,20 @@
 ZIC_NAMESPACE_BEGIN
 namespace detail {
 
-/// Server text made safe for a message or a terminal: control characters become spaces, and
-/// anything past `max` bytes is cut with an ellipsis.
+/// The length of a UTF-8 sequence at `s[i]` that a terminal would act on rather than show: C1
+/// controls (U+0080-U+009F, such as CSI) and the bidirectional overrides and isolates
+/// (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), which can disguise text. 0 otherwise.
+constexpr std::size_t terminal_control_at(std::string_view s, std::size_t i) noexcept {
+  const auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  if (b(0) == 0xC2 && b(1) >= 0x80 && b(1) <= 0x9F) return 2;
+  if (b(0) == 0xD8 && b(1) == 0x9C) return 2;
+  if (b(0) == 0xE2 && b(1) == 0x80 && (b(2) == 0x8E || b(2) == 0x8F || (b(2) >= 0xAA && b(2) <= 0xAE))) return 3;
+  if (b(0) == 0xE2 && b(1) == 0x81 && b(2) >= 0xA6 && b(2) <= 0xA9) return 3;
+  return 0;
+}
+
+/// Server text made safe for a message or a terminal: control characters (C0, DEL, C1 and
+/// bidirectional controls) become spaces, and anything past `max` bytes is cut with an ellipsis.
 inline std::string printable(std::string_view s, std::size_t max) {
   std::string out;
   bool cut = s.size() > max;
@@ -22,9 +34,14 @@ inline std::string printable(std::string_view s, std::size_t max) {
     if (!s.empty() && static_cast<unsigned char>(s.back()) >= 0xC0) s.remove_suffix(1);
   }
   out.reserve(s.size() + 3);
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    out.push_back(u < 0x20 || u == 0x7f ? ' ' : c);
+  for (std::size_t i = 0; i < s.size();) {
+    if (const std::size_t n = terminal_control_at(s, i)) {
+      out.push_back(' ');
+      i += n;
+      continue;
+    }
+    auto u = static_cast<unsigned char>(s[i++]);
+    out.push_back(u < 0x20 || u == 0x7f ? ' ' : static_cast<char>(u));
   }
   if (cut) out += "...";
   return out;
