@@ -336,6 +336,8 @@ int run_list(zic::client& c, const setup& s, const command_line& cl) {
 int run_wait(zic::client& c, const setup& s, const command_line& cl, const std::string& job) {
   zic::wait_options w;
   w.interval = millis(seconds_value(cl, "interval", 1, wait_usage));
+  if (w.interval < zic::wait_options::min_interval)
+    throw usage_failure{"--interval must be at least 0.1 seconds: shorter pauses would flood the server", wait_usage};
   w.max_interval = std::max(w.interval, std::chrono::milliseconds(10'000));
   w.deadline = millis(seconds_value(cl, "deadline", 86400, wait_usage));
   w.two_phase = cl.has("two-phase");

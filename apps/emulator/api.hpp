@@ -11,11 +11,13 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <random>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace zic_emulator {
@@ -167,11 +169,27 @@ private:
     if (url.compare(0, scheme.size(), scheme) != 0) return simulated(base_name(url));
     import_file f;
     f.name = base_name(url);
-    auto scan = scan_file(std::filesystem::path(url.substr(scheme.size())), url);
+    // Only files under --data-dir: an object URL must not probe the host's file system.
+    const std::filesystem::path path(url.substr(scheme.size()));
+    if (!inside_data_dir(path)) {
+      f.error = "failed to read object " + url + ": file:// object URLs are read only under the emulator's --data-dir";
+      return f;
+    }
+    auto scan = scan_file(path, url);
     f.rows = scan.rows;
     f.bytes = scan.bytes;
     f.error = scan.error;
     return f;
+  }
+
+  bool inside_data_dir(const std::filesystem::path& path) const {
+    if (s_.data_dir.empty() || !path.is_absolute()) return false;
+    std::error_code ec;
+    const auto root = std::filesystem::weakly_canonical(s_.data_dir, ec);
+    const auto full = std::filesystem::weakly_canonical(path, ec);
+    if (ec) return false;
+    auto [end, _] = std::mismatch(root.begin(), root.end(), full.begin(), full.end());
+    return end == root.end();
   }
 
   import_file milvus_group(const std::vector<std::string>& paths) const {
@@ -210,10 +228,14 @@ private:
   reply create(const request_view& req, simdjson::dom::element body, steady::time_point now) {
     if (!req.idempotency_key.empty()) {
       auto seen = idempotency_.find(std::string(req.idempotency_key));
-      if (seen != idempotency_.end() && now - seen->second.second < std::chrono::hours(24)) {
+      // A key lives 24 hours, and no longer than its job: once retention removed the job, the
+      // key names nothing and a create under it makes a new one.
+      if (seen != idempotency_.end() && now - seen->second.second < std::chrono::hours(24) &&
+          jobs_.find(seen->second.first, now)) {
         const std::string id = seen->second.first;
         return ok([&](writer& w) { w.member("jobId", id); });
       }
+      if (seen != idempotency_.end()) idempotency_.erase(seen);
     }
     job j;
     j.created = now;

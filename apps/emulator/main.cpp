@@ -3,6 +3,7 @@
 #include "server.hpp"
 
 #include <csignal>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
       try {
         std::size_t used = 0;
         double v = std::stod(text, &used);
-        if (used != text.size() || v < 0) throw std::invalid_argument(text);
+        if (used != text.size() || !std::isfinite(v) || v < 0) throw std::invalid_argument(text);
         return v;
       } catch (...) {
         fail("invalid value for " + std::string(name) + ": \"" + text + "\"");
@@ -87,8 +88,13 @@ int main(int argc, char** argv) {
     else if (a == "--data-dir") cfg.data_dir = value();
     else if (a == "--rows-per-second") {
       rows_per_second = number(a, value());
-      if (rows_per_second <= 0) fail("--rows-per-second must be positive");
-    } else if (a == "--retention") retention = static_cast<std::int64_t>(number(a, value()));
+      // Outside these, the time a job takes no longer fits the clock.
+      if (rows_per_second < 1e-3 || rows_per_second > 1e12) fail("--rows-per-second must be between 0.001 and 1e12");
+    } else if (a == "--retention") {
+      const double seconds = number(a, value());
+      if (seconds > 1e9) fail("--retention must be at most 1e9 seconds (about 31 years)");
+      retention = static_cast<std::int64_t>(seconds);
+    }
     else if (a == "--tls-cert") tls_cert = value();
     else if (a == "--tls-key") tls_key = value();
     else if (a == "--tls-client-ca") tls_client_ca = value();

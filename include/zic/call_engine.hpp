@@ -139,20 +139,18 @@ struct call_step {
  * One call's policies, sans I/O. `Read` reads the envelope's `data` of a successful answer
  * into the caller's output: `result<void>(std::string_view what, detail::tape_value data,
  * bool has_data)`. The request is the driver's and is updated in place (its timeout is set
- * before each send); `secrets` is the create request whose credentials are scrubbed too;
- * `bound` is a deadline the call may not pass whatever its own budget (a wait's).
+ * before each send); `secrets` is the create request whose credentials are scrubbed too.
  */
 template <class Read> class call_engine {
 public:
   call_engine(detail::call_env env, operation op, http_request& req, Read read, const call_options& call,
-              const create_import_request* secrets = nullptr, clock::time_point bound = clock::time_point::max())
+              const create_import_request* secrets = nullptr)
       : env_(env), op_(op), req_(req), read_(std::forward<Read>(read)), call_(call), secrets_(secrets),
-        keyed_(!req.header("Idempotency-Key").empty()), deadline_(bound) {}
+        keyed_(!req.header("Idempotency-Key").empty()) {}
 
   /// The first step.
   call_step start(clock::time_point now) {
-    // The call's own budget, within any bound of an enclosing wait.
-    deadline_ = std::min(deadline_, detail::later(now, call_.deadline.value_or(env_.options.deadline)));
+    deadline_ = detail::later(now, call_.deadline.value_or(env_.options.deadline));
     return pace(now);
   }
 

@@ -82,7 +82,8 @@ public:
   /// The same into `out`, reusing its storage: steady polling of one job allocates nothing
   /// (with a transport that reuses its answer buffer, such as `beast_transport`).
   result<void> describe_import(std::string_view job_id, import_progress& out, const call_options& call = {}) {
-    return describe_into(job_id, out, call, clock::time_point::max());
+    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
+    return run(operation::describe, request_, detail::progress_into(out), call);
   }
 
   /**
@@ -156,7 +157,7 @@ public:
     for (auto step = engine.start(options_.clock.now());;) {
       switch (step.next) {
       case wait_step::describe: {
-        auto ok = describe_into(job_id, engine.progress(), engine.describe_options(), engine.describe_deadline());
+        auto ok = describe_import(job_id, engine.progress(), engine.describe_options());
         step = engine.after_describe(std::move(ok), options_.clock.now());
         break;
       }
@@ -177,18 +178,12 @@ private:
     return std::move(*ctx);
   }
 
-  result<void> describe_into(std::string_view job_id, import_progress& out, const call_options& call,
-                             clock::time_point bound) {
-    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
-    return run(operation::describe, request_, detail::progress_into(out), call, nullptr, bound);
-  }
-
   // Drives one call's engine: send through the transport, sleep on the clock.
   template <class Read>
   result<void> run(operation op, http_request& req, Read&& read, const call_options& call,
-                   const create_import_request* secrets = nullptr, clock::time_point bound = clock::time_point::max()) {
+                   const create_import_request* secrets = nullptr) {
     detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
-    call_engine<Read&> engine(env, op, req, read, call, secrets, bound);
+    call_engine<Read&> engine(env, op, req, read, call, secrets);
     for (auto step = engine.start(options_.clock.now());;) {
       switch (step.next) {
       case call_step::send: {
@@ -218,7 +213,15 @@ private:
   std::uint64_t attempts_ = 0;
 };
 
-/// A client over a type-erased transport, for code that wants no templates.
+/**
+ * A client over a type-erased transport, for code that wants no templates. It has no default
+ * transport (the core depends on no HTTP stack): give it one.
+ *
+ * @code
+ * zic::client client(options, zic::beast_transport{});             // <zic/transport/beast.hpp>
+ * zic::client mine(options, std::make_unique<my_transport>());     // your own, owned
+ * @endcode
+ */
 using client = basic_client<any_transport>;
 
 ZIC_NAMESPACE_END

@@ -106,13 +106,21 @@ template <class T> result<http_response> send_fresh(T& t, const http_request& r)
 
 /**
  * A type-erased transport, for code that wants no templates: holds any `http_transport` by
- * value (or a user's own by `std::unique_ptr`) behind one virtual call.
+ * value, or one the caller made with `std::make_unique`, behind one virtual call.
+ *
+ * @code
+ * zic::client a(options, zic::beast_transport{});
+ * zic::client b(options, std::make_unique<my_transport>());
+ * @endcode
  */
 class any_transport {
 public:
   template <http_transport T>
     requires(!std::same_as<std::remove_cvref_t<T>, any_transport>)
   any_transport(T&& t) : self_(std::make_unique<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
+
+  /// A transport the caller made on the heap (one that cannot move, say), owned from now on.
+  template <http_transport T> any_transport(std::unique_ptr<T> t) : any_transport(owned<T>{std::move(t)}) {}
 
   any_transport(any_transport&&) noexcept = default;
   any_transport& operator=(any_transport&&) noexcept = default;
@@ -122,6 +130,11 @@ public:
   result<void> send(const http_request& r, http_response& out) { return self_->send(r, out); }
 
 private:
+  template <class T> struct owned {
+    std::unique_ptr<T> p;
+    result<http_response> send(const http_request& r) { return p->send(r); }
+    result<void> send(const http_request& r, http_response& out) { return detail::send_into(*p, r, out); }
+  };
   struct concept_t {
     virtual ~concept_t() = default;
     virtual result<http_response> send(const http_request& r) = 0;

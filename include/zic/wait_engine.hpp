@@ -9,6 +9,7 @@
 #include "model.hpp"
 #include "result.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -20,14 +21,29 @@
 
 ZIC_NAMESPACE_BEGIN
 
-/// How `wait_for_import` polls.
+/**
+ * How `wait_for_import` polls: after each poll it pauses `interval`, growing the pause by
+ * `backoff` while nothing changes, up to `max_interval` (or `interval` itself when that is
+ * larger), and back to `interval` on any change.
+ *
+ * @code
+ * zic::wait_options w;
+ * w.interval = std::chrono::seconds(20);   // a slow job: poll every 20 s, growing to 20 s
+ * w.deadline = std::chrono::hours(2);      // then errc::timeout
+ * w.on_progress = [](const zic::import_progress& p) { show(p.progress); };
+ * @endcode
+ */
 struct wait_options {
-  std::chrono::milliseconds interval{1000};      ///< first pause between polls
+  /// Shortest pause allowed: a smaller interval would poll a server thousands of times a second.
+  static constexpr std::chrono::milliseconds min_interval{100};
+
+  std::chrono::milliseconds interval{1000};        ///< first pause between polls, at least `min_interval`
   std::chrono::milliseconds max_interval{10'000};  ///< pauses grow while nothing changes, up to this
-  double backoff = 1.5;                           ///< growth of the pause per unchanged poll
-  std::chrono::milliseconds deadline{std::chrono::hours(24)};  ///< give up (errc::timeout) after this
-  bool two_phase = false;                         ///< also stop at Uncommitted
-  std::stop_token stop;                           ///< cancel (errc::cancelled)
+  double backoff = 1.5;                            ///< growth of the pause per unchanged poll (>= 1)
+  /// Give up with `errc::timeout` after this; no poll starts later, and the last lands on it.
+  std::chrono::milliseconds deadline{std::chrono::hours(24)};
+  bool two_phase = false;                          ///< also stop at Uncommitted
+  std::stop_token stop;                            ///< cancel (errc::cancelled)
   std::function<void(const import_progress&)> on_progress;  ///< after every poll
 };
 
@@ -44,24 +60,28 @@ struct wait_step {
  */
 class wait_engine {
 public:
-  wait_engine(std::string_view job_id, const wait_options& w) : job_id_(job_id), w_(w), pause_(w.interval) {
+  wait_engine(std::string_view job_id, const wait_options& w)
+      : job_id_(job_id), w_(w), pause_(w.interval), max_pause_(std::max(w.interval, w.max_interval)) {
     call_.stop = w.stop;
   }
 
   wait_step start(clock::time_point now) {
-    if (w_.interval.count() < 0 || w_.max_interval < w_.interval || !(w_.backoff >= 1.0))
-      return finish(zic::error(errc::invalid_argument, "wait options must satisfy 0 <= interval <= "
-                                                       "max_interval and backoff >= 1"));
+    if (w_.interval < wait_options::min_interval)
+      return finish(zic::error(errc::invalid_argument,
+                               "the wait interval is " + std::to_string(w_.interval.count()) +
+                                   " ms; it must be at least " + std::to_string(wait_options::min_interval.count()) +
+                                   " ms, or the job's server is polled too often"));
+    if (!(w_.backoff >= 1.0)) return finish(zic::error(errc::invalid_argument, "the wait backoff must be at least 1"));
+    if (w_.deadline.count() <= 0) return finish(zic::error(errc::invalid_argument, "the wait deadline must be positive"));
     start_ = now;
     deadline_ = detail::later(now, w_.deadline);
     return poll();
   }
 
-  /// Where each describe writes, and the options it runs under.
+  /// Where each describe writes, and the options it runs under (the wait's stop; each poll has
+  /// the client's own per-call deadline, so the last one, on the wait's deadline, can finish).
   import_progress& progress() noexcept { return p_; }
   const call_options& describe_options() const noexcept { return call_; }
-  /// No describe outlives the wait.
-  clock::time_point describe_deadline() const noexcept { return deadline_; }
 
   wait_step after_describe(result<void> described, clock::time_point now) {
     if (!described) return finish(std::move(described).error());
@@ -71,15 +91,18 @@ public:
     last_state_ = p_.state_text;
     last_progress_ = p_.progress;
     const double grown = double(pause_.count()) * w_.backoff;  // compared as double: no overflow
-    pause_ = changed                                      ? w_.interval
-             : grown >= double(w_.max_interval.count()) ? w_.max_interval
-                                                          : std::chrono::milliseconds(std::int64_t(grown));
-    if (detail::later(now, pause_) > deadline_) {
+    pause_ = changed                                 ? w_.interval
+             : grown >= double(max_pause_.count()) ? max_pause_
+                                                     : std::chrono::milliseconds(std::int64_t(grown));
+    if (now >= deadline_) {
       auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start_).count();
       return finish(zic::error(errc::timeout, "wait for import job " + job_id_ + " timed out after " +
                                                   std::to_string(waited) + " s; it is still " + p_.state_text +
                                                   " at " + std::to_string(p_.progress) + "%"));
     }
+    // The last pause is cut short so that a final poll lands on the deadline, not before it.
+    if (detail::later(now, pause_) > deadline_)
+      return {wait_step::wait, std::chrono::ceil<std::chrono::milliseconds>(deadline_ - now)};
     return {wait_step::wait, pause_};
   }
 
@@ -111,7 +134,7 @@ private:
   std::string job_id_;
   const wait_options& w_;
   call_options call_;
-  std::chrono::milliseconds pause_;
+  std::chrono::milliseconds pause_, max_pause_;
   clock::time_point start_{}, deadline_{};
   import_progress p_;
   std::string last_state_;

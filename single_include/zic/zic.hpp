@@ -635,13 +635,21 @@ template <class T> result<http_response> send_fresh(T& t, const http_request& r)
 
 /**
  * A type-erased transport, for code that wants no templates: holds any `http_transport` by
- * value (or a user's own by `std::unique_ptr`) behind one virtual call.
+ * value, or one the caller made with `std::make_unique`, behind one virtual call.
+ *
+ * @code
+ * zic::client a(options, zic::beast_transport{});
+ * zic::client b(options, std::make_unique<my_transport>());
+ * @endcode
  */
 class any_transport {
 public:
   template <http_transport T>
     requires(!std::same_as<std::remove_cvref_t<T>, any_transport>)
   any_transport(T&& t) : self_(std::make_unique<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
+
+  /// A transport the caller made on the heap (one that cannot move, say), owned from now on.
+  template <http_transport T> any_transport(std::unique_ptr<T> t) : any_transport(owned<T>{std::move(t)}) {}
 
   any_transport(any_transport&&) noexcept = default;
   any_transport& operator=(any_transport&&) noexcept = default;
@@ -651,6 +659,11 @@ public:
   result<void> send(const http_request& r, http_response& out) { return self_->send(r, out); }
 
 private:
+  template <class T> struct owned {
+    std::unique_ptr<T> p;
+    result<http_response> send(const http_request& r) { return p->send(r); }
+    result<void> send(const http_request& r, http_response& out) { return detail::send_into(*p, r, out); }
+  };
   struct concept_t {
     virtual ~concept_t() = default;
     virtual result<http_response> send(const http_request& r) = 0;
@@ -3025,20 +3038,18 @@ struct call_step {
  * One call's policies, sans I/O. `Read` reads the envelope's `data` of a successful answer
  * into the caller's output: `result<void>(std::string_view what, detail::tape_value data,
  * bool has_data)`. The request is the driver's and is updated in place (its timeout is set
- * before each send); `secrets` is the create request whose credentials are scrubbed too;
- * `bound` is a deadline the call may not pass whatever its own budget (a wait's).
+ * before each send); `secrets` is the create request whose credentials are scrubbed too.
  */
 template <class Read> class call_engine {
 public:
   call_engine(detail::call_env env, operation op, http_request& req, Read read, const call_options& call,
-              const create_import_request* secrets = nullptr, clock::time_point bound = clock::time_point::max())
+              const create_import_request* secrets = nullptr)
       : env_(env), op_(op), req_(req), read_(std::forward<Read>(read)), call_(call), secrets_(secrets),
-        keyed_(!req.header("Idempotency-Key").empty()), deadline_(bound) {}
+        keyed_(!req.header("Idempotency-Key").empty()) {}
 
   /// The first step.
   call_step start(clock::time_point now) {
-    // The call's own budget, within any bound of an enclosing wait.
-    deadline_ = std::min(deadline_, detail::later(now, call_.deadline.value_or(env_.options.deadline)));
+    deadline_ = detail::later(now, call_.deadline.value_or(env_.options.deadline));
     return pace(now);
   }
 
@@ -3249,14 +3260,29 @@ ZIC_NAMESPACE_END
 
 ZIC_NAMESPACE_BEGIN
 
-/// How `wait_for_import` polls.
+/**
+ * How `wait_for_import` polls: after each poll it pauses `interval`, growing the pause by
+ * `backoff` while nothing changes, up to `max_interval` (or `interval` itself when that is
+ * larger), and back to `interval` on any change.
+ *
+ * @code
+ * zic::wait_options w;
+ * w.interval = std::chrono::seconds(20);   // a slow job: poll every 20 s, growing to 20 s
+ * w.deadline = std::chrono::hours(2);      // then errc::timeout
+ * w.on_progress = [](const zic::import_progress& p) { show(p.progress); };
+ * @endcode
+ */
 struct wait_options {
-  std::chrono::milliseconds interval{1000};      ///< first pause between polls
+  /// Shortest pause allowed: a smaller interval would poll a server thousands of times a second.
+  static constexpr std::chrono::milliseconds min_interval{100};
+
+  std::chrono::milliseconds interval{1000};        ///< first pause between polls, at least `min_interval`
   std::chrono::milliseconds max_interval{10'000};  ///< pauses grow while nothing changes, up to this
-  double backoff = 1.5;                           ///< growth of the pause per unchanged poll
-  std::chrono::milliseconds deadline{std::chrono::hours(24)};  ///< give up (errc::timeout) after this
-  bool two_phase = false;                         ///< also stop at Uncommitted
-  std::stop_token stop;                           ///< cancel (errc::cancelled)
+  double backoff = 1.5;                            ///< growth of the pause per unchanged poll (>= 1)
+  /// Give up with `errc::timeout` after this; no poll starts later, and the last lands on it.
+  std::chrono::milliseconds deadline{std::chrono::hours(24)};
+  bool two_phase = false;                          ///< also stop at Uncommitted
+  std::stop_token stop;                            ///< cancel (errc::cancelled)
   std::function<void(const import_progress&)> on_progress;  ///< after every poll
 };
 
@@ -3273,24 +3299,28 @@ struct wait_step {
  */
 class wait_engine {
 public:
-  wait_engine(std::string_view job_id, const wait_options& w) : job_id_(job_id), w_(w), pause_(w.interval) {
+  wait_engine(std::string_view job_id, const wait_options& w)
+      : job_id_(job_id), w_(w), pause_(w.interval), max_pause_(std::max(w.interval, w.max_interval)) {
     call_.stop = w.stop;
   }
 
   wait_step start(clock::time_point now) {
-    if (w_.interval.count() < 0 || w_.max_interval < w_.interval || !(w_.backoff >= 1.0))
-      return finish(zic::error(errc::invalid_argument, "wait options must satisfy 0 <= interval <= "
-                                                       "max_interval and backoff >= 1"));
+    if (w_.interval < wait_options::min_interval)
+      return finish(zic::error(errc::invalid_argument,
+                               "the wait interval is " + std::to_string(w_.interval.count()) +
+                                   " ms; it must be at least " + std::to_string(wait_options::min_interval.count()) +
+                                   " ms, or the job's server is polled too often"));
+    if (!(w_.backoff >= 1.0)) return finish(zic::error(errc::invalid_argument, "the wait backoff must be at least 1"));
+    if (w_.deadline.count() <= 0) return finish(zic::error(errc::invalid_argument, "the wait deadline must be positive"));
     start_ = now;
     deadline_ = detail::later(now, w_.deadline);
     return poll();
   }
 
-  /// Where each describe writes, and the options it runs under.
+  /// Where each describe writes, and the options it runs under (the wait's stop; each poll has
+  /// the client's own per-call deadline, so the last one, on the wait's deadline, can finish).
   import_progress& progress() noexcept { return p_; }
   const call_options& describe_options() const noexcept { return call_; }
-  /// No describe outlives the wait.
-  clock::time_point describe_deadline() const noexcept { return deadline_; }
 
   wait_step after_describe(result<void> described, clock::time_point now) {
     if (!described) return finish(std::move(described).error());
@@ -3300,15 +3330,18 @@ public:
     last_state_ = p_.state_text;
     last_progress_ = p_.progress;
     const double grown = double(pause_.count()) * w_.backoff;  // compared as double: no overflow
-    pause_ = changed                                      ? w_.interval
-             : grown >= double(w_.max_interval.count()) ? w_.max_interval
-                                                          : std::chrono::milliseconds(std::int64_t(grown));
-    if (detail::later(now, pause_) > deadline_) {
+    pause_ = changed                                 ? w_.interval
+             : grown >= double(max_pause_.count()) ? max_pause_
+                                                     : std::chrono::milliseconds(std::int64_t(grown));
+    if (now >= deadline_) {
       auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start_).count();
       return finish(zic::error(errc::timeout, "wait for import job " + job_id_ + " timed out after " +
                                                   std::to_string(waited) + " s; it is still " + p_.state_text +
                                                   " at " + std::to_string(p_.progress) + "%"));
     }
+    // The last pause is cut short so that a final poll lands on the deadline, not before it.
+    if (detail::later(now, pause_) > deadline_)
+      return {wait_step::wait, std::chrono::ceil<std::chrono::milliseconds>(deadline_ - now)};
     return {wait_step::wait, pause_};
   }
 
@@ -3340,7 +3373,7 @@ private:
   std::string job_id_;
   const wait_options& w_;
   call_options call_;
-  std::chrono::milliseconds pause_;
+  std::chrono::milliseconds pause_, max_pause_;
   clock::time_point start_{}, deadline_{};
   import_progress p_;
   std::string last_state_;
@@ -3488,7 +3521,8 @@ public:
   /// The same into `out`, reusing its storage: steady polling of one job allocates nothing
   /// (with a transport that reuses its answer buffer, such as `beast_transport`).
   result<void> describe_import(std::string_view job_id, import_progress& out, const call_options& call = {}) {
-    return describe_into(job_id, out, call, clock::time_point::max());
+    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
+    return run(operation::describe, request_, detail::progress_into(out), call);
   }
 
   /**
@@ -3562,7 +3596,7 @@ public:
     for (auto step = engine.start(options_.clock.now());;) {
       switch (step.next) {
       case wait_step::describe: {
-        auto ok = describe_into(job_id, engine.progress(), engine.describe_options(), engine.describe_deadline());
+        auto ok = describe_import(job_id, engine.progress(), engine.describe_options());
         step = engine.after_describe(std::move(ok), options_.clock.now());
         break;
       }
@@ -3583,18 +3617,12 @@ private:
     return std::move(*ctx);
   }
 
-  result<void> describe_into(std::string_view job_id, import_progress& out, const call_options& call,
-                             clock::time_point bound) {
-    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
-    return run(operation::describe, request_, detail::progress_into(out), call, nullptr, bound);
-  }
-
   // Drives one call's engine: send through the transport, sleep on the clock.
   template <class Read>
   result<void> run(operation op, http_request& req, Read&& read, const call_options& call,
-                   const create_import_request* secrets = nullptr, clock::time_point bound = clock::time_point::max()) {
+                   const create_import_request* secrets = nullptr) {
     detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
-    call_engine<Read&> engine(env, op, req, read, call, secrets, bound);
+    call_engine<Read&> engine(env, op, req, read, call, secrets);
     for (auto step = engine.start(options_.clock.now());;) {
       switch (step.next) {
       case call_step::send: {
@@ -3624,7 +3652,15 @@ private:
   std::uint64_t attempts_ = 0;
 };
 
-/// A client over a type-erased transport, for code that wants no templates.
+/**
+ * A client over a type-erased transport, for code that wants no templates. It has no default
+ * transport (the core depends on no HTTP stack): give it one.
+ *
+ * @code
+ * zic::client client(options, zic::beast_transport{});             // <zic/transport/beast.hpp>
+ * zic::client mine(options, std::make_unique<my_transport>());     // your own, owned
+ * @endcode
+ */
 using client = basic_client<any_transport>;
 
 ZIC_NAMESPACE_END
@@ -5031,7 +5067,7 @@ private:
       if (cancel_->requested() && step.next != wait_step::done) step = engine.cancel();
       switch (step.next) {
       case wait_step::describe: {
-        auto ok = co_await describe_step(job_id, engine.progress(), engine.describe_options(), engine.describe_deadline());
+        auto ok = co_await describe_step(job_id, engine.progress(), engine.describe_options());
         step = engine.after_describe(std::move(ok), now());
         break;
       }
@@ -5047,11 +5083,10 @@ private:
 
   // One describe inside a longer operation (a wait, a sweep).
   boost::asio::awaitable<result<void>> describe_step(std::string_view job_id, import_progress& out,
-                                                     const call_options& call,
-                                                     clock::time_point bound = clock::time_point::max()) {
+                                                     const call_options& call) {
     if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) co_return ok;
     auto read = detail::progress_into(out);
-    co_return co_await run(operation::describe, request_, read, call, nullptr, bound);
+    co_return co_await run(operation::describe, request_, read, call);
   }
 
   // One list page inside a longer operation.
@@ -5074,11 +5109,10 @@ private:
   // Drives one call's engine: send through the transport, pause on the timer.
   template <class Read>
   boost::asio::awaitable<result<void>> run(operation op, http_request& req, Read&& read, const call_options& call,
-                                           const create_import_request* secrets = nullptr,
-                                           clock::time_point bound = clock::time_point::max()) {
+                                           const create_import_request* secrets = nullptr) {
     namespace asio = boost::asio;
     detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
-    call_engine<Read&> engine(env, op, req, read, call, secrets, bound);
+    call_engine<Read&> engine(env, op, req, read, call, secrets);
     for (auto step = engine.start(now());;) {
       if (cancel_->requested() && step.next != call_step::done) step = engine.cancel();
       switch (step.next) {

@@ -82,7 +82,7 @@ class CliTest(unittest.TestCase):
             job = run("import", "create", "--collection", "c", "--file", "rows.json", "--file", "more.csv",
                       env=env, check=0).stdout.strip()
             self.assertRegex(job, r"^\d+$")
-            waited = run("import", "wait", job, "--interval", "0.05", env=env, check=0)
+            waited = run("import", "wait", job, "--interval", "0.1", env=env, check=0)
             lines = waited.stdout.splitlines()
             self.assertIn("Completed 100% 2503/2503 rows", "\n".join(lines))
             self.assertTrue(any(l.startswith("Pending") or l.startswith("Importing") for l in lines))
@@ -101,15 +101,15 @@ class CliTest(unittest.TestCase):
             # Two-phase: stop at Uncommitted, commit, then Completed; abort another.
             staged = run("import", "create", "--collection", "c", "--file", "more.csv",
                          "--option", "auto_commit=false", env=env, check=0).stdout.strip()
-            run("import", "wait", staged, "--two-phase", "--interval", "0.05", env=env, check=0)
+            run("import", "wait", staged, "--two-phase", "--interval", "0.1", env=env, check=0)
             committed = json.loads(run("import", "commit", staged, "--json", env=env, check=0).stdout)
             self.assertEqual(committed, {"job_id": staged, "result": "committed"})
-            final = json.loads(run("import", "wait", staged, "--json", "--interval", "0.05", env=env, check=0).stdout)
+            final = json.loads(run("import", "wait", staged, "--json", "--interval", "0.1", env=env, check=0).stdout)
             self.assertEqual(final["state"], "Completed")
             doomed = run("import", "create", "--collection", "c", "--file", "more.csv",
                          "--option", "auto_commit=false", env=env, check=0).stdout.strip()
             self.assertIn("Aborted", run("import", "abort", doomed, env=env, check=0).stdout)
-            self.assertEqual(run("import", "wait", doomed, "--interval", "0.05", env=env).returncode, 5)
+            self.assertEqual(run("import", "wait", doomed, "--interval", "0.1", env=env).returncode, 5)
 
             listed = json.loads(run("import", "list", "--json", env=env, check=0).stdout)
             self.assertEqual({r["job_id"] for r in listed["records"]}, {job, staged, doomed})
@@ -122,7 +122,7 @@ class CliTest(unittest.TestCase):
             emu.stop()
 
     def test_cloud_every_subcommand(self):
-        emu = Emulator(flavor="cloud")
+        emu = Emulator(flavor="cloud", data_dir=self.data)  # file:// URLs are read under --data-dir
         try:
             env = self.env(emu, ZIC_CLUSTER_ID="inxx-cli")
             url = "file://" + str(self.data / "rows.json")
@@ -130,7 +130,7 @@ class CliTest(unittest.TestCase):
                       "--access-key", "AKIA-CLI-ACCESS", "--secret-key", "CLI-SECRET-KEY",
                       "--token", "CLI-SESSION-TOKEN", "--flavor", "cloud", env=env, check=0).stdout.strip()
             self.assertTrue(job.startswith("job-"))
-            done = json.loads(run("--flavor", "cloud", "import", "wait", job, "--json", "--interval", "0.05",
+            done = json.loads(run("--flavor", "cloud", "import", "wait", job, "--json", "--interval", "0.1",
                                   env=env, check=0).stdout)
             self.assertEqual(done["total_rows"], 2500)
             self.assertEqual(done["file_name"], "rows.json")
@@ -183,7 +183,7 @@ class CliTest(unittest.TestCase):
             self.assertIn("API key", bad.stderr)
             # 5: the job failed.
             failing = run("import", "create", "--collection", "c", "--file", "broken.parquet", env=env, check=0)
-            p = run("import", "wait", failing.stdout.strip(), "--interval", "0.05", env=env)
+            p = run("import", "wait", failing.stdout.strip(), "--interval", "0.1", env=env)
             self.assertEqual(p.returncode, 5)
             self.assertIn("unsupported", p.stderr)
             # 6: the job never existed.
@@ -209,7 +209,7 @@ class CliTest(unittest.TestCase):
         try:
             env = self.env(short)
             job = run("import", "create", "--collection", "c", "--file", "more.csv", env=env, check=0).stdout.strip()
-            run("import", "wait", job, "--interval", "0.05", env=env, check=0)
+            run("import", "wait", job, "--interval", "0.1", env=env, check=0)
             time.sleep(1.3)
             gone = run("import", "describe", job, env=env)
             self.assertEqual(gone.returncode, 6)
@@ -287,9 +287,10 @@ class CliTest(unittest.TestCase):
         try:
             env = self.env(emu, ZIC_CLUSTER_ID="inxx-cli")
             for _ in range(150):
-                run("import", "create", "--collection", "c", "--object-url", "s3://b/rows.json", env=env, check=0)
-            listed = json.loads(run("import", "list", "--all", "--page-size", "200", "--json", env=env,
-                                    check=0).stdout)
+                run("--flavor", "cloud", "import", "create", "--collection", "c", "--object-url", "s3://b/rows.json",
+                    env=env, check=0)
+            listed = json.loads(run("--flavor", "cloud", "import", "list", "--all", "--page-size", "200", "--json",
+                                    env=env, check=0).stdout)
             self.assertEqual(len(listed["records"]), 150)
         finally:
             emu.stop()

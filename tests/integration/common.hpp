@@ -71,7 +71,7 @@ inline zic::transport_options trusting_test_ca() {
 
 inline zic::wait_options quick_wait(bool two_phase = false) {
   zic::wait_options w;
-  w.interval = std::chrono::milliseconds(20);
+  w.interval = zic::wait_options::min_interval;
   w.max_interval = std::chrono::milliseconds(100);
   w.deadline = std::chrono::seconds(20);
   w.two_phase = two_phase;

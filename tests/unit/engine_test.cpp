@@ -197,3 +197,56 @@ TEST_CASE("secrets: a key cut short by a message limit leaves no prefix behind")
   zic::detail::redact(cut, key);
   CHECK(cut == "token ***...");
 }
+
+TEST_CASE("wait: an interval below the floor is refused; one above max_interval is used as is") {
+  rig g;
+  auto c = g.make(zic_test::milvus_options());
+  zic::wait_options w;
+  w.interval = 0ms;
+  auto r = c.wait_for_import("1", w);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::invalid_argument);
+  CHECK(r.error().message.find("at least 100 ms") != std::string::npos);
+  CHECK(g.t.requests().empty());
+
+  auto busy = [](int pct) {
+    return R"({"code":0,"data":{"jobId":"1","state":"Importing","progress":)" + std::to_string(pct) + "}}";
+  };
+  g.t.reply(busy(10)).reply(busy(10)).reply(R"({"code":0,"data":{"jobId":"1","state":"Completed","progress":100}})");
+  w.interval = 20s;  // alone: max_interval stays at its 10 s default
+  REQUIRE(c.wait_for_import("1", w));
+  CHECK(g.clk.s->sleeps == std::vector<std::chrono::milliseconds>{20s, 20s});
+}
+
+TEST_CASE("wait: the last pause is cut so a final poll lands on the deadline") {
+  rig g;
+  auto c = g.make(zic_test::milvus_options());
+  for (int i = 0; i < 5; ++i) g.t.reply(R"({"code":0,"data":{"jobId":"1","state":"Importing","progress":50}})");
+  zic::wait_options w;
+  w.deadline = 1500ms;
+  auto r = c.wait_for_import("1", w);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::timeout);
+  CHECK(g.t.requests().size() == 3);  // at 0, 1.0 and 1.5 s
+  CHECK(g.clk.s->sleeps == std::vector<std::chrono::milliseconds>{1000ms, 500ms});
+}
+
+TEST_CASE("any_transport: owns a transport given by unique_ptr") {
+  struct pinned {  // cannot move: only a pointer can hand it over
+    std::shared_ptr<int> calls = std::make_shared<int>(0);
+    pinned() = default;
+    pinned(pinned&&) = delete;
+    zic::result<zic::http_response> send(const zic::http_request&) {
+      ++*calls;
+      zic::http_response r;
+      r.status = 200;
+      r.body = R"({"code":0,"data":{"jobId":"3","state":"Completed","progress":100}})";
+      return r;
+    }
+  };
+  auto t = std::make_unique<pinned>();
+  auto calls = t->calls;
+  zic::client c(zic_test::milvus_options(), std::move(t));
+  CHECK(c.describe_import("3")->job_id == "3");
+  CHECK(*calls == 1);
+}

@@ -243,7 +243,7 @@ private:
       if (cancel_->requested() && step.next != wait_step::done) step = engine.cancel();
       switch (step.next) {
       case wait_step::describe: {
-        auto ok = co_await describe_step(job_id, engine.progress(), engine.describe_options(), engine.describe_deadline());
+        auto ok = co_await describe_step(job_id, engine.progress(), engine.describe_options());
         step = engine.after_describe(std::move(ok), now());
         break;
       }
@@ -259,11 +259,10 @@ private:
 
   // One describe inside a longer operation (a wait, a sweep).
   boost::asio::awaitable<result<void>> describe_step(std::string_view job_id, import_progress& out,
-                                                     const call_options& call,
-                                                     clock::time_point bound = clock::time_point::max()) {
+                                                     const call_options& call) {
     if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) co_return ok;
     auto read = detail::progress_into(out);
-    co_return co_await run(operation::describe, request_, read, call, nullptr, bound);
+    co_return co_await run(operation::describe, request_, read, call);
   }
 
   // One list page inside a longer operation.
@@ -286,11 +285,10 @@ private:
   // Drives one call's engine: send through the transport, pause on the timer.
   template <class Read>
   boost::asio::awaitable<result<void>> run(operation op, http_request& req, Read&& read, const call_options& call,
-                                           const create_import_request* secrets = nullptr,
-                                           clock::time_point bound = clock::time_point::max()) {
+                                           const create_import_request* secrets = nullptr) {
     namespace asio = boost::asio;
     detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
-    call_engine<Read&> engine(env, op, req, read, call, secrets, bound);
+    call_engine<Read&> engine(env, op, req, read, call, secrets);
     for (auto step = engine.start(now());;) {
       if (cancel_->requested() && step.next != call_step::done) step = engine.cancel();
       switch (step.next) {
