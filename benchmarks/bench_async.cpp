@@ -2,12 +2,12 @@
 // io_context, against the blocking describe_many's K threads, and the heap allocations of one
 // warm asynchronous describe. benchmarks/run measures `wrk -t1 -c8` against the same emulator.
 //
-// ZIC_BENCH_ENDPOINT, ZIC_BENCH_KEY and ZIC_BENCH_JOB name a running emulator and job; without
-// them the benchmark starts its own.
+// The emulator and job: see emulator_target.hpp.
 
 #include "alloc_counter.hpp"
 
-#include <support/emulator_process.hpp>
+#include "emulator_target.hpp"
+
 #include <zic/async.hpp>
 #include <zic/transport/beast.hpp>
 #include <zic/zic.hpp>
@@ -31,46 +31,8 @@ using async_client = zic::basic_async_client<zic::beast_async_transport>;
 constexpr std::size_t connections = 8;
 constexpr std::size_t per_batch = 800;  // describes per benchmark iteration
 
-struct target {
-  std::unique_ptr<zic_test::emulator_process> emulator;
-  std::string endpoint, key, job;
-};
-
-const target& shared_target() {
-  static const target t = [] {
-    target out;
-    if (const char* e = std::getenv("ZIC_BENCH_ENDPOINT")) {
-      out.endpoint = e;
-      out.key = std::getenv("ZIC_BENCH_KEY") ? std::getenv("ZIC_BENCH_KEY") : "";
-      out.job = std::getenv("ZIC_BENCH_JOB") ? std::getenv("ZIC_BENCH_JOB") : "";
-    } else {
-      out.key = "bench-key";
-      out.emulator = std::make_unique<zic_test::emulator_process>(
-          std::vector<std::string>{"--flavor", "milvus", "--api-key", out.key});
-      out.endpoint = out.emulator->url();
-    }
-    if (out.job.empty()) {
-      zic::client_options o;
-      o.endpoint = out.endpoint;
-      o.api_key = out.key;
-      zic::basic_client<zic::beast_transport> c(o);
-      zic::create_import_request r;
-      r.collection_name = "bench";
-      r.files = {{"simulated.parquet"}};
-      out.job = c.create_import(r).value();
-    }
-    return out;
-  }();
-  return t;
-}
-
-zic::client_options options() {
-  zic::client_options o;
-  o.endpoint = shared_target().endpoint;
-  o.api_key = shared_target().key;
-  o.flavor = zic::api_flavor::milvus;
-  return o;
-}
+using zic_bench::options;
+using zic_bench::shared_target;
 
 asio::awaitable<void> describe_loop(async_client& c, const std::string& job, std::size_t& left, bool& failed) {
   zic::import_progress p;

@@ -3,12 +3,12 @@
 // client CPU per poll (cpu_time) and heap allocations per poll. benchmarks/run measures
 // `wrk -t1 -c1` against the same endpoint for the server's single-connection limit.
 //
-// ZIC_BENCH_ENDPOINT, ZIC_BENCH_KEY and ZIC_BENCH_JOB name a running emulator and job; without
-// them the benchmark starts its own.
+// The emulator and job: see emulator_target.hpp.
 
 #include "alloc_counter.hpp"
 
-#include <support/emulator_process.hpp>
+#include "emulator_target.hpp"
+
 #include <zic/transport/beast.hpp>
 #include <zic/transport/curl.hpp>
 #include <zic/zic.hpp>
@@ -21,52 +21,12 @@
 
 namespace {
 
-struct target {
-  std::unique_ptr<zic_test::emulator_process> emulator;
-  std::string endpoint, key, job;
-};
+using zic_bench::options;
 
-const target& shared_target() {
-  static const target t = [] {
-    target out;
-    if (const char* e = std::getenv("ZIC_BENCH_ENDPOINT")) {
-      out.endpoint = e;
-      out.key = std::getenv("ZIC_BENCH_KEY") ? std::getenv("ZIC_BENCH_KEY") : "";
-      out.job = std::getenv("ZIC_BENCH_JOB") ? std::getenv("ZIC_BENCH_JOB") : "";
-      return out;
-    }
-    out.key = "bench-key";
-    out.emulator = std::make_unique<zic_test::emulator_process>(
-        std::vector<std::string>{"--flavor", "milvus", "--api-key", out.key});
-    out.endpoint = out.emulator->url();
-    return out;
-  }();
-  return t;
-}
-
-zic::client_options options() {
-  const auto& t = shared_target();
-  zic::client_options o;
-  o.endpoint = t.endpoint;
-  o.api_key = t.key;
-  o.flavor = zic::api_flavor::milvus;
-  return o;
-}
-
-std::string job_id(zic::basic_client<zic::beast_transport>& c) {
-  if (!shared_target().job.empty()) return shared_target().job;
-  static std::string id = [&] {
-    zic::create_import_request r;
-    r.collection_name = "bench";
-    r.files = {{"simulated.parquet"}};
-    return c.create_import(r).value();
-  }();
-  return id;
-}
+std::string job_id() { return zic_bench::shared_target().job; }
 
 template <class Transport> void poll_keepalive(benchmark::State& state) {
-  zic::basic_client<zic::beast_transport> setup(options());
-  const std::string job = job_id(setup);
+  const std::string job = job_id();
   zic::basic_client<Transport> c(options());
   zic::import_progress p;
   for (int i = 0; i < 100; ++i) c.describe_import(job, p).value();  // warm
@@ -82,8 +42,7 @@ template <class Transport> void poll_keepalive(benchmark::State& state) {
 }
 
 template <class Transport> void poll_new_connection(benchmark::State& state) {
-  zic::basic_client<zic::beast_transport> setup(options());
-  const std::string job = job_id(setup);
+  const std::string job = job_id();
   long before = zic_bench::allocation_count();
   for (auto _ : state) {
     zic::basic_client<Transport> c(options());

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -58,6 +59,11 @@ inline std::string operation_of(std::string_view target, flavor kind) {
 class api {
 public:
   api(settings s, job_store& jobs) : s_(std::move(s)), jobs_(jobs) {}
+
+  /// Runs `read` away from the thread that answers requests and hands its files to `done` back
+  /// on that thread. Unset, files are read at once (by the create that names them).
+  using file_list = std::vector<import_file>;
+  std::function<void(std::function<file_list()> read, std::function<void(file_list)> done)> reader;
 
   reply handle(const request_view& req, steady::time_point now) {
     const std::string op = operation_of(req.target, s_.kind);
@@ -192,11 +198,44 @@ private:
     return end == root.end();
   }
 
+  static std::string group_name(const std::vector<std::string>& paths) {
+    std::string name = "[";
+    for (std::size_t i = 0; i < paths.size(); ++i) name += (i ? " " : "") + paths[i];
+    return name + "]";
+  }
+
+  static import_file named(std::string name) {
+    import_file f;
+    f.name = std::move(name);
+    return f;
+  }
+
+  // Reads a new job's files through `reader` (off the serving thread, in the server) or at
+  // once; the job stays Pending until they are read.
+  void read_files(const std::string& id, std::vector<std::function<import_file()>> readers) {
+    auto read = [readers = std::move(readers)] {
+      std::vector<import_file> files;
+      files.reserve(readers.size());
+      for (const auto& r : readers) files.push_back(r());
+      return files;
+    };
+    auto done = [this, id](std::vector<import_file> files) {
+      job* j = jobs_.find(id, steady::now());
+      if (!j) return;
+      j->files = std::move(files);
+      for (const auto& f : j->files) {
+        j->total_rows += f.rows;
+        j->total_bytes += f.bytes;
+      }
+      j->read = steady::now();
+    };
+    if (reader) return reader(std::move(read), std::move(done));
+    done(read());
+  }
+
   import_file milvus_group(const std::vector<std::string>& paths) const {
     import_file f;
-    f.name = "[";
-    for (std::size_t i = 0; i < paths.size(); ++i) f.name += (i ? " " : "") + paths[i];
-    f.name += "]";
+    f.name = group_name(paths);
     if (s_.data_dir.empty()) {
       auto sim = simulated(f.name);
       return sim;
@@ -240,6 +279,7 @@ private:
     job j;
     j.created = now;
     j.created_wall = std::chrono::system_clock::now();
+    std::vector<std::function<import_file()>> readers;  // each file's reading, in order
     if (text(body, "collectionName", j.collection) || text(body, "partitionName", j.partition))
       return bind_error("collectionName/partitionName");
     if (j.collection.empty()) return error(1802, "missing required parameter: collectionName");
@@ -263,10 +303,14 @@ private:
       for (const auto& g : urls)
         for (const auto& u : g) {
           if (u.empty()) return error(1100, "invalid parameter: empty object URL");
-          j.files.push_back(cloud_file(u));
+          j.files.push_back(named(base_name(u)));
+          readers.push_back([this, u] { return cloud_file(u); });
         }
       for (const auto& g : paths)
-        for (const auto& p : g) j.files.push_back(simulated(base_name(p)));
+        for (const auto& p : g) {
+          j.files.push_back(named(base_name(p)));
+          readers.push_back([this, name = base_name(p)] { return simulated(name); });
+        }
       if (jobs_.running(now, &j.collection) >= 10000)
         return error(2101, "import failed: too many running or pending import jobs for this collection (10000)");
     } else {
@@ -292,15 +336,15 @@ private:
       }
       if (jobs_.running(now) >= 1024)
         return error(2101, "import failed: the number of running or pending import jobs exceeds 1024");
-      for (const auto& g : files) j.files.push_back(milvus_group(g));
-    }
-    for (const auto& f : j.files) {
-      j.total_rows += f.rows;
-      j.total_bytes += f.bytes;
+      for (const auto& g : files) {
+        j.files.push_back(named(group_name(g)));
+        readers.push_back([this, g] { return milvus_group(g); });
+      }
     }
     j.id = next_id();
     const std::string id = j.id;
     jobs_.add(std::move(j));
+    read_files(id, std::move(readers));
     if (!req.idempotency_key.empty()) idempotency_[std::string(req.idempotency_key)] = {id, now};
     return ok([&](writer& w) { w.member("jobId", id); });
   }

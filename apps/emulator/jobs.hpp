@@ -3,7 +3,8 @@
 
 // The job store and lifecycle: Pending → Importing → Completed, or Failed; with
 // auto_commit=false, Importing → Uncommitted → (commit) Committing → Completed, and abort → Failed.
-// States are computed from the clock when asked, so nothing runs in the background.
+// States are computed from the clock when asked. The only work in the background is reading
+// a job's files, off the serving thread: the job stays Pending until it is done.
 
 #include <algorithm>
 #include <chrono>
@@ -33,6 +34,7 @@ struct job {
   steady::time_point created;
   std::chrono::system_clock::time_point created_wall;
   std::optional<steady::time_point> committed, aborted;
+  std::optional<steady::time_point> read;  // when its files were read and counted
   std::int64_t total_rows = 0, total_bytes = 0;
 };
 
@@ -77,9 +79,15 @@ struct lifecycle {
     return std::chrono::nanoseconds(static_cast<std::int64_t>(double(j.total_rows) / rows_per_second * 1e9));
   }
 
+  // Importing starts once the files were read, and not before the pending time.
+  static std::optional<steady::time_point> start_of(const job& j, std::chrono::milliseconds pending) {
+    if (!j.read) return std::nullopt;
+    return std::max(j.created + pending, *j.read);
+  }
+
   snapshot at(const job& j, steady::time_point now) const {
     snapshot s;
-    const auto started = j.created + pending;
+    const auto start = start_of(j, pending);
     const auto file_error = std::find_if(j.files.begin(), j.files.end(), [](const import_file& f) { return !f.error.empty(); });
     if (j.aborted && *j.aborted <= now) {
       s.state = phase::failed;
@@ -89,7 +97,8 @@ struct lifecycle {
       s.progress = percent(j, s.imported_rows);
       return s;
     }
-    if (now < started) return s;
+    if (!start || now < *start) return s;
+    const auto started = *start;
     if (file_error != j.files.end()) {
       s.state = phase::failed;
       s.reason = file_error->error;
@@ -128,9 +137,9 @@ struct lifecycle {
   }
 
   std::int64_t rows_done(const job& j, steady::time_point now) const {
-    const auto started = j.created + pending;
-    if (now <= started) return 0;
-    double secs = std::chrono::duration<double>(now - started).count();
+    const auto start = start_of(j, pending);
+    if (!start || now <= *start) return 0;
+    double secs = std::chrono::duration<double>(now - *start).count();
     return std::min(j.total_rows, static_cast<std::int64_t>(secs * rows_per_second));
   }
 
@@ -148,6 +157,7 @@ public:
 
   job& add(job j) {
     order_.push_back(j.id);
+    unfinished_.push_back(j.id);
     return jobs_.emplace(j.id, std::move(j)).first->second;
   }
 
@@ -162,11 +172,18 @@ public:
     for (const auto& id : order_) visit(jobs_.at(id));
   }
 
+  // Jobs still pending or importing (in `collection`, when given). Only jobs not yet seen
+  // finished are visited, and those found finished leave the list: a create costs what is
+  // running, not every job ever held.
   std::size_t running(steady::time_point now, const std::string* collection = nullptr) {
     std::size_t n = 0;
-    each(now, [&](const job& j) {
-      auto p = life.at(j, now).state;
-      if ((p == phase::pending || p == phase::importing) && (!collection || j.collection == *collection)) ++n;
+    std::erase_if(unfinished_, [&](const std::string& id) {
+      auto it = jobs_.find(id);
+      if (it == jobs_.end()) return true;
+      auto p = life.at(it->second, now).state;
+      if (p != phase::pending && p != phase::importing) return true;
+      if (!collection || it->second.collection == *collection) ++n;
+      return false;
     });
     return n;
   }
@@ -190,6 +207,7 @@ private:
 
   std::map<std::string, job> jobs_;
   std::vector<std::string> order_;
+  std::vector<std::string> unfinished_;  // ids not yet seen past importing
   steady::time_point next_sweep_{};
 };
 

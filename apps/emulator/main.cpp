@@ -2,8 +2,8 @@
 
 #include "server.hpp"
 
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -141,6 +141,14 @@ int main(int argc, char** argv) {
     jobs.life.rows_per_second = rows_per_second;
     jobs.retention = std::chrono::seconds(retention);
     api service(cfg, jobs);
+    // Files are read and counted on their own thread: a large one never stalls the answers.
+    asio::thread_pool readers(1);
+    service.reader = [&](std::function<api::file_list()> read, std::function<void(api::file_list)> done) {
+      asio::post(readers, [&ioc, read = std::move(read), done = std::move(done)]() mutable {
+        auto files = read();
+        asio::post(ioc, [done = std::move(done), files = std::move(files)]() mutable { done(std::move(files)); });
+      });
+    };
     shared_state state{cfg.kind, service, faults, jobs, {}};
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);

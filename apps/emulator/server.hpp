@@ -28,12 +28,32 @@ struct counters {
   std::int64_t connections = 0, requests = 0;
 };
 
+inline constexpr std::uint64_t max_body = 64u << 20;     // one request body
+inline constexpr std::uint32_t max_header = 64u << 10;   // one request line and its headers
+
+// Request bytes every connection together may hold: a few clients promising large bodies
+// cannot take the server's memory.
+class byte_budget {
+public:
+  explicit byte_budget(std::uint64_t limit) : left_(limit) {}
+  bool take(std::uint64_t n) {
+    if (n > left_) return false;
+    left_ -= n;
+    return true;
+  }
+  void give(std::uint64_t n) { left_ += n; }
+
+private:
+  std::uint64_t left_;
+};
+
 struct shared_state {
   flavor kind;
   api& service;
   fault_plan& faults;
   job_store& jobs;
   counters stats;
+  byte_budget budget{256u << 20};
 };
 
 inline std::string stats_json(const shared_state& s) {
@@ -69,18 +89,71 @@ public:
 private:
   void read() {
     parser_.emplace();
-    parser_->body_limit(64u << 20);
+    parser_->body_limit(max_body);
+    parser_->header_limit(max_header);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(120));  // idle keep-alive
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                       if (ec) return self->close();
-                       self->on_request();
-                     });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->refuse(ec);
+                              self->read_body();
+                            });
+  }
+
+  // The body, within the bytes all connections may hold at once, and sooner than an idle wait.
+  void read_body() {
+    const std::uint64_t declared = parser_->content_length().value_or(0);
+    if (declared > max_body) return refuse(http::error::body_limit);
+    if (!state_.budget.take(declared)) return refuse_busy();
+    held_ = declared;
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->refuse(ec);
+      self->on_request();
+    });
+  }
+
+  // A request that cannot be read gets the status that says why, then the connection closes.
+  void refuse(const beast::error_code& ec) {
+    release();
+    int status = 0;
+    if (ec == http::error::body_limit) status = 413;
+    else if (ec == http::error::header_limit) status = 431;
+    else if (ec.category() == beast::error_code(http::error::bad_target).category() && ec != http::error::end_of_stream &&
+             ec != http::error::partial_message)
+      status = 400;
+    if (status == 0) return close();  // the peer left, or went quiet: nobody to answer
+    reply r;
+    r.status = status;
+    r.body = status == 413   ? R"({"code":1100,"message":"request body too large"})"
+             : status == 431 ? R"({"code":1100,"message":"request line or headers too large"})"
+                             : R"({"code":1100,"message":"malformed HTTP request: )" + ec.message() + "\"}";
+    send_and_close(std::move(r));
+  }
+
+  void refuse_busy() {
+    reply r;
+    r.status = 503;
+    r.body = R"({"code":1,"message":"server busy: too many request bytes in flight"})";
+    r.headers.emplace_back("Retry-After", "1");
+    send_and_close(std::move(r));
+  }
+
+  void send_and_close(reply r) {
+    auto out = std::make_shared<std::string>(head(r, r.body.size()) + r.body);
+    asio::async_write(stream_, asio::buffer(*out), [self = this->shared_from_this(), out](beast::error_code, std::size_t) {
+      self->close();
+    });
+  }
+
+  void release() {
+    state_.budget.give(held_);
+    held_ = 0;
   }
 
   void on_request() {
     ++state_.stats.requests;
     request_ = parser_->release();
+    release();
     beast::get_lowest_layer(stream_).expires_never();
     const std::string target(request_.target());
     if (target == "/_emulator/stats") {
@@ -216,6 +289,7 @@ private:
   }
 
   void close() {
+    release();
     beast::error_code ignored;
     auto& socket = beast::get_lowest_layer(stream_).socket();
     socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -230,13 +304,14 @@ private:
   http::request<http::string_body> request_;
   const fault_rule* fault_ = nullptr;
   std::size_t remaining_ = 0;
+  std::uint64_t held_ = 0;  // request bytes taken from the shared budget
   bool chunked_ = false;
 };
 
 class server {
 public:
   server(asio::io_context& ioc, const tcp::endpoint& at, shared_state& st, asio::ssl::context* tls)
-      : ioc_(ioc), acceptor_(ioc), state_(st), tls_(tls) {
+      : ioc_(ioc), acceptor_(ioc), retry_(ioc), state_(st), tls_(tls) {
     acceptor_.open(at.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     if (at.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true));
@@ -251,6 +326,14 @@ private:
   void accept() {
     acceptor_.async_accept(ioc_, [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
+      if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system) {
+        // Out of descriptors: retrying at once would spin a core. Wait for some to free up.
+        retry_.expires_after(std::chrono::milliseconds(100));
+        retry_.async_wait([this](beast::error_code e) {
+          if (!e) accept();
+        });
+        return;
+      }
       if (!ec) {
         ++state_.stats.connections;
         socket.set_option(tcp::no_delay(true), ec);
@@ -266,6 +349,7 @@ private:
 
   asio::io_context& ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
   shared_state& state_;
   asio::ssl::context* tls_;
 };

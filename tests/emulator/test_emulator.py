@@ -8,12 +8,14 @@ Environment: ZIC_CLI, ZIC_EMULATOR (the binaries).
 import json
 import os
 import pathlib
-import re
+import resource
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
 import unittest
+from urllib.parse import urlparse
 
 ZIC = os.environ["ZIC_CLI"]
 EMULATOR = os.environ["ZIC_EMULATOR"]
@@ -40,6 +42,33 @@ def zic(emu, *args, extra_env=None, cloud=False):
     env.update({"ZIC_ENDPOINT": emu.url, "ZIC_API_KEY": KEY, **(extra_env or {})})
     flavor = ["--flavor", "cloud"] if cloud else []
     return subprocess.run([ZIC, *flavor, *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def connect(emu):
+    u = urlparse(emu.url)
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    return s
+
+
+def status_of(s):
+    """The status code of the answer on `s` (read until the headers end, or the peer closes)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        piece = s.recv(65536)
+        if not piece:
+            break
+        data += piece
+    return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else 0
+
+
+def request_head(target="/v2/vectordb/jobs/import/list", extra=""):
+    return (f"POST {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+            f"Content-Type: application/json\r\n{extra}").encode()
+
+
+def cpu_seconds(pid):
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class EmulatorTest(unittest.TestCase):
@@ -97,6 +126,104 @@ class EmulatorTest(unittest.TestCase):
                 self.assertEqual(failed.returncode, 5, failed.stdout + failed.stderr)
                 self.assertIn("--data-dir", failed.stderr)
                 self.assertNotIn("no such file", failed.stderr.lower())  # whether it exists stays unsaid
+        finally:
+            emu.stop()
+
+    def test_malformed_requests_get_a_status_not_a_dropped_connection(self):
+        emu = Emulator()
+        try:
+            cases = [
+                (request_head(extra="Content-Length: 70000000\r\n\r\n"), 413),   # body over the cap
+                (request_head(target="/" + "a" * 100_000, extra="Content-Length: 2\r\n\r\n{}"), 431),
+                (request_head(extra="".join(f"X-H{i}: v\r\n" for i in range(10_000)) +
+                              "Content-Length: 2\r\n\r\n{}"), 431),
+                (request_head(extra="Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}"), 400),
+                (request_head(extra="Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}"), 400),
+            ]
+            for raw, want in cases:
+                s = connect(emu)
+                try:
+                    s.sendall(raw)
+                except OSError:
+                    pass  # the server may answer and close before all of it went out
+                self.assertEqual(status_of(s), want, raw[:80])
+                s.close()
+            # Still serving.
+            self.assertEqual(zic(emu, "import", "list").returncode, 0)
+        finally:
+            emu.stop()
+
+    def test_request_bytes_in_flight_are_bounded(self):
+        emu = Emulator()
+        try:
+            promised = 61 << 20
+            socks, statuses = [], []
+            for _ in range(8):  # 8 × 61 MiB promised, none sent: past the 256 MiB budget
+                s = connect(emu)
+                s.sendall(request_head(extra=f"Content-Length: {promised}\r\n\r\n"))
+                socks.append(s)
+            time.sleep(0.3)
+            for s in socks:
+                s.setblocking(False)
+                try:
+                    statuses.append(status_of(s))
+                except BlockingIOError:
+                    statuses.append(None)  # still waiting for its body: admitted
+            self.assertEqual(statuses.count(None), 4)  # 4 × 61 MiB fit in 256 MiB
+            self.assertEqual(statuses.count(503), 4)
+            for s in socks:
+                s.close()
+            time.sleep(0.2)
+            self.assertEqual(zic(emu, "import", "list").returncode, 0)  # the budget came back
+        finally:
+            emu.stop()
+
+    def test_out_of_descriptors_it_waits_instead_of_spinning(self):
+        def few_descriptors():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24))
+        proc = subprocess.Popen([EMULATOR, "--api-key", KEY], stdout=subprocess.PIPE, text=True,
+                                preexec_fn=few_descriptors)
+        try:
+            url = proc.stdout.readline().strip()[len("listening on "):]
+            u = urlparse(url)
+            socks = [socket.create_connection((u.hostname, u.port), timeout=5) for _ in range(40)]
+            time.sleep(0.2)
+            before = cpu_seconds(proc.pid)
+            time.sleep(1.0)
+            self.assertLess(cpu_seconds(proc.pid) - before, 0.5)  # a spinning accept burns the whole second
+            for s in socks:
+                s.close()
+            time.sleep(0.5)
+
+            class E:
+                pass
+            e = E()
+            e.url = url
+            self.assertEqual(zic(e, "import", "list").returncode, 0)  # serving again
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            proc.stdout.close()
+
+    def test_a_large_file_is_read_off_the_serving_thread(self):
+        big = self.data / "big.csv"
+        with open(big, "w") as f:
+            f.write("id,text\n")
+            line = "1," + "x" * 90 + "\n"
+            f.write(line * 1_000_000)  # about 92 MB, a million rows
+        emu = Emulator("--data-dir", str(self.data), "--rows-per-second", "10000000")
+        try:
+            # Each call must be answered within its 2 s timeout while the file is read.
+            created = zic(emu, "--timeout", "2", "import", "create", "--collection", "c", "--file", "big.csv",
+                          "--file", "big.csv")
+            self.assertEqual(created.returncode, 0, created.stderr)
+            listed = zic(emu, "--timeout", "2", "--json", "import", "list")
+            self.assertEqual(listed.returncode, 0, listed.stderr)
+            self.assertEqual(len(json.loads(listed.stdout)["records"]), 1)
+            done = zic(emu, "--json", "import", "wait", created.stdout.strip(), "--interval", "0.2",
+                       "--deadline", "120")
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(json.loads(done.stdout)["total_rows"], 2_000_000)
         finally:
             emu.stop()
 

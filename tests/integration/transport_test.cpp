@@ -17,6 +17,29 @@ using zic::job_state;
 
 #define ZIC_TRANSPORTS zic::beast_transport, zic::curl_transport
 
+namespace {
+// A listening socket on 127.0.0.1 and a free port, for servers a test writes by hand.
+struct loopback_listener {
+  int fd = -1;
+  std::uint16_t port = 0;
+  explicit loopback_listener(int backlog) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd, backlog) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+  }
+  loopback_listener(const loopback_listener&) = delete;
+  loopback_listener& operator=(const loopback_listener&) = delete;
+  ~loopback_listener() { ::close(fd); }
+};
+} // namespace
+
 TEST_CASE_TEMPLATE("end to end: cloud flavour, plain and TLS", T, ZIC_TRANSPORTS) {
   data_dir d(1234);
   for (bool tls : {false, true}) {
@@ -426,26 +449,17 @@ TEST_CASE_TEMPLATE("header cap: an answer whose headers exceed max_header_bytes 
 TEST_CASE_TEMPLATE("send deadline: a server that never reads ends a large request in a timeout", T, ZIC_TRANSPORTS) {
   // A listener that accepts into its backlog and never reads: the request fills the kernel's
   // buffers and the write itself must give up at the deadline.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(fd, 1) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  loopback_listener l(1);
 
   zic::http_request req;
   req.scheme = "http";
   req.host = "127.0.0.1";
-  req.port = ntohs(a.sin_port);
+  req.port = l.port;
   req.target = "/v2/vectordb/jobs/import/create";
   req.body.assign(std::size_t(64) << 20, 'x');  // beyond what loopback buffers absorb
   req.timeout = std::chrono::milliseconds(300);
   T t;
   auto r = t.send(req);
-  ::close(fd);
   REQUIRE_FALSE(r);
   CHECK_MESSAGE(r.error().code == errc::timeout, r.error().message);
   CHECK(r.error().request_sent);
@@ -454,18 +468,10 @@ TEST_CASE_TEMPLATE("send deadline: a server that never reads ends a large reques
 
 TEST_CASE_TEMPLATE("redirects: never followed; the error names the redirect", T, ZIC_TRANSPORTS) {
   // A one-request server that answers with a redirect to another port, and counts requests.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(fd, 4) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  loopback_listener l(4);
   std::atomic<int> requests{0};
   std::thread server([&] {
-    int c = ::accept(fd, nullptr, nullptr);
+    int c = ::accept(l.fd, nullptr, nullptr);
     if (c < 0) return;
     std::string in;
     char buf[4096];
@@ -481,13 +487,12 @@ TEST_CASE_TEMPLATE("redirects: never followed; the error names the redirect", T,
     ::close(c);
   });
   zic::client_options o;
-  o.endpoint = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  o.endpoint = "http://127.0.0.1:" + std::to_string(l.port);
   o.api_key = "redirect-test-key";
   o.retry.max_attempts = 1;
   zic::basic_client<T> client(o);
   auto r = client.describe_import("1");
   server.join();
-  ::close(fd);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::http_status);
   CHECK(r.error().http_status == 302);
