@@ -71,8 +71,13 @@ private:
   std::vector<std::vector<std::string>> rows_;
 };
 
-inline std::string rows_text(std::int64_t imported, std::int64_t total) {
-  return std::to_string(imported) + "/" + std::to_string(total);
+// "imported/total". Cloud answers do not say how many rows are in: "?" until the job (or
+// file) is Completed, and then every row is.
+template <class Progress> std::string rows_text(const Progress& p) {
+  const std::string imported = p.has_imported_rows               ? std::to_string(p.imported_rows)
+                               : p.state == zic::job_state::completed ? std::to_string(p.total_rows)
+                                                                       : std::string("?");
+  return imported + "/" + std::to_string(p.total_rows);
 }
 
 inline std::string describe_text(const zic::import_progress& p) {
@@ -84,7 +89,7 @@ inline std::string describe_text(const zic::import_progress& p) {
   line("Collection", shown(p.collection_name));
   line("State", shown(p.state_text.empty() ? std::string(zic::to_string(p.state)) : p.state_text));
   line("Progress", std::to_string(p.progress) + "%");
-  line("Rows", rows_text(p.imported_rows, p.total_rows));
+  line("Rows", rows_text(p));
   line("Size", human_bytes(p.file_size));
   line("File", shown(p.file_name));
   line("Created", shown(p.create_time));
@@ -94,7 +99,7 @@ inline std::string describe_text(const zic::import_progress& p) {
     table files({"FILE", "STATE", "PROGRESS", "ROWS", "SIZE", "REASON"});
     for (const auto& f : p.details)
       files.add({shown(f.file_name), shown(f.state_text), std::to_string(f.progress) + "%",
-                 rows_text(f.imported_rows, f.total_rows), human_bytes(f.file_size), shown(f.reason)});
+                 rows_text(f), human_bytes(f.file_size), shown(f.reason)});
     out += "\n" + files.str();
   }
   return out;
@@ -115,8 +120,10 @@ template <class Progress> void write_progress_members(json_writer& w, const Prog
       .member("state", zic::to_string(p.state))
       .member("state_text", p.state_text)
       .member("progress", std::int64_t(p.progress))
-      .member("imported_rows", p.imported_rows)
-      .member("total_rows", p.total_rows)
+      .key("imported_rows");
+  if (p.has_imported_rows) w.value(p.imported_rows);
+  else w.value(nullptr);  // the cloud does not say: unknown, not 0
+  w.member("total_rows", p.total_rows)
       .member("complete_time", p.complete_time)
       .member("reason", p.reason);
 }
@@ -166,7 +173,7 @@ inline std::string progress_bar(const zic::import_progress& p, std::chrono::stea
   char pct[8];
   std::snprintf(pct, sizeof pct, "%3d%%", p.progress);
   return "[" + std::string(std::size_t(filled), '#') + std::string(std::size_t(width - filled), '-') + "] " + pct +
-         "  " + rows_text(p.imported_rows, p.total_rows) + " rows  " + clock_text(elapsed) + "  " +
+         "  " + rows_text(p) + " rows  " + clock_text(elapsed) + "  " +
          shown(p.state_text);
 }
 
@@ -176,7 +183,7 @@ inline std::string progress_line(const zic::import_progress& p, std::chrono::ste
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f s", double(ms) / 1000.0);
   return shown(p.state_text) + " " + std::to_string(p.progress) + "% " +
-         rows_text(p.imported_rows, p.total_rows) + " rows (" + secs + ")";
+         rows_text(p) + " rows (" + secs + ")";
 }
 
 } // namespace zic_cli

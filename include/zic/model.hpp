@@ -87,6 +87,8 @@ struct file_progress {
   std::int64_t total_rows = 0;      ///< "totalRows"
   std::string complete_time;        ///< "completeTime", empty until done
   std::string reason;               ///< "reason", empty on success or when left out
+  /// Whether "importedRows" was sent: cloud answers leave it out, and 0 then means "unknown".
+  bool has_imported_rows = false;
 
   friend bool operator==(const file_progress&, const file_progress&) = default;
 };
@@ -100,12 +102,14 @@ struct import_progress {
   job_state state = job_state::unknown;
   std::string state_text;           ///< "state", as sent
   int progress = 0;                 ///< "progress", 0-100
-  std::int64_t imported_rows = 0;   ///< "importedRows" (0 when absent)
+  std::int64_t imported_rows = 0;   ///< "importedRows" (0 when absent: see `has_imported_rows`)
   std::int64_t total_rows = 0;      ///< "totalRows"
   std::string complete_time;        ///< "completeTime", empty until done
   std::string create_time;          ///< "createTime" (newest Milvus servers)
   std::string reason;               ///< "reason", empty on success or when left out
   std::vector<file_progress> details;  ///< "details"
+  /// Whether "importedRows" was sent: cloud answers leave it out, and 0 then means "unknown".
+  bool has_imported_rows = false;
 
   friend bool operator==(const import_progress&, const import_progress&) = default;
 };

@@ -146,7 +146,7 @@ template <class Progress> inline bool read_common_field(field f, tape_value v, P
   case field::file_size: return read_int64(v, out.file_size);
   case field::state: return read_string(v, out.state_text);
   case field::progress: return read_percent(v, out.progress);
-  case field::imported_rows: return read_int64(v, out.imported_rows);
+  case field::imported_rows: out.has_imported_rows = true; return read_int64(v, out.imported_rows);
   case field::total_rows: return read_int64(v, out.total_rows);
   case field::complete_time: return read_string(v, out.complete_time);
   case field::reason: return read_string(v, out.reason);
@@ -161,6 +161,7 @@ template <class Progress> inline void reset_common(Progress& p) {
   clear_text(p.state_text);
   p.progress = 0;
   p.imported_rows = 0;
+  p.has_imported_rows = false;
   p.total_rows = 0;
   clear_text(p.complete_time);
   clear_text(p.reason);

@@ -26,6 +26,7 @@ struct file_progress_view {
   std::int64_t total_rows = 0;     ///< "totalRows"
   std::string_view complete_time;  ///< "completeTime"
   std::string_view reason;         ///< "reason"
+  bool has_imported_rows = false;  ///< whether "importedRows" was sent
 };
 
 /// A describe answer, viewed. See `file_progress_view` for the lifetime rule.
@@ -43,6 +44,7 @@ struct import_progress_view {
   std::string_view create_time;     ///< "createTime"
   std::string_view reason;          ///< "reason"
   std::span<const file_progress_view> details;  ///< "details"
+  bool has_imported_rows = false;   ///< whether "importedRows" was sent
 };
 
 /// One list record, viewed.
@@ -74,6 +76,7 @@ inline import_progress to_owned(const import_progress_view& v) {
   p.state_text = v.state_text;
   p.progress = v.progress;
   p.imported_rows = v.imported_rows;
+  p.has_imported_rows = v.has_imported_rows;
   p.total_rows = v.total_rows;
   p.complete_time = v.complete_time;
   p.create_time = v.create_time;
@@ -81,7 +84,8 @@ inline import_progress to_owned(const import_progress_view& v) {
   p.details.reserve(v.details.size());
   for (const auto& f : v.details)
     p.details.push_back({std::string(f.file_name), f.file_size, f.state, std::string(f.state_text), f.progress,
-                         f.imported_rows, f.total_rows, std::string(f.complete_time), std::string(f.reason)});
+                         f.imported_rows, f.total_rows, std::string(f.complete_time), std::string(f.reason),
+                         f.has_imported_rows});
   return p;
 }
 

@@ -768,6 +768,8 @@ struct file_progress {
   std::int64_t total_rows = 0;      ///< "totalRows"
   std::string complete_time;        ///< "completeTime", empty until done
   std::string reason;               ///< "reason", empty on success or when left out
+  /// Whether "importedRows" was sent: cloud answers leave it out, and 0 then means "unknown".
+  bool has_imported_rows = false;
 
   friend bool operator==(const file_progress&, const file_progress&) = default;
 };
@@ -781,12 +783,14 @@ struct import_progress {
   job_state state = job_state::unknown;
   std::string state_text;           ///< "state", as sent
   int progress = 0;                 ///< "progress", 0-100
-  std::int64_t imported_rows = 0;   ///< "importedRows" (0 when absent)
+  std::int64_t imported_rows = 0;   ///< "importedRows" (0 when absent: see `has_imported_rows`)
   std::int64_t total_rows = 0;      ///< "totalRows"
   std::string complete_time;        ///< "completeTime", empty until done
   std::string create_time;          ///< "createTime" (newest Milvus servers)
   std::string reason;               ///< "reason", empty on success or when left out
   std::vector<file_progress> details;  ///< "details"
+  /// Whether "importedRows" was sent: cloud answers leave it out, and 0 then means "unknown".
+  bool has_imported_rows = false;
 
   friend bool operator==(const import_progress&, const import_progress&) = default;
 };
@@ -1360,6 +1364,7 @@ public:
     return *this;
   }
   json_writer& value(std::string_view s) { separate(); append_json_string(out_, s); return *this; }
+  json_writer& value(std::nullptr_t) { separate(); out_.append("null"); return *this; }
   json_writer& value(std::int64_t n) {
     separate();
     char buf[24];
@@ -2407,6 +2412,7 @@ struct file_progress_view {
   std::int64_t total_rows = 0;     ///< "totalRows"
   std::string_view complete_time;  ///< "completeTime"
   std::string_view reason;         ///< "reason"
+  bool has_imported_rows = false;  ///< whether "importedRows" was sent
 };
 
 /// A describe answer, viewed. See `file_progress_view` for the lifetime rule.
@@ -2424,6 +2430,7 @@ struct import_progress_view {
   std::string_view create_time;     ///< "createTime"
   std::string_view reason;          ///< "reason"
   std::span<const file_progress_view> details;  ///< "details"
+  bool has_imported_rows = false;   ///< whether "importedRows" was sent
 };
 
 /// One list record, viewed.
@@ -2455,6 +2462,7 @@ inline import_progress to_owned(const import_progress_view& v) {
   p.state_text = v.state_text;
   p.progress = v.progress;
   p.imported_rows = v.imported_rows;
+  p.has_imported_rows = v.has_imported_rows;
   p.total_rows = v.total_rows;
   p.complete_time = v.complete_time;
   p.create_time = v.create_time;
@@ -2462,7 +2470,8 @@ inline import_progress to_owned(const import_progress_view& v) {
   p.details.reserve(v.details.size());
   for (const auto& f : v.details)
     p.details.push_back({std::string(f.file_name), f.file_size, f.state, std::string(f.state_text), f.progress,
-                         f.imported_rows, f.total_rows, std::string(f.complete_time), std::string(f.reason)});
+                         f.imported_rows, f.total_rows, std::string(f.complete_time), std::string(f.reason),
+                         f.has_imported_rows});
   return p;
 }
 
@@ -2608,7 +2617,7 @@ template <class Progress> inline bool read_common_field(field f, tape_value v, P
   case field::file_size: return read_int64(v, out.file_size);
   case field::state: return read_string(v, out.state_text);
   case field::progress: return read_percent(v, out.progress);
-  case field::imported_rows: return read_int64(v, out.imported_rows);
+  case field::imported_rows: out.has_imported_rows = true; return read_int64(v, out.imported_rows);
   case field::total_rows: return read_int64(v, out.total_rows);
   case field::complete_time: return read_string(v, out.complete_time);
   case field::reason: return read_string(v, out.reason);
@@ -2623,6 +2632,7 @@ template <class Progress> inline void reset_common(Progress& p) {
   clear_text(p.state_text);
   p.progress = 0;
   p.imported_rows = 0;
+  p.has_imported_rows = false;
   p.total_rows = 0;
   clear_text(p.complete_time);
   clear_text(p.reason);
@@ -4337,6 +4347,19 @@ inline result<void> make_tls_context(const transport_options& opt, std::optional
   return {};
 }
 
+// Why a TLS handshake failed, as OpenSSL knows it: the certificate's verification result names
+// the cause (expired, unknown issuer, ...); a verified certificate refused anyway is a name that
+// does not match (Asio's host-name check).
+inline std::string handshake_failure(SSL* ssl, const error_code& ec, const std::string& host) {
+  const long verify = SSL_get_verify_result(ssl);
+  // The host-name check refuses a chain OpenSSL accepted without saying why: "unspecified".
+  if (verify == X509_V_ERR_UNSPECIFIED ||
+      (verify == X509_V_OK && ec.message().find("certificate verify failed") != std::string::npos))
+    return "certificate verify failed: the certificate does not match the host name " + host;
+  if (verify != X509_V_OK) return std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
+  return ec.message();
+}
+
 // Why an exchange failed, from the write's and the read's error codes; `stale` when the peer
 // had closed a kept-alive connection before any byte of the answer (worth one resend).
 struct exchange_failure {
@@ -4472,9 +4495,11 @@ private:
       if (auto ec = connect_lowest(beast::get_lowest_layer(*secure_))) return connect_failure(ec);
       auto ec = run([&](auto handler) { secure_->async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
       if (ec) {
+        // The cause lives in the stream: read it before closing.
+        const std::string why = handshake_failure(secure_->native_handle(), ec, req.host);
         close();
         if (ec == beast::error::timeout) return transport_failure(errc::timeout, "TLS handshake with " + where + " timed out", false);
-        return transport_failure(errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
+        return transport_failure(errc::tls, "TLS handshake with " + where + " failed: " + why, false);
       }
     } else {
       plain_.emplace(ioc_);
@@ -4671,7 +4696,10 @@ private:
       auto [hec] = co_await secure_->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
       ec = hec;
       if (timed_out_) co_return failure(req, errc::timeout, "TLS handshake with " + where + " timed out", false);
-      if (ec) co_return failure(req, errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
+      if (ec)
+        co_return failure(req, errc::tls,
+                          "TLS handshake with " + where + " failed: " + handshake_failure(secure_->native_handle(), ec, req.host),
+                          false);
     }
     lowest().set_option(tcp::no_delay(true), ec);  // small requests, answered at once
     ++opened_;

@@ -133,6 +133,7 @@ class CliTest(unittest.TestCase):
             done = json.loads(run("--flavor", "cloud", "import", "wait", job, "--json", "--interval", "0.1",
                                   env=env, check=0).stdout)
             self.assertEqual(done["total_rows"], 2500)
+            self.assertIsNone(done["imported_rows"])  # the cloud does not say: null, not 0
             self.assertEqual(done["file_name"], "rows.json")
             for _ in range(3):
                 run("--flavor", "cloud", "import", "create", "--collection", "other",
@@ -148,7 +149,10 @@ class CliTest(unittest.TestCase):
             mine = json.loads(run("--flavor", "cloud", "import", "list", "--all", "--collection", "articles",
                                   "--json", env=env, check=0).stdout)
             self.assertEqual([r["job_id"] for r in mine["records"]], [job])
-            self.assertIn("Completed", run("--flavor", "cloud", "import", "describe", job, env=env, check=0).stdout)
+            described = run("--flavor", "cloud", "import", "describe", job, env=env, check=0).stdout
+            self.assertIn("Completed", described)
+            self.assertIn("2500/2500", described)  # once Completed, every row is in
+            self.assertNotIn("0/2500", described.replace("2500/2500", ""))
             # Two-phase calls are Milvus-only: a usage error before any request.
             self.assertEqual(run("--flavor", "cloud", "import", "commit", job, env=env).returncode, 2)
             # Without a cluster id the cloud flavour cannot address anything.

@@ -180,6 +180,8 @@ TEST_CASE_TEMPLATE("TLS: verified by default, a CA file trusts, a wrong host nam
   auto refused = system_store.list_import_jobs();
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code == errc::tls);
+  // The cause is named: an issuer the system store does not know.
+  CHECK_MESSAGE(refused.error().message.find("issuer") != std::string::npos, refused.error().message);
 
   zic::basic_client<T> trusting(o, T(trusting_test_ca()));
   CHECK(trusting.list_import_jobs());
@@ -197,6 +199,10 @@ TEST_CASE_TEMPLATE("TLS: verified by default, a CA file trusts, a wrong host nam
   auto r = mismatch.list_import_jobs();
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::tls);
+  // A trusted certificate for another name says so, not "for a private CA use --ca-file".
+  const auto& m = r.error().message;
+  CHECK_MESSAGE((m.find("host") != std::string::npos || m.find("match") != std::string::npos), m);
+  CHECK_MESSAGE(m.find("issuer") == std::string::npos, m);
 }
 
 TEST_CASE_TEMPLATE("keep-alive: one connection serves many calls; a closed one is replaced", T, ZIC_TRANSPORTS) {

@@ -120,6 +120,7 @@ TEST_CASE("describe: the cloud example, every field") {
   CHECK(p->reason.empty());
   CHECK(p->total_rows == 100000);
   CHECK(p->imported_rows == 0);
+  CHECK_FALSE(p->has_imported_rows);  // the cloud leaves it out: unknown, not 0
   REQUIRE(p->details.size() == 1);
   CHECK(p->details[0].file_name == "medium_articles_2020_dpr.json");
   CHECK(p->details[0].file_size == 3279917);
@@ -135,6 +136,8 @@ TEST_CASE("describe: the Milvus example (no top-level fileName, reason left out,
   CHECK(p->collection_name == "quick_setup");
   CHECK(p->file_name.empty());
   CHECK(p->imported_rows == 100000);
+  CHECK(p->has_imported_rows);
+  CHECK(p->details[0].has_imported_rows);
   CHECK(p->total_rows == 100000);
   CHECK(p->reason.empty());
   REQUIRE(p->details.size() == 1);

@@ -4,6 +4,7 @@
 #include "../config.hpp"
 
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -63,6 +64,7 @@ public:
     return *this;
   }
   json_writer& value(std::string_view s) { separate(); append_json_string(out_, s); return *this; }
+  json_writer& value(std::nullptr_t) { separate(); out_.append("null"); return *this; }
   json_writer& value(std::int64_t n) {
     separate();
     char buf[24];

@@ -230,6 +230,19 @@ inline result<void> make_tls_context(const transport_options& opt, std::optional
   return {};
 }
 
+// Why a TLS handshake failed, as OpenSSL knows it: the certificate's verification result names
+// the cause (expired, unknown issuer, ...); a verified certificate refused anyway is a name that
+// does not match (Asio's host-name check).
+inline std::string handshake_failure(SSL* ssl, const error_code& ec, const std::string& host) {
+  const long verify = SSL_get_verify_result(ssl);
+  // The host-name check refuses a chain OpenSSL accepted without saying why: "unspecified".
+  if (verify == X509_V_ERR_UNSPECIFIED ||
+      (verify == X509_V_OK && ec.message().find("certificate verify failed") != std::string::npos))
+    return "certificate verify failed: the certificate does not match the host name " + host;
+  if (verify != X509_V_OK) return std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
+  return ec.message();
+}
+
 // Why an exchange failed, from the write's and the read's error codes; `stale` when the peer
 // had closed a kept-alive connection before any byte of the answer (worth one resend).
 struct exchange_failure {
@@ -365,9 +378,11 @@ private:
       if (auto ec = connect_lowest(beast::get_lowest_layer(*secure_))) return connect_failure(ec);
       auto ec = run([&](auto handler) { secure_->async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
       if (ec) {
+        // The cause lives in the stream: read it before closing.
+        const std::string why = handshake_failure(secure_->native_handle(), ec, req.host);
         close();
         if (ec == beast::error::timeout) return transport_failure(errc::timeout, "TLS handshake with " + where + " timed out", false);
-        return transport_failure(errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
+        return transport_failure(errc::tls, "TLS handshake with " + where + " failed: " + why, false);
       }
     } else {
       plain_.emplace(ioc_);
@@ -564,7 +579,10 @@ private:
       auto [hec] = co_await secure_->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
       ec = hec;
       if (timed_out_) co_return failure(req, errc::timeout, "TLS handshake with " + where + " timed out", false);
-      if (ec) co_return failure(req, errc::tls, "TLS handshake with " + where + " failed: " + ec.message(), false);
+      if (ec)
+        co_return failure(req, errc::tls,
+                          "TLS handshake with " + where + " failed: " + handshake_failure(secure_->native_handle(), ec, req.host),
+                          false);
     }
     lowest().set_option(tcp::no_delay(true), ec);  // small requests, answered at once
     ++opened_;
