@@ -299,6 +299,15 @@ class CliTest(unittest.TestCase):
         finally:
             emu.stop()
 
+    def test_a_wait_interval_below_the_floor_is_refused(self):
+        emu = Emulator(data_dir=self.data)
+        try:
+            p = run("import", "wait", "448761313698322012", "--interval", "0.0001", env=self.env(emu))
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("--interval must be at least 0.1 seconds", p.stderr)
+        finally:
+            emu.stop()
+
     def test_insecure_warns(self):
         emu = Emulator(data_dir=self.data)
         try:

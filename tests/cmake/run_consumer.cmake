@@ -16,6 +16,10 @@ if(MODE STREQUAL "find_package")
     message(FATAL_ERROR "installing zic failed")
   endif()
   set(_consumer_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DZIC_CONSUMER_MODE=find_package)
+elseif(MODE STREQUAL "curl_only")
+  # add_subdirectory with the curl transport alone, where Boost and OpenSSL cannot be found.
+  set(_consumer_args -DZIC_SOURCE_DIR=${SOURCE_DIR} -DZIC_CONSUMER_MODE=add_subdirectory -DZIC_CONSUMER_CURL_ONLY=ON
+                     -DZIC_WITH_BEAST=OFF -DCMAKE_DISABLE_FIND_PACKAGE_Boost=ON -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON)
 elseif(MODE STREQUAL "single_header")
   # add_subdirectory with ZIC_USE_SINGLE_HEADER=ON: the transports over the single header.
   set(_consumer_args -DZIC_SOURCE_DIR=${SOURCE_DIR} -DZIC_CONSUMER_MODE=add_subdirectory -DZIC_USE_SINGLE_HEADER=ON)

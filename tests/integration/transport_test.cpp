@@ -507,3 +507,20 @@ TEST_CASE_TEMPLATE("redirects: never followed; the error names the redirect", T,
                 r.error().message);
   CHECK(requests == 1);
 }
+
+TEST_CASE_TEMPLATE("messages: a transport failure names the request once", T, ZIC_TRANSPORTS) {
+  loopback_listener l(1);
+  const std::uint16_t port = l.port;
+  ::close(l.fd);  // nothing listens there any more: the connection is refused
+  l.fd = -1;
+  zic::client_options o;
+  o.endpoint = "http://127.0.0.1:" + std::to_string(port);
+  o.retry.max_attempts = 1;
+  zic::basic_client<T> client(o);
+  auto r = client.list_import_jobs();
+  REQUIRE_FALSE(r);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/v2/vectordb/jobs/import/list";
+  const auto first = r.error().message.find(url);
+  REQUIRE_MESSAGE(first != std::string::npos, r.error().message);
+  CHECK_MESSAGE(r.error().message.find(url, first + 1) == std::string::npos, r.error().message);
+}

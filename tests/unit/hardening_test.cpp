@@ -232,3 +232,23 @@ TEST_CASE("result: reading the wrong side stops a debug build") {
   }));
 #endif
 }
+
+TEST_CASE("terminal safety: C1 controls and bidirectional overrides never reach a message") {
+  using zic::detail::printable;
+  CHECK(printable("a\x1b[31mred\x07", 100) == "a [31mred ");            // ESC and BEL
+  CHECK(printable("csi\xC2\x9B" "2J", 100) == "csi 2J");                  // U+009B, a one-byte CSI
+  CHECK(printable("evil\xE2\x80\xAEtxt.exe", 100) == "evil txt.exe");    // U+202E right-to-left override
+  CHECK(printable("iso\xE2\x81\xA6late\xE2\x81\xA9", 100) == "iso late ");  // U+2066, U+2069
+  CHECK(printable("caf\xC3\xA9 \xE2\x80\x94 ok", 100) == "caf\xC3\xA9 \xE2\x80\x94 ok");  // é and an em dash stay
+}
+
+TEST_CASE("messages: the file limit says what to change, in words a CLI user can act on") {
+  auto ctx = zic::make_request_context(zic_test::milvus_options()).value();
+  zic::create_import_request r;
+  r.collection_name = "c";
+  r.files.assign(1025, {"a.json"});
+  auto req = zic::make_create_request(ctx, r);
+  REQUIRE_FALSE(req);
+  CHECK(req.error().message.find("split it into several imports") != std::string::npos);
+  CHECK(req.error().message.find("client_options") == std::string::npos);
+}

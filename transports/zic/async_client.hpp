@@ -293,8 +293,7 @@ private:
       if (cancel_->requested() && step.next != call_step::done) step = engine.cancel();
       switch (step.next) {
       case call_step::send: {
-        auto sent = co_await transport_.async_send(req, response_,
-                                                   asio::bind_cancellation_slot(cancel_->signal().slot(), asio::use_awaitable));
+        auto sent = co_await send(req);
         // An answer that arrived is kept even when cancellation raced it: it may carry a job id.
         step = cancel_->requested() && !sent ? engine.cancel(sent.error().request_sent)
                                              : engine.after_send(std::move(sent), response_, now());
@@ -311,6 +310,24 @@ private:
   }
 
   clock::time_point now() const { return options_.clock.now(); }
+
+  // One exchange, cut short by the operation's abort. A transport that offers its exchange as a
+  // coroutine (`beast_async_transport`) is awaited directly; any other through `async_send`.
+  boost::asio::awaitable<result<void>> send(http_request& req) {
+    namespace asio = boost::asio;
+    if constexpr (requires { transport_.send_awaitable(req, response_); transport_.cancel(); }) {
+      auto slot = cancel_->signal().slot();
+      slot.assign([this](asio::cancellation_type t) {
+        if (!!(t & asio::cancellation_type::terminal)) transport_.cancel();
+      });
+      auto sent = co_await transport_.send_awaitable(req, response_);
+      slot.clear();
+      co_return sent;
+    } else {
+      co_return co_await transport_.async_send(req, response_,
+                                               asio::bind_cancellation_slot(cancel_->signal().slot(), asio::use_awaitable));
+    }
+  }
 
   client_options options_;
   AsyncTransport transport_;

@@ -727,6 +727,14 @@ public:
   /// Connections opened so far: 1 after any number of exchanges on one kept-alive connection.
   std::size_t connections_opened() const noexcept { return c_->opened(); }
 
+  /// The exchange as a coroutine on this transport's executor: what `basic_async_client`
+  /// awaits, sparing a spawn per request. `cancel()` ends it as a cancellation slot would.
+  boost::asio::awaitable<result<void>> send_awaitable(const http_request& req, http_response& out) {
+    auto done = co_await c_->send(req, out);
+    co_return done ? std::move(*done) : result<void>(zic::error(errc::transport, "unexpected failure"));
+  }
+  void cancel() { c_->abort(); }
+
 private:
   std::shared_ptr<detail::beast_impl::async_connection> c_;
 };
