@@ -230,9 +230,6 @@ public:
   /// The call's outcome, once a step said `done`.
   result<void> take_result() { return std::move(*result_); }
 
-  /// The attempt in progress or last made (1-based).
-  int attempt() const noexcept { return n_; }
-
 private:
   enum class wait_reason { pacing, backoff };
 

@@ -3149,9 +3149,6 @@ public:
   /// The call's outcome, once a step said `done`.
   result<void> take_result() { return std::move(*result_); }
 
-  /// The attempt in progress or last made (1-based).
-  int attempt() const noexcept { return n_; }
-
 private:
   enum class wait_reason { pacing, backoff };
 
@@ -4071,6 +4068,9 @@ public:
   /// The signal whose slot the operation's exchanges and pauses are bound to.
   asio::cancellation_signal& signal() noexcept { return signal_; }
 
+  /// Aborts the operation in progress, if any. Call on the executor.
+  void abort_current() { abort(generation_); }
+
   /// Aborts operation `generation` if it is still the current one. Call on the executor.
   void abort(std::uint64_t generation) {
     if (generation != generation_ || requested_) return;
@@ -4957,7 +4957,7 @@ public:
 
   /// Ends the call in progress with `errc::cancelled`, as a terminal cancellation would. Call
   /// on the client's executor.
-  void cancel() { cancel_->abort(generation_); }
+  void cancel() { cancel_->abort_current(); }
 
   /// Starts an import: `void(result<std::string>)` with the job id.
   template <class Token> auto async_create_import(const create_import_request& r, Token&& token) {
@@ -5046,13 +5046,13 @@ private:
   template <class T, class Token, class Make> auto launch(Token&& token, const std::stop_token& stop, Make make) {
     return boost::asio::async_initiate<Token, void(result<T>)>(
         [this](auto handler, std::stop_token s, Make m) {
-          generation_ = cancel_->begin();
-          auto on_cancel = cancel_->slot_handler(generation_);
+          const auto generation = cancel_->begin();
+          auto on_cancel = cancel_->slot_handler(generation);
           if (!s.stop_possible()) {
             detail::async::spawn<T>(get_executor(), std::move(handler), std::move(m), std::move(on_cancel));
           } else {
             detail::async::spawn<T>(get_executor(), std::move(handler),
-                                    [this, &s, &m] { return watched<T>(m(), std::move(s), generation_); },
+                                    [this, &s, &m, generation] { return watched<T>(m(), std::move(s), generation); },
                                     std::move(on_cancel));
           }
         },
@@ -5208,7 +5208,6 @@ private:
   http_response response_;
   boost::asio::steady_timer timer_;
   std::shared_ptr<detail::async::canceller> cancel_;
-  std::uint64_t generation_ = 0;
   std::uint64_t attempts_ = 0;
 };
 

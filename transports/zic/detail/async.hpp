@@ -79,6 +79,9 @@ public:
   /// The signal whose slot the operation's exchanges and pauses are bound to.
   asio::cancellation_signal& signal() noexcept { return signal_; }
 
+  /// Aborts the operation in progress, if any. Call on the executor.
+  void abort_current() { abort(generation_); }
+
   /// Aborts operation `generation` if it is still the current one. Call on the executor.
   void abort(std::uint64_t generation) {
     if (generation != generation_ || requested_) return;
