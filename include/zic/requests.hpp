@@ -2,6 +2,7 @@
 #define ZIC_REQUESTS_HPP
 
 #include "detail/ascii.hpp"
+#include "detail/file_types.hpp"
 #include "detail/json_writer.hpp"
 #include "detail/url.hpp"
 #include "detail/utf8.hpp"
@@ -156,6 +157,38 @@ inline result<void> check_groups(std::string_view field,
   return {};
 }
 
+// A file's last path segment without a URL's query: a presigned URL's signature stays out of
+// messages.
+inline std::string shown_file(std::string_view path) {
+  if (auto q = path.find_first_of("?#"); q != std::string_view::npos) path = path.substr(0, q);
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (auto slash = path.find_last_of('/'); slash != std::string_view::npos && slash + 1 < path.size())
+    path = path.substr(slash + 1);
+  return std::string(path);
+}
+
+/// The server refuses a unit of several row-based files, or of files of different types.
+inline result<void> check_units(std::string_view field, const std::vector<std::vector<std::string>>& groups) {
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const auto fault = check_unit(groups[i]);
+    if (!fault) continue;
+    const std::string where = std::string(field) + "[" + std::to_string(i) + "]";
+    const std::string type(file_type_name(fault.type));
+    if (fault.kind == unit_fault::several_row_files)
+      return invalid(where + " holds " + std::to_string(groups[i].size()) + " " + type +
+                     " files in one import unit, but the server imports a " + type +
+                     " file alone: give each file its own group, as in {{\"" +
+                     shown_file(groups[i][0]) + "\"}, {\"" + shown_file(groups[i][1]) +
+                     "\"}}; only the .npy columns of one NumPy row set share a group");
+    const auto& other = groups[i][fault.other];
+    return invalid(where + " mixes file types (" + shown_file(groups[i][0]) + " is " + type + ", " +
+                   shown_file(other) + " is " + std::string(file_type_name(file_type_of(other))) +
+                   "): a group holds one Parquet, JSON or CSV file, or the .npy columns of one "
+                   "NumPy row set");
+  }
+  return {};
+}
+
 inline result<void> check_file_count(std::string_view field, std::size_t count, std::size_t limit) {
   if (count > limit)
     return invalid(std::string(field) + " holds " + std::to_string(count) +
@@ -181,6 +214,8 @@ inline result<void> check_cloud_create(const request_context& ctx, const create_
     return invalid("data_paths needs volume_name");
   if (auto ok = check_groups("object_urls", r.object_urls); !ok) return ok;
   if (auto ok = check_groups("data_paths", r.data_paths); !ok) return ok;
+  if (auto ok = check_units("object_urls", r.object_urls); !ok) return ok;
+  if (auto ok = check_units("data_paths", r.data_paths); !ok) return ok;
   std::size_t urls = r.object_url.empty() ? 0 : 1;
   for (const auto& g : r.object_urls) urls += g.size();
   for (const auto& g : r.data_paths) urls += g.size();
@@ -208,6 +243,7 @@ inline result<void> check_milvus_create(const request_context& ctx, const create
                    "its own bucket");
   if (r.files.empty()) return invalid("no data source: files is empty");
   if (auto ok = check_groups("files", r.files); !ok) return ok;
+  if (auto ok = check_units("files", r.files); !ok) return ok;
   if (auto ok = check_file_count("files", r.files.size(), ctx.max_files); !ok) return ok;
   for (const auto& [key, value] : r.options) {
     if (key.empty()) return invalid("options has an empty key");

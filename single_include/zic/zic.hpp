@@ -1304,6 +1304,87 @@ ZIC_NAMESPACE_END
 #ifndef ZIC_REQUESTS_HPP
 #define ZIC_REQUESTS_HPP
 
+// ---- begin include/zic/detail/file_types.hpp
+#ifndef ZIC_DETAIL_FILE_TYPES_HPP
+#define ZIC_DETAIL_FILE_TYPES_HPP
+
+// The server's file rules, known before any I/O: the type of an import file follows its
+// extension, and each import unit (an inner list of files / objectUrls / dataPaths) holds one
+// row-based file (JSON, Parquet, CSV) or the .npy columns of one NumPy row set.
+
+
+
+ZIC_NAMESPACE_BEGIN
+namespace detail {
+
+enum class file_type { json, parquet, csv, numpy, other };
+
+/// By extension, case-insensitively; a URL's query or fragment is not part of the name.
+constexpr file_type file_type_of(std::string_view path) noexcept {
+  if (auto q = path.find_first_of("?#"); q != std::string_view::npos && path.find("://") != std::string_view::npos)
+    path = path.substr(0, q);
+  const auto slash = path.find_last_of('/');
+  const auto dot = path.find_last_of('.');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return file_type::other;
+  const std::string_view ext = path.substr(dot + 1);
+  auto is = [&](std::string_view word) {
+    if (ext.size() != word.size()) return false;
+    for (std::size_t i = 0; i < ext.size(); ++i)
+      if ((ext[i] >= 'A' && ext[i] <= 'Z' ? ext[i] + 32 : ext[i]) != word[i]) return false;
+    return true;
+  };
+  if (is("json")) return file_type::json;
+  if (is("parquet")) return file_type::parquet;
+  if (is("csv")) return file_type::csv;
+  if (is("npy")) return file_type::numpy;
+  return file_type::other;
+}
+
+constexpr std::string_view file_type_name(file_type t) noexcept {
+  switch (t) {
+  case file_type::json: return "JSON";
+  case file_type::parquet: return "Parquet";
+  case file_type::csv: return "CSV";
+  case file_type::numpy: return "NumPy";
+  case file_type::other: break;
+  }
+  return "unknown";
+}
+
+constexpr bool row_based(file_type t) noexcept {
+  return t == file_type::json || t == file_type::parquet || t == file_type::csv;
+}
+
+/// What is wrong with one import unit, if anything.
+struct unit_fault {
+  enum kind_t { none, several_row_files, mixed_types } kind = none;
+  file_type type = file_type::other;  // the unit's first file's
+  std::size_t other = 0;              // mixed_types: the first file of another type
+
+  explicit constexpr operator bool() const noexcept { return kind != none; }
+};
+
+/// A unit of one file always passes; so does a unit of files the rules do not know.
+constexpr unit_fault check_unit(const std::vector<std::string>& paths) noexcept {
+  unit_fault f;
+  if (paths.size() < 2) return f;
+  f.type = file_type_of(paths.front());
+  for (std::size_t i = 1; i < paths.size(); ++i) {
+    if (file_type_of(paths[i]) != f.type) {
+      f.kind = unit_fault::mixed_types;
+      f.other = i;
+      return f;
+    }
+  }
+  if (row_based(f.type)) f.kind = unit_fault::several_row_files;
+  return f;
+}
+
+} // namespace detail
+ZIC_NAMESPACE_END
+
+#endif
+// ---- end include/zic/detail/file_types.hpp
 // ---- begin include/zic/detail/json_writer.hpp
 #ifndef ZIC_DETAIL_JSON_WRITER_HPP
 #define ZIC_DETAIL_JSON_WRITER_HPP
@@ -1365,6 +1446,8 @@ public:
   }
   json_writer& value(std::string_view s) { separate(); append_json_string(out_, s); return *this; }
   json_writer& value(std::nullptr_t) { separate(); out_.append("null"); return *this; }
+  // Not a value(bool) overload: a string literal would convert to bool before string_view.
+  json_writer& boolean(bool b) { separate(); out_.append(b ? "true" : "false"); return *this; }
   json_writer& value(std::int64_t n) {
     separate();
     char buf[24];
@@ -1710,6 +1793,38 @@ inline result<void> check_groups(std::string_view field,
   return {};
 }
 
+// A file's last path segment without a URL's query: a presigned URL's signature stays out of
+// messages.
+inline std::string shown_file(std::string_view path) {
+  if (auto q = path.find_first_of("?#"); q != std::string_view::npos) path = path.substr(0, q);
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (auto slash = path.find_last_of('/'); slash != std::string_view::npos && slash + 1 < path.size())
+    path = path.substr(slash + 1);
+  return std::string(path);
+}
+
+/// The server refuses a unit of several row-based files, or of files of different types.
+inline result<void> check_units(std::string_view field, const std::vector<std::vector<std::string>>& groups) {
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const auto fault = check_unit(groups[i]);
+    if (!fault) continue;
+    const std::string where = std::string(field) + "[" + std::to_string(i) + "]";
+    const std::string type(file_type_name(fault.type));
+    if (fault.kind == unit_fault::several_row_files)
+      return invalid(where + " holds " + std::to_string(groups[i].size()) + " " + type +
+                     " files in one import unit, but the server imports a " + type +
+                     " file alone: give each file its own group, as in {{\"" +
+                     shown_file(groups[i][0]) + "\"}, {\"" + shown_file(groups[i][1]) +
+                     "\"}}; only the .npy columns of one NumPy row set share a group");
+    const auto& other = groups[i][fault.other];
+    return invalid(where + " mixes file types (" + shown_file(groups[i][0]) + " is " + type + ", " +
+                   shown_file(other) + " is " + std::string(file_type_name(file_type_of(other))) +
+                   "): a group holds one Parquet, JSON or CSV file, or the .npy columns of one "
+                   "NumPy row set");
+  }
+  return {};
+}
+
 inline result<void> check_file_count(std::string_view field, std::size_t count, std::size_t limit) {
   if (count > limit)
     return invalid(std::string(field) + " holds " + std::to_string(count) +
@@ -1735,6 +1850,8 @@ inline result<void> check_cloud_create(const request_context& ctx, const create_
     return invalid("data_paths needs volume_name");
   if (auto ok = check_groups("object_urls", r.object_urls); !ok) return ok;
   if (auto ok = check_groups("data_paths", r.data_paths); !ok) return ok;
+  if (auto ok = check_units("object_urls", r.object_urls); !ok) return ok;
+  if (auto ok = check_units("data_paths", r.data_paths); !ok) return ok;
   std::size_t urls = r.object_url.empty() ? 0 : 1;
   for (const auto& g : r.object_urls) urls += g.size();
   for (const auto& g : r.data_paths) urls += g.size();
@@ -1762,6 +1879,7 @@ inline result<void> check_milvus_create(const request_context& ctx, const create
                    "its own bucket");
   if (r.files.empty()) return invalid("no data source: files is empty");
   if (auto ok = check_groups("files", r.files); !ok) return ok;
+  if (auto ok = check_units("files", r.files); !ok) return ok;
   if (auto ok = check_file_count("files", r.files.size(), ctx.max_files); !ok) return ok;
   for (const auto& [key, value] : r.options) {
     if (key.empty()) return invalid("options has an empty key");

@@ -345,3 +345,45 @@ TEST_CASE("secrets: never printed, never in an error") {
   REQUIRE_FALSE(req);
   CHECK(req.error().message.find("AKIA-SECRET") == std::string::npos);
 }
+
+TEST_CASE("the server's unit rule: one row-based file per group, .npy columns together") {
+  using zic::detail::file_type;
+  using zic::detail::file_type_of;
+  CHECK(file_type_of("a/b.PARQUET") == file_type::parquet);
+  CHECK(file_type_of("s3://b/x.json?X-Amz-Signature=abc.npy") == file_type::json);  // a URL's query is not the name
+  CHECK(file_type_of("s3://b/dir.v2/") == file_type::other);                      // a folder
+  CHECK(file_type_of("id.npy") == file_type::numpy);
+  CHECK(file_type_of("rows.csv") == file_type::csv);
+
+  auto m = milvus_options();
+  auto mr = milvus_create();
+  CHECK(zic::make_create_request(context(m), mr));  // one Parquet file, one NumPy unit
+  mr.files = {{"a.parquet"}, {"b.parquet", "c.parquet"}};
+  auto two = zic::make_create_request(context(m), mr);
+  REQUIRE_FALSE(two);
+  CHECK(two.error().code == errc::invalid_argument);
+  CHECK(two.error().message.find("files[1] holds 2 Parquet files") != std::string::npos);
+  CHECK(two.error().message.find(R"({{"b.parquet"}, {"c.parquet"}})") != std::string::npos);
+  for (auto group : {std::vector<std::string>{"a.json", "b.json"}, {"a.csv", "b.csv"}, {"id.npy", "rows.json"},
+                     {"id.npy", "dir/"}}) {
+    mr.files = {group};
+    CHECK(invalid_create(m, mr) == errc::invalid_argument);
+  }
+  mr.files = {{"dir/a/", "dir/b/"}};  // types the rules do not know are the server's to judge
+  CHECK(zic::make_create_request(context(m), mr));
+
+  auto c = cloud_options();
+  auto r = cloud_create();
+  r.object_urls = {{"https://b.s3.amazonaws.com/a.parquet?X-Amz-Signature=SECRETSIG",
+                    "https://b.s3.amazonaws.com/b.parquet?X-Amz-Signature=SECRETSIG"}};
+  auto cloud = zic::make_create_request(context(c), r);
+  REQUIRE_FALSE(cloud);
+  CHECK(cloud.error().message.find("object_urls[0]") != std::string::npos);
+  CHECK(cloud.error().message.find("SECRETSIG") == std::string::npos);  // a presigned URL's signature stays out
+  r.object_urls = {{"s3://b/id.npy", "s3://b/vector.npy"}};
+  CHECK(zic::make_create_request(context(c), r));
+  r.object_urls.clear();
+  r.volume_name = "v";
+  r.data_paths = {{"a.json", "b.json"}};
+  CHECK(invalid_create(c, r) == errc::invalid_argument);
+}

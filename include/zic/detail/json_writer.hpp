@@ -65,6 +65,8 @@ public:
   }
   json_writer& value(std::string_view s) { separate(); append_json_string(out_, s); return *this; }
   json_writer& value(std::nullptr_t) { separate(); out_.append("null"); return *this; }
+  // Not a value(bool) overload: a string literal would convert to bool before string_view.
+  json_writer& boolean(bool b) { separate(); out_.append(b ? "true" : "false"); return *this; }
   json_writer& value(std::int64_t n) {
     separate();
     char buf[24];
