@@ -6,6 +6,7 @@
 
 #include "jobs.hpp"
 #include "rows.hpp"
+#include "storage.hpp"
 
 #include <zic/detail/json_writer.hpp>
 
@@ -15,6 +16,8 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -25,11 +28,25 @@ namespace zic_emulator {
 
 enum class flavor { cloud, milvus };
 
+// An S3-compatible store, addressed path-style (http://host:port/bucket/key).
+struct object_store {
+  std::string endpoint;               // empty: none
+  std::string region = "us-east-1";   // for AWS Signature V4
+  std::string bucket;                 // Milvus: the server's own bucket
+  std::string access_key, secret_key; // Milvus: the server's own credentials
+};
+
 struct settings {
   flavor kind = flavor::milvus;
   std::string api_key;                  // empty: any caller is accepted
-  std::filesystem::path data_dir;       // Milvus file paths are read under it; empty: simulated
-  std::int64_t simulated_rows = 10000;  // rows of a file that is not read (s3://..., no data dir)
+  std::filesystem::path data_dir;       // local files: Milvus paths, s3://BUCKET/KEY, file://
+  object_store store;                   // where objects are read, when set
+  std::int64_t simulated_rows = 10000;  // rows of a file that is not read (no store, no data dir)
+};
+
+// The request's credentials for the user's bucket (cloud).
+struct credentials {
+  std::string access_key, secret_key, token;
 };
 
 struct request_view {
@@ -162,30 +179,75 @@ private:
     return std::string(slash == std::string_view::npos ? url : url.substr(slash + 1));
   }
 
-  import_file simulated(std::string name) const {
-    import_file f;
-    f.name = std::move(name);
-    f.rows = s_.simulated_rows;
-    f.bytes = s_.simulated_rows * 128;
-    return f;
+  // Where one file's bytes are: a source to read, or nothing when it is simulated (then
+  // `error` may say why it cannot be read at all).
+  struct located {
+    std::unique_ptr<byte_source> source;
+    std::string error;
+  };
+
+  located local(const std::filesystem::path& path, std::string_view shown) const {
+    if (!inside_data_dir(path))
+      return {nullptr, "failed to get file size of '" + std::string(shown) + "': no such file"};
+    return {std::make_unique<file_source>(path), {}};
   }
 
-  import_file cloud_file(const std::string& url) const {
-    constexpr std::string_view scheme = "file://";
-    if (url.compare(0, scheme.size(), scheme) != 0) return simulated(base_name(url));
-    import_file f;
-    f.name = base_name(url);
-    // Only files under --data-dir: an object URL must not probe the host's file system.
-    const std::filesystem::path path(url.substr(scheme.size()));
-    if (!inside_data_dir(path)) {
-      f.error = "failed to read object " + url + ": file:// object URLs are read only under the emulator's --data-dir";
-      return f;
+  located remote([[maybe_unused]] object_location where) const {
+#if ZIC_EMULATOR_WITH_CURL
+    return {std::make_unique<object_source>(std::move(where)), {}};
+#else
+    return {nullptr, "this zic-emulator was built without libcurl and cannot read object storage"};
+#endif
+  }
+
+  object_location in_store(std::string url, const credentials& keys) const {
+    object_location where;
+    where.url = std::move(url);
+    where.region = s_.store.region;
+    where.access_key = keys.access_key;
+    where.secret_key = keys.secret_key;
+    where.token = keys.token;
+    return where;
+  }
+
+  // A cloud object URL: s3://BUCKET/KEY from the store (or --data-dir/BUCKET/KEY); http(s)://
+  // as given when a store is set; file:// under --data-dir. Anything else is simulated.
+  located locate_cloud(const std::string& url, const credentials& keys) const {
+    constexpr std::string_view s3 = "s3://", file = "file://";
+    std::string_view u = url;
+    if (u.substr(0, s3.size()) == s3) {
+      auto rest = u.substr(s3.size());
+      auto slash = rest.find('/');
+      if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size())
+        return {nullptr, "failed to get file size of '" + url + "': an s3:// URL names a bucket and a key"};
+      auto bucket = rest.substr(0, slash), key = rest.substr(slash + 1);
+      if (!s_.store.endpoint.empty()) return remote(in_store(object_url(s_.store.endpoint, bucket, key), keys));
+      if (!s_.data_dir.empty()) return local(s_.data_dir / std::string(bucket) / std::string(key), url);
+      return {};
     }
-    auto scan = scan_file(path, url);
-    f.rows = scan.rows;
-    f.bytes = scan.bytes;
-    f.error = scan.error;
-    return f;
+    if ((u.substr(0, 7) == "http://" || u.substr(0, 8) == "https://") && !s_.store.endpoint.empty())
+      return remote(in_store(url, keys));
+    if (u.substr(0, file.size()) == file) {
+      // Only files under --data-dir: an object URL must not probe the host's file system.
+      const std::filesystem::path path(url.substr(file.size()));
+      if (!inside_data_dir(path))
+        return {nullptr, "failed to read object " + url + ": file:// object URLs are read only under the emulator's --data-dir"};
+      return {std::make_unique<file_source>(path), {}};
+    }
+    return {};
+  }
+
+  // A Milvus path, relative to the server's bucket: from the store, else under --data-dir.
+  located locate_milvus(const std::string& path) const {
+    std::filesystem::path rel(path);
+    bool escapes = rel.is_absolute();
+    for (const auto& part : rel) escapes = escapes || part == "..";
+    if (escapes) return {nullptr, "failed to get file size of '" + path + "': no such file"};
+    if (!s_.store.endpoint.empty())
+      return remote(in_store(object_url(s_.store.endpoint, s_.store.bucket, path),
+                             credentials{s_.store.access_key, s_.store.secret_key, {}}));
+    if (!s_.data_dir.empty()) return local(s_.data_dir / rel, path);
+    return {};
   }
 
   bool inside_data_dir(const std::filesystem::path& path) const {
@@ -204,6 +266,64 @@ private:
     return name + "]";
   }
 
+  static std::string stem(const std::string& path) {
+    auto name = base_name(path);
+    return name.substr(0, name.rfind('.'));
+  }
+
+  std::int64_t max_file_bytes() const {
+    return (s_.kind == flavor::cloud ? std::int64_t(10) : std::int64_t(16)) << 30;
+  }
+
+  using scans = std::map<std::string, file_scan>;  // one create's files, each read once
+
+  // Reads one import unit: a row-based file, or the .npy columns of one row set.
+  template <class Locate>
+  import_file read_unit(const std::vector<std::string>& names, std::string shown, Locate&& locate, scans& seen) const {
+    import_file unit;
+    unit.name = std::move(shown);
+    std::int64_t rows = -1;
+    for (const auto& name : names) {
+      auto known = seen.find(name);
+      if (known == seen.end()) {
+        located where = locate(name);
+        file_scan scan;
+        if (where.source) scan = scan_file(*where.source, zic::detail::file_type_of(name), name, max_file_bytes());
+        else if (!where.error.empty()) scan.error = where.error;
+        else scan.rows = -1;  // simulated
+        known = seen.emplace(name, std::move(scan)).first;
+      }
+      const file_scan& f = known->second;
+      if (f.rows < 0) {
+        unit.simulated = true;
+        continue;
+      }
+      unit.bytes += f.bytes;
+      if (!f.error.empty()) {
+        if (unit.error.empty()) unit.error = f.error;
+        continue;
+      }
+      if (names.size() == 1) {
+        unit.rows = f.rows;
+        unit.columns = f.columns;
+      } else {
+        unit.columns.push_back(stem(name));
+        if (rows >= 0 && f.rows != rows && unit.error.empty())
+          unit.error = "the NumPy files of " + unit.name + " hold different numbers of rows: " +
+                       base_name(names.front()) + " has " + std::to_string(rows) + ", " + base_name(name) +
+                       " has " + std::to_string(f.rows);
+        if (rows < 0) rows = f.rows;
+      }
+    }
+    if (names.size() > 1 && rows > 0) unit.rows = rows;
+    if (unit.simulated && unit.error.empty()) {
+      unit.rows = s_.simulated_rows;
+      unit.bytes = s_.simulated_rows * 128;
+      unit.columns.clear();
+    }
+    return unit;
+  }
+
   static import_file named(std::string name) {
     import_file f;
     f.name = std::move(name);
@@ -211,46 +331,38 @@ private:
   }
 
   // Reads a new job's files through `reader` (off the serving thread, in the server) or at
-  // once; the job stays Pending until they are read.
-  void read_files(const std::string& id, std::vector<std::function<import_file()>> readers) {
-    auto read = [readers = std::move(readers)] {
-      std::vector<import_file> files;
-      files.reserve(readers.size());
-      for (const auto& r : readers) files.push_back(r());
-      return files;
-    };
+  // once; the job stays in PreImporting until they are read.
+  void read_files(const std::string& id, std::function<file_list()> read) {
     auto done = [this, id](std::vector<import_file> files) {
-      job* j = jobs_.find(id, steady::now());
+      const auto now = steady::now();
+      job* j = jobs_.find(id, now);
       if (!j) return;
       j->files = std::move(files);
       for (const auto& f : j->files) {
         j->total_rows += f.rows;
         j->total_bytes += f.bytes;
       }
-      j->read = steady::now();
+      j->read = now;
+      jobs_.changed(*j, now);
     };
     if (reader) return reader(std::move(read), std::move(done));
     done(read());
   }
 
-  import_file milvus_group(const std::vector<std::string>& paths) const {
-    import_file f;
-    f.name = group_name(paths);
-    if (s_.data_dir.empty()) {
-      auto sim = simulated(f.name);
-      return sim;
+  // The server's unit rule (spec section 6), checked at create as the server does.
+  static std::optional<reply> check_units(const std::vector<std::vector<std::string>>& groups, bool milvus) {
+    using namespace zic::detail;
+    for (const auto& g : groups) {
+      const auto fault = check_unit(g);
+      if (fault.kind == unit_fault::mixed_types)
+        return error(2100, "import failed: inconsistency in file types, (" + g.front() + ") vs (" + g[fault.other] + ")");
+      if (fault.kind == unit_fault::several_row_files)
+        return error(2100, "import failed: for " + std::string(file_type_name(fault.type)) +
+                               " import, accepts only one file, but got " + std::to_string(g.size()) + " files");
+      if (milvus && file_type_of(g.front()) == file_type::other)
+        return error(2100, "import failed: unexpected file type, files=" + group_name(g));
     }
-    for (const auto& p : paths) {
-      std::filesystem::path rel(p);
-      bool escapes = rel.is_absolute();
-      for (const auto& part : rel) escapes = escapes || part == "..";
-      auto scan = escapes ? file_scan{0, 0, "failed to read file " + p + ": no such file"}
-                          : scan_file(s_.data_dir / rel, p);
-      f.rows += scan.rows;
-      f.bytes += scan.bytes;
-      if (f.error.empty()) f.error = scan.error;
-    }
-    return f;
+    return std::nullopt;
   }
 
   std::string next_id() {
@@ -279,7 +391,7 @@ private:
     job j;
     j.created = now;
     j.created_wall = std::chrono::system_clock::now();
-    std::vector<std::function<import_file()>> readers;  // each file's reading, in order
+    std::function<file_list()> read;  // reads and counts the units, off the serving thread
     if (text(body, "collectionName", j.collection) || text(body, "partitionName", j.partition))
       return bind_error("collectionName/partitionName");
     if (j.collection.empty()) return error(1802, "missing required parameter: collectionName");
@@ -301,26 +413,40 @@ private:
       if (count > 1000) return error(1100, "invalid parameter: at most 1000 files per import");
       if (!object_url.empty()) urls.push_back({object_url});
       for (const auto& g : urls)
-        for (const auto& u : g) {
+        for (const auto& u : g)
           if (u.empty()) return error(1100, "invalid parameter: empty object URL");
-          j.files.push_back(named(base_name(u)));
-          readers.push_back([this, u] { return cloud_file(u); });
-        }
-      for (const auto& g : paths)
-        for (const auto& p : g) {
-          j.files.push_back(named(base_name(p)));
-          readers.push_back([this, name = base_name(p)] { return simulated(name); });
-        }
+      if (auto bad = check_units(urls, false)) return *bad;
+      if (auto bad = check_units(paths, false)) return *bad;
+      credentials keys;
+      if (text(body, "accessKey", keys.access_key) || text(body, "secretKey", keys.secret_key) ||
+          text(body, "token", keys.token))
+        return bind_error("accessKey/secretKey/token");
       if (jobs_.running(now, &j.collection) >= 10000)
-        return error(2101, "import failed: too many running or pending import jobs for this collection (10000)");
+        return error(2100, "import failed: The number of jobs has reached the limit of 10000 running or "
+                           "pending jobs in this collection, please try again later");
+      auto shown = [](const std::vector<std::string>& g) { return g.size() == 1 ? base_name(g[0]) : group_name(g); };
+      for (const auto& g : urls) j.files.push_back(named(shown(g)));
+      for (const auto& g : paths) j.files.push_back(named(shown(g)));
+      read = [this, urls = std::move(urls), paths = std::move(paths), keys = std::move(keys), shown] {
+        file_list files;
+        scans seen;
+        for (const auto& g : urls)
+          files.push_back(read_unit(g, shown(g), [&](const std::string& u) { return locate_cloud(u, keys); }, seen));
+        // Volumes are the service's own storage: simulated.
+        for (const auto& g : paths) files.push_back(read_unit(g, shown(g), [](const std::string&) { return located{}; }, seen));
+        return files;
+      };
     } else {
       j.db = database(req, body);
       std::vector<std::vector<std::string>> files;
       if (groups(body, "files", files)) return bind_error("files");
       if (files.empty()) return error(1802, "missing required parameter: files");
-      if (files.size() > 1024) return error(1100, "invalid parameter: the number of files exceeds 1024");
+      if (files.size() > 1024)
+        return error(1100, "invalid parameter: The max number of import files should not exceed 1024, but got " +
+                               std::to_string(files.size()));
       for (const auto& g : files)
         if (g.empty()) return error(1100, "invalid parameter: an import unit has no file");
+      if (auto bad = check_units(files, true)) return *bad;
       simdjson::dom::element options;
       if (!body["options"].get(options) && !options.is_null()) {
         simdjson::dom::object obj;
@@ -335,16 +461,20 @@ private:
         }
       }
       if (jobs_.running(now) >= 1024)
-        return error(2101, "import failed: the number of running or pending import jobs exceeds 1024");
-      for (const auto& g : files) {
-        j.files.push_back(named(group_name(g)));
-        readers.push_back([this, g] { return milvus_group(g); });
-      }
+        return error(2100, "import failed: The number of jobs has reached the limit, please try again later");
+      for (const auto& g : files) j.files.push_back(named(group_name(g)));
+      read = [this, files = std::move(files)] {
+        file_list out;
+        scans seen;
+        for (const auto& g : files)
+          out.push_back(read_unit(g, group_name(g), [&](const std::string& p) { return locate_milvus(p); }, seen));
+        return out;
+      };
     }
     j.id = next_id();
     const std::string id = j.id;
     jobs_.add(std::move(j));
-    read_files(id, std::move(readers));
+    read_files(id, std::move(read));
     if (!req.idempotency_key.empty()) idempotency_[std::string(req.idempotency_key)] = {id, now};
     return ok([&](writer& w) { w.member("jobId", id); });
   }
@@ -389,28 +519,29 @@ private:
       w.member("fileSize", j->total_bytes).member("state", phase_name(s.state));
       w.member("progress", std::int64_t(s.progress));
       if (!cloud) w.member("importedRows", s.imported_rows);
-      w.member("totalRows", j->total_rows).member("completeTime", complete);
+      w.member("totalRows", s.total_rows).member("completeTime", complete);
       if (!cloud) w.member("createTime", iso8601(j->created_wall));
       if (cloud || !s.reason.empty()) w.member("reason", s.reason);
       w.key("details").begin_array();
       std::int64_t left = s.imported_rows;
       for (const auto& f : j->files) {
+        // Rows are imported unit after unit; each unit shows the job's stage.
         std::int64_t done = std::min(left, f.rows);
         left -= done;
         const char* state = s.state == phase::failed      ? "Failed"
                             : s.state == phase::completed  ? "Completed"
                             : s.state == phase::pending    ? "Pending"
-                            : done == f.rows && s.state == phase::importing ? "Completed"
-                            : done > 0 || s.state != phase::importing       ? "InProgress"
-                                                                            : "Pending";
-        int progress = s.state == phase::completed ? 100
-                       : f.rows > 0 ? static_cast<int>(done * 100 / f.rows) : 0;
-        if (s.state == phase::uncommitted || s.state == phase::committing) progress = 99;
+                                                           : "InProgress";
         w.begin_object().member("fileName", f.name).member("fileSize", f.bytes).member("state", state);
-        w.member("progress", std::int64_t(progress));
+        w.member("progress", std::int64_t(s.progress));
         if (!cloud) w.member("importedRows", done);
-        w.member("totalRows", f.rows).member("completeTime", std::string_view(s.state == phase::completed ? complete : ""));
+        w.member("totalRows", s.total_rows ? f.rows : 0)
+            .member("completeTime", std::string_view(s.state == phase::completed ? complete : ""));
         if (cloud || !f.error.empty()) w.member("reason", f.error);
+        // The emulator's own: the columns a Parquet footer or a NumPy unit names, and whether
+        // the unit was simulated rather than read.
+        if (!f.columns.empty() && j->read) w.member("columns", f.columns);
+        if (f.simulated) w.key("simulated").boolean(true);
         w.end_object();
       }
       w.end_array();
@@ -473,9 +604,14 @@ private:
       else if (p != phase::committing && p != phase::completed)
         return error(1100, std::string("invalid parameter: the import job is ") + phase_name(p) + ", not Uncommitted");
     } else {
-      if (p == phase::completed) return error(1100, "invalid parameter: a completed import job cannot be aborted");
-      if (p != phase::failed) j->aborted = now;
+      // An abort repeated (a retry whose first answer was lost) finds its own work done.
+      if (p == phase::failed && j->aborted) return ok([](writer&) {});
+      if (finished(p))
+        return error(1100, std::string("invalid parameter: the import job has already ended (") + phase_name(p) +
+                               ") and cannot be aborted");
+      j->aborted = now;
     }
+    jobs_.changed(*j, now);
     return ok([](writer&) {});
   }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,17 +17,29 @@ namespace {
 constexpr const char* usage = R"(usage: zic-emulator [options]
 
 A local server that speaks the Zilliz Cloud / Milvus bulk-import REST API, for tests, demos and
-offline pipelines. It imports for real: JSON row files ({"rows":[...]} or a top-level array) and
-CSV are read and counted; other URL schemes are accepted and simulated.
+offline pipelines. It imports for real: JSON ({"rows":[...]} or a top-level array) and CSV files
+are read and counted, Parquet row counts come from the footer and NumPy (.npy) ones from the
+header, from a local directory or an S3-compatible object store. It applies the server's file
+rules and stages a job as the server does. A file that no store or directory holds is simulated
+(10000 rows), and describe marks its unit "simulated": true.
 
 options:
   --host ADDR              address to listen on (default 127.0.0.1; ::1 for IPv6)
   --port N                 port (default 0: any free port, printed on the first line)
   --flavor cloud|milvus    which API to speak (default milvus)
   --api-key KEY            require "Authorization: Bearer KEY" (default: accept anyone)
-  --data-dir DIR           root of Milvus "files" paths (default: simulate them)
+  --data-dir DIR           local files: Milvus "files" paths, cloud s3://BUCKET/KEY as
+                           DIR/BUCKET/KEY, and file:// URLs under DIR
+  --object-store URL       an S3-compatible store, path-style (http://127.0.0.1:4568). Cloud:
+                           s3://BUCKET/KEY is read from it with the request's accessKey,
+                           secretKey and token, and http(s):// URLs are fetched as given.
+                           Milvus: "files" are read from --bucket with --object-store-key
+  --object-store-region R  region for AWS Signature V4 (default us-east-1)
+  --bucket NAME            Milvus: the server's bucket in the object store
+  --object-store-key ID:SECRET  Milvus: the server's own credentials for that bucket
   --rows-per-second N      import speed (default 10000)
-  --retention SECONDS      forget finished jobs after this long (default 86400)
+  --retention SECONDS      forget finished jobs after this long (default: milvus 10800, as the
+                           server's taskRetention; cloud 86400)
   --tls-cert FILE          serve HTTPS with this PEM certificate ...
   --tls-key FILE           ... and this PEM key
   --tls-client-ca FILE     require client certificates signed by this CA (mutual TLS)
@@ -39,7 +52,8 @@ options:
   --help                   this text
 
 The first line on stdout is "listening on http(s)://HOST:PORT". GET /_emulator/stats answers
-{"connections":N,"requests":N,"jobs":N,"faults":N}. SIGINT or SIGTERM stops it.
+{"connections":N,"requests":N,"jobs":N,"running":N,"visits":N,"retention":S,"faults":N}. SIGINT or SIGTERM
+stops it.
 )";
 
 [[noreturn]] void fail(const std::string& message) {
@@ -55,7 +69,8 @@ int main(int argc, char** argv) {
   settings cfg;
   fault_plan faults;
   double rows_per_second = 10000;
-  std::int64_t retention = 86400;
+  std::optional<std::int64_t> retention;
+  std::string store_key;
 
   std::vector<std::string_view> args(argv + 1, argv + argc);
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -86,6 +101,10 @@ int main(int argc, char** argv) {
       else fail("--flavor takes cloud or milvus, not \"" + f + "\"");
     } else if (a == "--api-key") cfg.api_key = value();
     else if (a == "--data-dir") cfg.data_dir = value();
+    else if (a == "--object-store") cfg.store.endpoint = value();
+    else if (a == "--object-store-region") cfg.store.region = value();
+    else if (a == "--bucket") cfg.store.bucket = value();
+    else if (a == "--object-store-key") store_key = value();
     else if (a == "--rows-per-second") {
       rows_per_second = number(a, value());
       // Outside these, the time a job takes no longer fits the clock.
@@ -124,6 +143,29 @@ int main(int argc, char** argv) {
   if (!tls_client_ca.empty() && tls_cert.empty()) fail("--tls-client-ca needs --tls-cert and --tls-key");
   if (!cfg.data_dir.empty() && !std::filesystem::is_directory(cfg.data_dir))
     fail("--data-dir " + cfg.data_dir.string() + " is not a directory");
+  if (!retention) retention = cfg.kind == flavor::milvus ? 10800 : 86400;
+  if (!cfg.store.endpoint.empty()) {
+#if !ZIC_EMULATOR_WITH_CURL
+    fail("--object-store needs a zic-emulator built with libcurl (ZIC_WITH_CURL)");
+#endif
+    const std::string_view e = cfg.store.endpoint;
+    if (e.substr(0, 7) != "http://" && e.substr(0, 8) != "https://")
+      fail("--object-store takes an http:// or https:// URL, not \"" + cfg.store.endpoint + "\"");
+    if (cfg.store.region.empty()) fail("--object-store-region is empty");
+    if (cfg.kind == flavor::milvus && cfg.store.bucket.empty())
+      fail("the milvus flavour reads its files from one bucket: give --bucket with --object-store");
+  } else if (!cfg.store.bucket.empty() || !store_key.empty()) {
+    fail("--bucket and --object-store-key need --object-store");
+  }
+  if (!store_key.empty()) {
+    if (cfg.kind != flavor::milvus)
+      fail("--object-store-key is the Milvus server's own; the cloud reads with each request's keys");
+    auto colon = store_key.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == store_key.size())
+      fail("--object-store-key takes ACCESS_KEY_ID:SECRET");
+    cfg.store.access_key = store_key.substr(0, colon);
+    cfg.store.secret_key = store_key.substr(colon + 1);
+  }
 
   try {
     asio::io_context ioc{1};
@@ -139,7 +181,7 @@ int main(int argc, char** argv) {
     }
     job_store jobs;
     jobs.life.rows_per_second = rows_per_second;
-    jobs.retention = std::chrono::seconds(retention);
+    jobs.retention = std::chrono::seconds(*retention);
     api service(cfg, jobs);
     // Files are read and counted on their own thread: a large one never stalls the answers.
     asio::thread_pool readers(1);

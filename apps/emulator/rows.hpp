@@ -1,93 +1,174 @@
 #ifndef ZIC_EMULATOR_ROWS_HPP
 #define ZIC_EMULATOR_ROWS_HPP
 
-// Reads an import file the way the service would, far enough to count its rows: JSON row
-// files ({"rows":[...]} or a top-level array) and CSV (a header line, then one row per record).
+// Reads an import file the way the service does, far enough to count its rows: JSON row files
+// ({"rows":[...]} or a top-level array) and CSV are read whole; a Parquet file's footer and a
+// NumPy file's header are all that is read of them.
+
+#include "numpy.hpp"
+#include "parquet.hpp"
+#include "storage.hpp"
+
+#include <zic/detail/file_types.hpp>
 
 #include <simdjson.h>
 
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace zic_emulator {
+
+using zic::detail::file_type;
 
 struct file_scan {
   std::int64_t rows = 0;
   std::int64_t bytes = 0;
-  std::string error;  // why the import of this file fails; empty when it can be imported
+  std::vector<std::string> columns;  // when the format names them
+  std::string error;                 // why the import of this file fails; empty when it can be
 };
 
-inline std::string lower_extension(const std::filesystem::path& p) {
-  std::string ext = p.extension().string();
-  for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return ext;
-}
-
-// Counts CSV records after the header; quoted fields may hold newlines.
-inline std::int64_t count_csv_rows(std::string_view text) {
-  std::int64_t records = 0;
-  bool quoted = false, content = false;
-  for (char c : text) {
-    if (c == '"') quoted = !quoted;
-    if (c == '\n' && !quoted) {
-      if (content) ++records;
-      content = false;
-    } else if (c != '\r') {
-      content = true;
+// Counts CSV records after the header, a chunk at a time; quoted fields may hold newlines.
+class csv_counter {
+public:
+  void feed(std::string_view text) {
+    for (char c : text) {
+      if (c == '"') quoted_ = !quoted_;
+      if (c == '\n' && !quoted_) {
+        if (content_) ++records_;
+        content_ = false;
+      } else if (c != '\r') {
+        content_ = true;
+      }
     }
   }
-  if (content) ++records;
-  return records > 0 ? records - 1 : 0;  // the header is not a row
+  std::int64_t rows() const {
+    const std::int64_t records = records_ + (content_ ? 1 : 0);
+    return records > 0 ? records - 1 : 0;  // the header is not a row
+  }
+
+private:
+  std::int64_t records_ = 0;
+  bool quoted_ = false, content_ = false;
+};
+
+inline std::int64_t count_csv_rows(std::string_view text) {
+  csv_counter c;
+  c.feed(text);
+  return c.rows();
 }
 
-inline file_scan scan_file(const std::filesystem::path& path, std::string_view shown_name) {
-  file_scan out;
-  std::error_code ec;
-  auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) {
-    out.error = "failed to read file " + std::string(shown_name) + ": no such file";
-    return out;
+inline constexpr std::int64_t max_json_bytes = std::int64_t(1) << 30;  // read whole to count
+
+namespace detail {
+
+inline bool read_json(byte_source& src, std::int64_t size, file_scan& out, std::string& why) {
+  if (size > max_json_bytes) {
+    why = "JSON file of " + std::to_string(size) + " bytes is larger than the emulator reads (1 GiB)";
+    return false;
   }
-  if (!std::filesystem::is_regular_file(status)) {
-    out.error = "failed to read file " + std::string(shown_name) + ": not a regular file";
-    return out;
-  }
-  const std::string ext = lower_extension(path);
-  if (ext != ".json" && ext != ".csv") {
-    out.error = "unsupported file type " + (ext.empty() ? std::string("(none)") : ext) + " of " +
-                std::string(shown_name) + ": the emulator imports .json and .csv";
-    return out;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    out.error = "failed to read file " + std::string(shown_name) + ": permission denied";
-    return out;
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  out.bytes = static_cast<std::int64_t>(text.size());
-  if (ext == ".csv") {
-    out.rows = count_csv_rows(text);
-    return out;
-  }
+  std::string text;
+  if (!src.read(0, size, text, why)) return false;
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto e = parser.parse(text).get(root)) {
-    out.error = "failed to parse JSON file " + std::string(shown_name) + ": " + simdjson::error_message(e);
-    return out;
+    why = std::string("not valid JSON: ") + simdjson::error_message(e);
+    return false;
   }
   simdjson::dom::array rows;
-  if (root.is_array()) {
-    rows = root.get_array().value_unsafe();
-  } else if (root.is_object() && !root["rows"].get_array().get(rows)) {
-  } else {
-    out.error = "JSON file " + std::string(shown_name) + " has no \"rows\" array";
-    return out;
+  if (root.is_array()) rows = root.get_array().value_unsafe();
+  else if (!root.is_object() || root["rows"].get_array().get(rows)) {
+    why = "JSON file has no \"rows\" array";
+    return false;
   }
   out.rows = static_cast<std::int64_t>(rows.size());
+  return true;
+}
+
+inline bool read_csv(byte_source& src, std::int64_t size, file_scan& out, std::string& why) {
+  constexpr std::int64_t chunk = 8 << 20;
+  csv_counter counter;
+  std::string text;
+  for (std::int64_t at = 0; at < size; at += chunk) {
+    if (!src.read(at, std::min(chunk, size - at), text, why)) return false;
+    counter.feed(text);
+  }
+  out.rows = counter.rows();
+  return true;
+}
+
+inline bool read_parquet(byte_source& src, std::int64_t size, file_scan& out, std::string& why) {
+  std::string head, tail, footer;
+  if (size < 12) {
+    why = "not a Parquet file (" + std::to_string(size) + " bytes is too short)";
+    return false;
+  }
+  if (!src.read(0, 4, head, why) || !src.read(size - parquet_tail, parquet_tail, tail, why)) return false;
+  if (head != parquet_magic) {
+    why = "not a Parquet file (no PAR1 magic at its start)";
+    return false;
+  }
+  auto length = parquet_footer_length(tail, size, why);
+  if (!length || !src.read(size - parquet_tail - *length, *length, footer, why)) return false;
+  auto meta = parse_parquet_footer(footer, why);
+  if (!meta) return false;
+  out.rows = meta->rows;
+  out.columns = std::move(meta->columns);
+  return true;
+}
+
+inline bool read_numpy(byte_source& src, std::int64_t size, file_scan& out, std::string& why) {
+  std::string head;
+  if (!src.read(0, std::min<std::int64_t>(size, npy_prelude), head, why)) return false;
+  auto length = npy_header_length(head, why);
+  if (!length) return false;
+  if (*length > size || *length > (1 << 20)) {
+    why = "NumPy header is truncated";
+    return false;
+  }
+  if (!src.read(0, *length, head, why)) return false;
+  auto header = parse_npy_header(head, why);
+  if (!header) return false;
+  if (auto data = npy_data_bytes(*header); data && *data > size - header->data_offset) {
+    why = "NumPy file is truncated: its header promises " + std::to_string(*data) + " bytes of data, " +
+          std::to_string(size - header->data_offset) + " follow";
+    return false;
+  }
+  out.rows = header->shape.front();
+  return true;
+}
+
+} // namespace detail
+
+/// Scans one file. `shown` names it in reasons; `max_bytes` is the flavour's per-file limit.
+inline file_scan scan_file(byte_source& src, file_type type, std::string_view shown, std::int64_t max_bytes) {
+  file_scan out;
+  std::string why;
+  const std::string name = "'" + std::string(shown) + "'";
+  if (type == file_type::other) {
+    out.error = "unsupported file type of " + name + ": the file type follows the extension, one of "
+                ".json, .parquet, .csv, .npy";
+    return out;
+  }
+  if (!src.size(out.bytes, why)) {
+    out.error = "failed to get file size of " + name + ": " + why;
+    return out;
+  }
+  if (out.bytes > max_bytes) {
+    out.error = "file " + name + " is " + std::to_string(out.bytes) + " bytes, more than the " +
+                std::to_string(max_bytes >> 30) + " GiB a file may hold";
+    return out;
+  }
+  bool ok = false;
+  switch (type) {
+  case file_type::json: ok = detail::read_json(src, out.bytes, out, why); break;
+  case file_type::csv: ok = detail::read_csv(src, out.bytes, out, why); break;
+  case file_type::parquet: ok = detail::read_parquet(src, out.bytes, out, why); break;
+  case file_type::numpy: ok = detail::read_numpy(src, out.bytes, out, why); break;
+  case file_type::other: break;
+  }
+  if (!ok) out.error = "failed to read " + name + ": " + why;
   return out;
 }
 

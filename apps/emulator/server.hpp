@@ -56,13 +56,17 @@ struct shared_state {
   byte_budget budget{256u << 20};
 };
 
-inline std::string stats_json(const shared_state& s) {
+inline std::string stats_json(shared_state& s) {
   std::string out;
   zic::detail::json_writer w(out);
+  const auto running = static_cast<std::int64_t>(s.jobs.running(steady::now()));
   w.begin_object()
       .member("connections", s.stats.connections)
       .member("requests", s.stats.requests)
       .member("jobs", static_cast<std::int64_t>(s.jobs.size()))
+      .member("running", running)
+      .member("visits", static_cast<std::int64_t>(s.jobs.visits()))
+      .member("retention", static_cast<std::int64_t>(s.jobs.retention.count()))
       .member("faults", s.faults.fired)
       .end_object();
   return out;

@@ -14,27 +14,20 @@ import socket
 import subprocess
 import tempfile
 import time
+import sys
 import unittest
 from urllib.parse import urlparse
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+import harness  # noqa: E402
 
 ZIC = os.environ["ZIC_CLI"]
 EMULATOR = os.environ["ZIC_EMULATOR"]
 KEY = "emulator-test-key-77"
 
 
-class Emulator:
-    def __init__(self, *args):
-        self.proc = subprocess.Popen([EMULATOR, "--api-key", KEY, *args], stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            self.proc.kill()
-            raise RuntimeError("emulator did not start: " + line)
-        self.url = line[len("listening on "):]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
+def Emulator(*args, **popen):
+    return harness.Emulator("--api-key", KEY, *args, **popen)
 
 
 def zic(emu, *args, extra_env=None, cloud=False):
@@ -181,29 +174,19 @@ class EmulatorTest(unittest.TestCase):
     def test_out_of_descriptors_it_waits_instead_of_spinning(self):
         def few_descriptors():
             resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24))
-        proc = subprocess.Popen([EMULATOR, "--api-key", KEY], stdout=subprocess.PIPE, text=True,
-                                preexec_fn=few_descriptors)
+        emu = Emulator(preexec_fn=few_descriptors)
         try:
-            url = proc.stdout.readline().strip()[len("listening on "):]
-            u = urlparse(url)
-            socks = [socket.create_connection((u.hostname, u.port), timeout=5) for _ in range(40)]
+            socks = [socket.create_connection((emu.host, emu.port), timeout=5) for _ in range(40)]
             time.sleep(0.2)
-            before = cpu_seconds(proc.pid)
+            before = cpu_seconds(emu.proc.pid)
             time.sleep(1.0)
-            self.assertLess(cpu_seconds(proc.pid) - before, 0.5)  # a spinning accept burns the whole second
+            self.assertLess(cpu_seconds(emu.proc.pid) - before, 0.5)  # a spinning accept burns the whole second
             for s in socks:
                 s.close()
             time.sleep(0.5)
-
-            class E:
-                pass
-            e = E()
-            e.url = url
-            self.assertEqual(zic(e, "import", "list").returncode, 0)  # serving again
+            self.assertEqual(zic(emu, "import", "list").returncode, 0)  # serving again
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-            proc.stdout.close()
+            emu.stop()
 
     def test_a_large_file_is_read_off_the_serving_thread(self):
         big = self.data / "big.csv"

@@ -39,7 +39,7 @@ zic::create_import_request create_request(bool cloud, bool two_phase = false) {
   zic::create_import_request r;
   r.collection_name = "async";
   if (cloud) {
-    r.object_urls = {{"s3://bucket/a.parquet"}};
+    r.object_urls = {{"s3://bucket/a.json"}};  // --data-dir/bucket/a.json
     r.access_key = "AKIA-ASYNC";
     r.secret_key = "ASYNC-SECRET";
   } else {

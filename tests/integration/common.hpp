@@ -17,7 +17,8 @@ namespace zic_test {
 
 inline const std::string api_key = "emulator-key-0f9e8d7c6b5a";
 
-/// A data directory with a JSON rows file of `rows` rows and a 3-row CSV file.
+/// A data directory with a JSON rows file of `rows` rows (also as the cloud's
+/// s3://bucket/a.json) and a 3-row CSV file.
 struct data_dir {
   std::filesystem::path path;
   explicit data_dir(int rows = 1234) {
@@ -29,6 +30,9 @@ struct data_dir {
     json << "{\"rows\":[";
     for (int i = 0; i < rows; ++i) json << (i ? "," : "") << "{\"id\":" << i << ",\"vector\":[0.1,0.2,0.3]}";
     json << "]}";
+    json.close();
+    std::filesystem::create_directories(path / "bucket");
+    std::filesystem::copy_file(path / "rows.json", path / "bucket" / "a.json");
     std::ofstream(path / "table.csv") << "id,text\n1,\"multi\nline\"\n2,b\n3,c\n";
     std::ofstream(path / "data.parquet") << "PAR1";
   }

@@ -71,7 +71,7 @@ zic::create_import_request create_request(bool cloud, bool two_phase) {
   zic::create_import_request r;
   r.collection_name = "matrix";
   if (cloud) {
-    r.object_urls = {{"s3://bucket/a.parquet"}};
+    r.object_urls = {{"s3://bucket/a.json"}};  // --data-dir/bucket/a.json
     r.access_key = access_key;
     r.secret_key = secret_key;
     r.token = session_token;

@@ -1,0 +1,257 @@
+#ifndef ZIC_EMULATOR_STORAGE_HPP
+#define ZIC_EMULATOR_STORAGE_HPP
+
+// Where an import file's bytes come from: a local file, or an object in an S3-compatible store
+// (or any http(s) URL) read with ranged GETs through libcurl, signed with AWS Signature V4 by
+// libcurl itself when keys are given. Each source reads in ranges, so a Parquet footer or a
+// NumPy header costs a few requests, not the whole object.
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#if ZIC_EMULATOR_WITH_CURL
+#include <curl/curl.h>
+#endif
+
+namespace zic_emulator {
+
+class byte_source {
+public:
+  virtual ~byte_source() = default;
+  /// The object's size, or false with `error` saying why it cannot be read.
+  virtual bool size(std::int64_t& out, std::string& error) = 0;
+  /// Replaces `out` with bytes [offset, offset + length), which lie within the object.
+  virtual bool read(std::int64_t offset, std::int64_t length, std::string& out, std::string& error) = 0;
+};
+
+class file_source final : public byte_source {
+public:
+  explicit file_source(std::filesystem::path path) : path_(std::move(path)) {}
+
+  bool size(std::int64_t& out, std::string& error) override {
+    std::error_code ec;
+    auto status = std::filesystem::status(path_, ec);
+    if (ec || !std::filesystem::exists(status)) return fail(error, "no such file");
+    if (!std::filesystem::is_regular_file(status)) return fail(error, "not a regular file");
+    in_.open(path_, std::ios::binary);
+    if (!in_) return fail(error, "permission denied");
+    out = static_cast<std::int64_t>(std::filesystem::file_size(path_, ec));
+    return !ec || fail(error, ec.message());
+  }
+
+  bool read(std::int64_t offset, std::int64_t length, std::string& out, std::string& error) override {
+    out.resize(static_cast<std::size_t>(length));
+    in_.clear();
+    in_.seekg(offset);
+    in_.read(out.data(), length);
+    return in_.gcount() == length || fail(error, "the file shrank while it was read");
+  }
+
+private:
+  static bool fail(std::string& error, std::string why) {
+    error = std::move(why);
+    return false;
+  }
+
+  std::filesystem::path path_;
+  std::ifstream in_;
+};
+
+/// How to reach and sign for an object.
+struct object_location {
+  std::string url;                 // http(s)://host[:port]/bucket/key, path-style
+  std::string region = "us-east-1";
+  std::string access_key, secret_key, token;  // no keys: an anonymous request
+};
+
+// "s3://bucket/key" in a path-style store at `endpoint`; keys are percent-encoded per segment.
+inline std::string object_url(std::string_view endpoint, std::string_view bucket, std::string_view key) {
+  std::string url(endpoint);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  auto append = [&](std::string_view part) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (unsigned char c : part) {
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+        url.push_back(static_cast<char>(c));
+      } else {
+        url.push_back('%');
+        url.push_back(hex[c >> 4]);
+        url.push_back(hex[c & 15]);
+      }
+    }
+  };
+  url.push_back('/');
+  append(bucket);
+  url.push_back('/');
+  while (!key.empty() && key.front() == '/') key.remove_prefix(1);
+  append(key);
+  return url;
+}
+
+// The <Code> and <Message> of an S3 error document, as "Code: Message".
+inline std::string store_error(std::string_view xml, long status) {
+  auto element = [&](std::string_view name) -> std::string {
+    const std::string open = "<" + std::string(name) + ">", close = "</" + std::string(name) + ">";
+    auto a = xml.find(open);
+    if (a == std::string_view::npos) return {};
+    a += open.size();
+    auto b = xml.find(close, a);
+    if (b == std::string_view::npos) return {};
+    std::string text(xml.substr(a, std::min<std::size_t>(b - a, 300)));
+    for (char& c : text) if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    return text;
+  };
+  std::string code = element("Code"), message = element("Message");
+  if (code.empty()) return "HTTP " + std::to_string(status);
+  return message.empty() ? code : code + ": " + message;
+}
+
+#if ZIC_EMULATOR_WITH_CURL
+
+class object_source final : public byte_source {
+public:
+  static constexpr std::int64_t max_whole = std::int64_t(1) << 30;  // a body that ignored Range
+
+  explicit object_source(object_location where) : where_(std::move(where)) {}
+  ~object_source() override {
+    if (curl_) curl_easy_cleanup(curl_);
+  }
+  object_source(const object_source&) = delete;
+  object_source& operator=(const object_source&) = delete;
+
+  // The first byte's range answers with the total size (Content-Range), and an error document
+  // when the store refuses: one request, as a real server's "get file size" is.
+  bool size(std::int64_t& out, std::string& error) override {
+    std::string body;
+    long status = 0;
+    if (!get("bytes=0-0", body, status, error)) return false;
+    if (status == 206 && total_) {
+      out = *total_;
+      return true;
+    }
+    if (status == 200) {  // the server sent it all
+      whole_ = std::move(body);
+      out = static_cast<std::int64_t>(whole_->size());
+      return true;
+    }
+    if (status == 416) {  // an empty object has no first byte
+      out = 0;
+      return true;
+    }
+    error = store_error(body, status);
+    return false;
+  }
+
+  bool read(std::int64_t offset, std::int64_t length, std::string& out, std::string& error) override {
+    if (length == 0) {
+      out.clear();
+      return true;
+    }
+    if (whole_) {
+      out.assign(*whole_, static_cast<std::size_t>(offset), static_cast<std::size_t>(length));
+      return true;
+    }
+    long status = 0;
+    const std::string range = "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1);
+    if (!get(range, out, status, error)) return false;
+    if (status == 200 && static_cast<std::int64_t>(out.size()) >= offset + length) {
+      out = out.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length));
+      return true;
+    }
+    if (status == 206 && static_cast<std::int64_t>(out.size()) == length) return true;
+    error = status >= 300 ? store_error(out, status) : "the store answered a range with the wrong bytes";
+    return false;
+  }
+
+private:
+  bool get(const std::string& range, std::string& body, long& status, std::string& error) {
+    if (!curl_ && !(curl_ = curl_easy_init())) {
+      error = "cannot start libcurl";
+      return false;
+    }
+    curl_easy_reset(curl_);
+    body.clear();
+    total_.reset();
+    char message[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(curl_, CURLOPT_URL, where_.url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl_, CURLOPT_RANGE, range.c_str() + 6);
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, message);
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);  // no progress for 30 s ends it
+    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 30L);
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &object_source::on_body);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &object_source::on_header);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, this);
+    curl_slist* headers = nullptr;
+    if (!where_.access_key.empty()) {
+      const std::string scope = "aws:amz:" + where_.region + ":s3";
+      curl_easy_setopt(curl_, CURLOPT_AWS_SIGV4, scope.c_str());
+      curl_easy_setopt(curl_, CURLOPT_USERNAME, where_.access_key.c_str());
+      curl_easy_setopt(curl_, CURLOPT_PASSWORD, where_.secret_key.c_str());
+      // S3 wants the payload's hash named; libcurl before 8.x does not add it for S3.
+      headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+      if (!where_.token.empty())
+        headers = curl_slist_append(headers, ("x-amz-security-token: " + where_.token).c_str());
+    }
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+    const CURLcode rc = curl_easy_perform(curl_);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK) {
+      error = rc == CURLE_WRITE_ERROR ? "the object is larger than the emulator reads whole (1 GiB)"
+                                      : std::string(message[0] ? message : curl_easy_strerror(rc));
+      return false;
+    }
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+    return true;
+  }
+
+  static std::size_t on_body(char* data, std::size_t one, std::size_t n, void* user) {
+    auto& body = *static_cast<std::string*>(user);
+    if (static_cast<std::int64_t>(body.size() + n) > max_whole) return 0;
+    body.append(data, one * n);
+    return one * n;
+  }
+
+  // "Content-Range: bytes 0-0/12345" gives the object's size.
+  static std::size_t on_header(char* data, std::size_t one, std::size_t n, void* user) {
+    std::string_view line(data, one * n);
+    constexpr std::string_view name = "content-range:";
+    if (line.size() > name.size()) {
+      std::string lower(line.substr(0, name.size()));
+      for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      auto slash = line.rfind('/');
+      if (lower == name && slash != std::string_view::npos) {
+        std::int64_t v = 0;
+        bool digits = false;
+        for (char c : line.substr(slash + 1)) {
+          if (c < '0' || c > '9') break;
+          digits = true;
+          v = v * 10 + (c - '0');
+          if (v > (std::int64_t(1) << 50)) return 0;
+        }
+        if (digits) static_cast<object_source*>(user)->total_ = v;
+      }
+    }
+    return one * n;
+  }
+
+  object_location where_;
+  CURL* curl_ = nullptr;
+  std::optional<std::int64_t> total_;
+  std::optional<std::string> whole_;
+};
+
+#endif
+
+} // namespace zic_emulator
+
+#endif

@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""zic-emulator imports what users import: objects from a real S3-compatible store (s3rver on
+loopback) read with the request's keys, Parquet footers from an independent writer, NumPy units,
+the server's file rules (refused by the client too), and a job's stages in order.
+
+Environment: ZIC_CLI, ZIC_EMULATOR (the binaries).
+"""
+import http.server
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from harness import Emulator, ObjectStore, npy, write_parquet  # noqa: E402
+
+ZIC = os.environ["ZIC_CLI"]
+S3_KEYS = ["--access-key", ObjectStore.KEY_ID, "--secret-key", ObjectStore.SECRET]
+
+
+def zic(emu, *args, cloud=True):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZIC_")}
+    env.update({"ZIC_ENDPOINT": emu.url, "ZIC_CLUSTER_ID": "inxx-emu"} if cloud else {"ZIC_ENDPOINT": emu.url})
+    flavor = ["--flavor", "cloud" if cloud else "milvus"]
+    return subprocess.run([ZIC, *flavor, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def describe(emu, job, cloud=True):
+    body = {"clusterId": "inxx-emu", "jobId": job} if cloud else {"jobId": job}
+    status, answer = emu.post("describe", body)
+    assert status == 200 and answer["code"] == 0, answer
+    return answer["data"]
+
+
+class ObjectStoreTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = pathlib.Path(tempfile.mkdtemp(prefix="zic-fidelity-"))
+        cls.parquet = write_parquet(cls.tmp / "articles.parquet", 2345)
+        cls.store = ObjectStore()
+        cls.store.put("docs/ten.json", json.dumps({"rows": [{"id": i} for i in range(10)]}))
+        cls.store.put("docs/articles.parquet", cls.parquet)
+        cls.emu = Emulator("--flavor", "cloud", "--object-store", cls.store.url, "--rows-per-second", "1000000")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+        cls.store.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def import_and_wait(self, *urls, keys=S3_KEYS):
+        args = ["import", "create", "--collection", "c"]
+        for u in urls:
+            args += ["--object-url", u]
+        created = zic(self.emu, *args, *keys)
+        self.assertEqual(created.returncode, 0, created.stderr)
+        job = created.stdout.strip()
+        return job, zic(self.emu, "--json", "import", "wait", job, "--interval", "0.1", "--deadline", "60")
+
+    def test_the_seed_flow_upload_import_with_keys_and_verify(self):
+        job, done = self.import_and_wait(f"s3://{self.store.bucket}/docs/ten.json",
+                                         f"s3://{self.store.bucket}/docs/articles.parquet")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        result = json.loads(done.stdout)
+        self.assertEqual(result["state"], "Completed")
+        self.assertEqual(result["total_rows"], 10 + 2345)
+        details = describe(self.emu, job)["details"]
+        self.assertEqual([d["totalRows"] for d in details], [10, 2345])
+        self.assertEqual(details[1]["fileSize"], len(self.parquet))
+        self.assertEqual(details[1]["columns"], ["id", "title", "score"])  # from the footer
+        self.assertTrue(all("simulated" not in d for d in details))
+
+    def test_an_unknown_access_key_fails_with_the_stores_reason(self):
+        job, done = self.import_and_wait(f"s3://{self.store.bucket}/docs/ten.json",
+                                         keys=["--access-key", "AKIANOTKNOWN", "--secret-key", "wrong-secret"])
+        self.assertEqual(done.returncode, 5, done.stdout + done.stderr)
+        reason = describe(self.emu, job)["reason"]
+        self.assertIn("docs/ten.json", reason)
+        self.assertIn("InvalidAccessKeyId", reason)
+        self.assertIn("does not exist in our records", reason)
+        self.assertNotIn("wrong-secret", done.stdout + done.stderr + reason)
+
+    def test_a_missing_object_fails_in_pre_importing_with_the_stores_reason(self):
+        job, done = self.import_and_wait(f"s3://{self.store.bucket}/docs/absent.parquet")
+        self.assertEqual(done.returncode, 5)
+        data = describe(self.emu, job)
+        self.assertEqual(data["state"], "Failed")
+        self.assertEqual(data["reason"], f"failed to get file size of 's3://{self.store.bucket}/docs/absent.parquet': "
+                                         "NoSuchKey: The specified key does not exist.")
+
+    def test_files_that_are_not_what_they_say_fail_with_a_reason(self):
+        cases = {
+            "bad/json-inside.parquet": (b'{"rows": []}', "no PAR1 magic"),
+            "bad/truncated.parquet": (self.parquet[:-3], "not a Parquet file"),
+            "bad/footer.parquet": (self.parquet[:-40] + b"\xff" * 32 + self.parquet[-8:], "corrupt Parquet footer"),
+            "bad/short.npy": (npy(10)[:100], "truncated"),
+            "bad/not.npy": (b"plain text", "not a NumPy file"),
+            "bad/broken.json": (b'{"rows": [', "not valid JSON"),
+        }
+        for key, (data, _) in cases.items():
+            self.store.put(key, data)
+        for key, (_, why) in cases.items():
+            job, done = self.import_and_wait(f"s3://{self.store.bucket}/{key}")
+            self.assertEqual(done.returncode, 5, key)
+            reason = describe(self.emu, job)["reason"]
+            self.assertIn(why, reason, key)
+            self.assertIn(key, reason)
+
+    def test_numpy_units_count_rows_once_and_refuse_mismatched_columns(self):
+        for version in (1, 2, 3):
+            self.store.put(f"np/v{version}/id.npy", npy(300, version, "<i8", 1))
+            self.store.put(f"np/v{version}/vector.npy", npy(300, version, "<f4", 8))
+        self.store.put("np/odd/id.npy", npy(300, 1, "<i8", 1))
+        self.store.put("np/odd/vector.npy", npy(299, 1, "<f4", 8))
+        b = self.store.bucket
+        for version in (1, 2, 3):
+            job, done = self.import_and_wait(f"s3://{b}/np/v{version}/id.npy")  # one column alone is a unit too
+            self.assertEqual(json.loads(done.stdout)["total_rows"], 300)
+        status, answer = self.emu.post("create", {
+            "clusterId": "inxx-emu", "collectionName": "c", "accessKey": "S3RVER", "secretKey": "S3RVER",
+            "objectUrls": [[f"s3://{b}/np/v{v}/id.npy", f"s3://{b}/np/v{v}/vector.npy"] for v in (1, 2, 3)] +
+                          [[f"s3://{b}/np/odd/id.npy", f"s3://{b}/np/odd/vector.npy"]]})
+        self.assertEqual(answer["code"], 0, answer)
+        job = answer["data"]["jobId"]
+        done = zic(self.emu, "import", "wait", job, "--interval", "0.1")
+        self.assertEqual(done.returncode, 5)
+        data = describe(self.emu, job)
+        self.assertEqual([d.get("reason", "") for d in data["details"][:3]], ["", "", ""])
+        self.assertEqual(data["details"][0]["columns"], ["id", "vector"])
+        self.assertIn("different numbers of rows: id.npy has 300, vector.npy has 299", data["reason"])
+
+
+class RecordingServer:
+    """An http:// origin on loopback that serves `files` and records each request's headers."""
+
+    def __init__(self, files):
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append((self.path, dict(self.headers)))
+                body = files.get(self.path)
+                if body is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                self.send_response(200)  # ignores Range: the emulator must cope
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class FetchTest(unittest.TestCase):
+    def test_http_urls_are_fetched_as_given_signed_when_keys_are_given_and_read_once(self):
+        origin = RecordingServer({"/rows.csv": b"id,name\n1,a\n2,b\n3,c\n"})
+        store = ObjectStore()
+        try:
+            with Emulator("--flavor", "cloud", "--object-store", store.url, "--rows-per-second", "1000000") as emu:
+                url = origin.url + "/rows.csv"
+                status, answer = emu.post("create", {"clusterId": "x", "collectionName": "c",
+                                                     "objectUrls": [[url], [url], [url]],
+                                                     "accessKey": "AKIAEXAMPLE", "secretKey": "s3cr3t-value",
+                                                     "token": "session-token-1"})
+                self.assertEqual(answer["code"], 0, answer)
+                done = zic(emu, "--json", "import", "wait", answer["data"]["jobId"], "--interval", "0.1")
+                self.assertEqual(json.loads(done.stdout)["total_rows"], 9)
+                self.assertEqual(len(origin.seen), 1)  # the three units name one object: read once
+                headers = {k.lower(): v for k, v in origin.seen[0][1].items()}
+                self.assertTrue(headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/"))
+                self.assertNotIn("s3cr3t-value", headers["authorization"])
+                self.assertEqual(headers["x-amz-security-token"], "session-token-1")
+
+                status, answer = emu.post("create", {"clusterId": "x", "collectionName": "c",
+                                                     "objectUrls": [[url]]})
+                zic(emu, "import", "wait", answer["data"]["jobId"], "--interval", "0.1")
+                self.assertNotIn("Authorization", origin.seen[-1][1])  # no keys: anonymous
+        finally:
+            store.stop()
+            origin.stop()
+
+
+class MilvusStoreTest(unittest.TestCase):
+    def test_milvus_reads_files_from_its_own_bucket_with_its_own_keys(self):
+        with ObjectStore(bucket="milvus-bucket") as store:
+            store.put("batch/1/id.npy", npy(50, 1, "<i8", 1))
+            store.put("batch/1/vector.npy", npy(50, 1, "<f4", 16))
+            store.put("batch/rows.json", json.dumps([{"id": i} for i in range(7)]))
+            with Emulator("--object-store", store.url, "--bucket", "milvus-bucket",
+                          "--object-store-key", "S3RVER:S3RVER", "--rows-per-second", "1000000") as emu:
+                created = zic(emu, "import", "create", "--collection", "c", "--file",
+                              "batch/1/id.npy,batch/1/vector.npy", "--file", "batch/rows.json", cloud=False)
+                self.assertEqual(created.returncode, 0, created.stderr)
+                done = zic(emu, "--json", "import", "wait", created.stdout.strip(), "--interval", "0.1", cloud=False)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertEqual(json.loads(done.stdout)["total_rows"], 57)
+            with Emulator("--object-store", store.url, "--bucket", "milvus-bucket",
+                          "--object-store-key", "WRONGKEY:S3RVER") as emu:
+                created = zic(emu, "import", "create", "--collection", "c", "--file", "batch/rows.json", cloud=False)
+                done = zic(emu, "import", "wait", created.stdout.strip(), "--interval", "0.1", cloud=False)
+                self.assertEqual(done.returncode, 5)
+                self.assertIn("InvalidAccessKeyId", describe(emu, created.stdout.strip(), cloud=False)["reason"])
+
+
+class RulesTest(unittest.TestCase):
+    def test_several_row_files_in_one_unit_are_refused_by_the_client_and_the_server(self):
+        with Emulator() as emu:
+            refused = zic(emu, "import", "create", "--collection", "c", "--file", "a.parquet,b.parquet", cloud=False)
+            self.assertEqual(refused.returncode, 2, refused.stderr)
+            self.assertIn("give each file its own group", refused.stderr)
+            self.assertEqual(emu.stats()["jobs"], 0)  # nothing was sent
+            mixed = zic(emu, "import", "create", "--collection", "c", "--file", "id.npy,rows.json", cloud=False)
+            self.assertEqual(mixed.returncode, 2)
+            self.assertIn("mixes file types", mixed.stderr)
+
+            for files, message in [([["a.parquet", "b.parquet"]], "for Parquet import, accepts only one file"),
+                                   ([["a.json", "b.json"]], "for JSON import, accepts only one file"),
+                                   ([["a.csv", "b.csv"]], "for CSV import, accepts only one file"),
+                                   ([["id.npy", "b.json"]], "inconsistency in file types"),
+                                   ([["data.txt"]], "unexpected file type")]:
+                status, answer = emu.post("create", {"collectionName": "c", "files": files})
+                self.assertEqual((status, answer["code"]), (200, 2100), files)
+                self.assertIn(message, answer["message"])
+            status, answer = emu.post("create", {"collectionName": "c", "files": [["x.json"]],
+                                                 "options": {"auto_commit": False}})
+            self.assertEqual(answer["code"], 1801)  # option values are strings
+            status, answer = emu.post("create", {"collectionName": "c", "files": [[f"{i}.json"] for i in range(1025)]})
+            self.assertIn("should not exceed 1024, but got 1025", answer["message"])
+
+    def test_the_milvus_job_cap_counts_unfinished_jobs_across_the_cluster(self):
+        with Emulator("--rows-per-second", "1000000") as emu:
+            self.assertEqual(emu.stats()["retention"], 10800)  # the server's taskRetention
+            body = {"collectionName": "c", "files": [["a.json"]], "options": {"auto_commit": "false"}}
+            jobs = []
+            for i in range(1024):  # two-phase jobs stay Uncommitted: unfinished
+                body["collectionName"] = f"c{i % 7}"
+                status, answer = emu.post("create", body)
+                self.assertEqual(answer["code"], 0, answer)
+                jobs.append(answer["data"]["jobId"])
+            status, answer = emu.post("create", body)
+            self.assertEqual(answer["code"], 2100)
+            self.assertIn("The number of jobs has reached the limit", answer["message"])
+            self.assertEqual(emu.post("abort", {"jobId": jobs[0]})[1]["code"], 0)
+            time.sleep(0.05)
+            self.assertEqual(emu.post("create", body)[1]["code"], 0)  # room again
+            # The cap is kept by counting: the creates did not visit the jobs.
+            self.assertLess(emu.stats()["visits"], 50)
+            # A repeated abort is answered as the first was (a retry's), but a job that ended
+            # otherwise cannot be aborted.
+            self.assertEqual(emu.post("abort", {"jobId": jobs[0]})[1]["code"], 0)
+            self.assertEqual(emu.post("commit", {"jobId": jobs[1]})[1]["code"], 0)
+            for _ in range(100):
+                if describe(emu, jobs[1], cloud=False)["state"] == "Completed":
+                    break
+                time.sleep(0.05)
+            status, answer = emu.post("abort", {"jobId": jobs[1]})
+            self.assertEqual(answer["code"], 1100)
+            self.assertIn("already ended (Completed)", answer["message"])
+        with Emulator("--flavor", "cloud") as emu:
+            self.assertEqual(emu.stats()["retention"], 86400)
+        with Emulator("--rows-per-second", "1000000", "--data-dir", tempfile.gettempdir()) as emu:
+            job = emu.post("create", {"collectionName": "c", "files": [["zic-surely-absent.json"]]})[1]["data"]["jobId"]
+            zic(emu, "import", "wait", job, "--interval", "0.1", cloud=False)
+            status, answer = emu.post("abort", {"jobId": job})
+            self.assertIn("already ended (Failed)", answer["message"])
+
+    def test_stages_show_their_bands_in_order(self):
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="zic-stages-"))
+        try:
+            (tmp / "rows.json").write_text(json.dumps({"rows": [{"id": i} for i in range(300)]}))
+            with Emulator("--data-dir", str(tmp), "--rows-per-second", "200") as emu:
+                status, answer = emu.post("create", {"collectionName": "c", "files": [["rows.json"]],
+                                                     "options": {"auto_commit": "false"}})
+                job = answer["data"]["jobId"]
+                seen = []
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    d = describe(emu, job, cloud=False)
+                    seen.append((d["state"], d["progress"], d["importedRows"], d["totalRows"]))
+                    if d["state"] == "Uncommitted":
+                        break
+                    time.sleep(0.01)
+                self.assertEqual(emu.post("commit", {"jobId": job})[1]["code"], 0)
+                while d["state"] != "Completed" and time.monotonic() < deadline:
+                    d = describe(emu, job, cloud=False)
+                    seen.append((d["state"], d["progress"], d["importedRows"], d["totalRows"]))
+                    time.sleep(0.02)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+        def band(state, progress, imported, total):
+            if state == "Pending":
+                self.assertEqual((imported, total), (0, 0))
+                return "pending"
+            if state == "Importing" and progress < 40:
+                self.assertEqual(imported, 0)
+                return "pre-importing"
+            if state == "Importing" and progress < 70:
+                return "importing"
+            if state == "Importing":
+                self.assertEqual(imported, total)
+                return "sorting" if progress < 80 else "index-building"
+            self.assertEqual(imported, 300)
+            return {"Uncommitted": "uncommitted", "Committing": "committing", "Completed": "completed"}[state]
+
+        progress = [p for _, p, _, _ in seen]
+        self.assertEqual(progress, sorted(progress))  # never goes back
+        order = []
+        for sample in seen:
+            b = band(*sample)
+            if not order or order[-1] != b:
+                order.append(b)
+        self.assertEqual(order, ["pending", "pre-importing", "importing", "sorting", "index-building",
+                                 "uncommitted", "committing", "completed"])
+        self.assertEqual(seen[-1][1:], (100, 300, 300))
+
+    def test_a_url_that_no_store_holds_is_simulated_and_says_so(self):
+        with Emulator("--flavor", "cloud", "--rows-per-second", "1000000") as emu:
+            status, answer = emu.post("create", {"clusterId": "x", "collectionName": "c",
+                                                 "objectUrls": [["s3://bucket/a.parquet"]]})
+            job = answer["data"]["jobId"]
+            zic(emu, "import", "wait", job, "--interval", "0.1")
+            detail = describe(emu, job)["details"][0]
+            self.assertIs(detail["simulated"], True)
+            self.assertEqual(detail["totalRows"], 10000)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
