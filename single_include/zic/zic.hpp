@@ -3635,57 +3635,25 @@ public:
 
   /// Starts an import; returns the job id. Retries only under an `Idempotency-Key`, so a
   /// retried create never makes a second job on servers that honour the key.
-  result<std::string> create_import(const create_import_request& r, const call_options& call = {}) {
-    auto req = detail::make_keyed_create_request(options_, ctx_, r);
-    if (!req) return std::move(req).error();
-    std::string id;
-    auto ok = run(operation::create, *req, [&](auto what, auto data, bool has) {
-      return detail::read_create(what, data, has, id);
-    }, call, &r);
-    if (!ok) return std::move(ok).error();
-    return id;
-  }
+  result<std::string> create_import(const create_import_request& r, const call_options& call = {});
 
   /// The job's progress (describe, or get_progress per `client_options::progress`).
-  result<import_progress> describe_import(std::string_view job_id, const call_options& call = {}) {
-    import_progress p;
-    if (auto ok = describe_import(job_id, p, call); !ok) return std::move(ok).error();
-    return p;
-  }
+  result<import_progress> describe_import(std::string_view job_id, const call_options& call = {});
 
   /// The same into `out`, reusing its storage: steady polling of one job allocates nothing
   /// (with a transport that reuses its answer buffer, such as `beast_transport`).
-  result<void> describe_import(std::string_view job_id, import_progress& out, const call_options& call = {}) {
-    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
-    return run(operation::describe, request_, detail::progress_into(out), call);
-  }
+  result<void> describe_import(std::string_view job_id, import_progress& out, const call_options& call = {});
 
   /**
    * The job's progress as views into this client's buffers, copying nothing: valid until the
    * client's next call. For callers that need only state and counters.
    */
-  result<import_progress_view> describe_import_view(std::string_view job_id, const call_options& call = {}) {
-    if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return std::move(ok).error();
-    import_progress_view v;
-    if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_), call); !ok)
-      return std::move(ok).error();
-    return v;
-  }
+  result<import_progress_view> describe_import_view(std::string_view job_id, const call_options& call = {});
 
   /// One page of jobs (cloud), or every job (Milvus, which does not page).
-  result<import_job_page> list_import_jobs(const list_import_jobs_request& r = {}, const call_options& call = {}) {
-    import_job_page page;
-    if (auto ok = list_import_jobs(r, page, call); !ok) return std::move(ok).error();
-    return page;
-  }
+  result<import_job_page> list_import_jobs(const list_import_jobs_request& r = {}, const call_options& call = {});
 
-  result<void> list_import_jobs(const list_import_jobs_request& r, import_job_page& out, const call_options& call = {}) {
-    auto req = make_list_request(ctx_, r);
-    if (!req) return std::move(req).error();
-    auto ok = run(operation::list, *req, detail::list_into(out), call);
-    if (ok) detail::keep_collection(ctx_, r, out);
-    return ok;
-  }
+  result<void> list_import_jobs(const list_import_jobs_request& r, import_job_page& out, const call_options& call = {});
 
   /**
    * Calls `visit` for every job, across all pages (see `list_walk`: cloud pages until one
@@ -3706,18 +3674,10 @@ public:
   }
 
   /// Commits a two-phase import (Milvus; the job must be Uncommitted). Safe to repeat.
-  result<void> commit_import(std::string_view job_id, const call_options& call = {}) {
-    auto req = make_commit_request(ctx_, job_id);
-    if (!req) return std::move(req).error();
-    return run(operation::commit, *req, detail::read_nothing, call);
-  }
+  result<void> commit_import(std::string_view job_id, const call_options& call = {});
 
   /// Aborts a two-phase import (Milvus): the job ends Failed.
-  result<void> abort_import(std::string_view job_id, const call_options& call = {}) {
-    auto req = make_abort_request(ctx_, job_id);
-    if (!req) return std::move(req).error();
-    return run(operation::abort, *req, detail::read_nothing, call);
-  }
+  result<void> abort_import(std::string_view job_id, const call_options& call = {});
 
   /**
    * Polls until the job is Completed or Failed (or Uncommitted with `two_phase`) and returns
@@ -3726,20 +3686,7 @@ public:
    * keep it waiting. A job that is gone ends with `errc::job_not_found`; the deadline with
    * `errc::timeout`; the stop token with `errc::cancelled`.
    */
-  result<import_progress> wait_for_import(std::string_view job_id, const wait_options& w = {}) {
-    wait_engine engine(job_id, w);
-    for (auto step = engine.start(options_.clock.now());;) {
-      switch (step.next) {
-      case wait_step::describe: {
-        auto ok = describe_import(job_id, engine.progress(), engine.describe_options());
-        step = engine.after_describe(std::move(ok), options_.clock.now());
-        break;
-      }
-      case wait_step::wait: step = engine.after_wait(!options_.clock.sleep(step.delay, w.stop)); break;
-      case wait_step::done: return engine.take_result();
-      }
-    }
-  }
+  result<import_progress> wait_for_import(std::string_view job_id, const wait_options& w = {});
 
 private:
   // Parameters by reference: the public constructor reads `options` while building `ctx`.
@@ -3787,6 +3734,90 @@ private:
   std::uint64_t attempts_ = 0;
 };
 
+// The calls, defined out of the class so that they are not implicitly inline: in compiled mode
+// (ZIC_SEPARATE_COMPILATION) an `extern template` then keeps every other translation unit from
+// instantiating them.
+
+template <http_transport Transport>
+result<std::string> basic_client<Transport>::create_import(const create_import_request& r, const call_options& call) {
+  auto req = detail::make_keyed_create_request(options_, ctx_, r);
+  if (!req) return std::move(req).error();
+  std::string id;
+  auto ok = run(operation::create, *req, [&](auto what, auto data, bool has) {
+    return detail::read_create(what, data, has, id);
+  }, call, &r);
+  if (!ok) return std::move(ok).error();
+  return id;
+}
+
+template <http_transport Transport>
+result<import_progress> basic_client<Transport>::describe_import(std::string_view job_id, const call_options& call) {
+  import_progress p;
+  if (auto ok = describe_import(job_id, p, call); !ok) return std::move(ok).error();
+  return p;
+}
+
+template <http_transport Transport>
+result<void> basic_client<Transport>::describe_import(std::string_view job_id, import_progress& out, const call_options& call) {
+  if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
+  return run(operation::describe, request_, detail::progress_into(out), call);
+}
+
+template <http_transport Transport>
+result<import_progress_view> basic_client<Transport>::describe_import_view(std::string_view job_id, const call_options& call) {
+  if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return std::move(ok).error();
+  import_progress_view v;
+  if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_), call); !ok)
+    return std::move(ok).error();
+  return v;
+}
+
+template <http_transport Transport>
+result<import_job_page> basic_client<Transport>::list_import_jobs(const list_import_jobs_request& r, const call_options& call) {
+  import_job_page page;
+  if (auto ok = list_import_jobs(r, page, call); !ok) return std::move(ok).error();
+  return page;
+}
+
+template <http_transport Transport>
+result<void> basic_client<Transport>::list_import_jobs(const list_import_jobs_request& r, import_job_page& out, const call_options& call) {
+  auto req = make_list_request(ctx_, r);
+  if (!req) return std::move(req).error();
+  auto ok = run(operation::list, *req, detail::list_into(out), call);
+  if (ok) detail::keep_collection(ctx_, r, out);
+  return ok;
+}
+
+template <http_transport Transport>
+result<void> basic_client<Transport>::commit_import(std::string_view job_id, const call_options& call) {
+  auto req = make_commit_request(ctx_, job_id);
+  if (!req) return std::move(req).error();
+  return run(operation::commit, *req, detail::read_nothing, call);
+}
+
+template <http_transport Transport>
+result<void> basic_client<Transport>::abort_import(std::string_view job_id, const call_options& call) {
+  auto req = make_abort_request(ctx_, job_id);
+  if (!req) return std::move(req).error();
+  return run(operation::abort, *req, detail::read_nothing, call);
+}
+
+template <http_transport Transport>
+result<import_progress> basic_client<Transport>::wait_for_import(std::string_view job_id, const wait_options& w) {
+  wait_engine engine(job_id, w);
+  for (auto step = engine.start(options_.clock.now());;) {
+    switch (step.next) {
+    case wait_step::describe: {
+      auto ok = describe_import(job_id, engine.progress(), engine.describe_options());
+      step = engine.after_describe(std::move(ok), options_.clock.now());
+      break;
+    }
+    case wait_step::wait: step = engine.after_wait(!options_.clock.sleep(step.delay, w.stop)); break;
+    case wait_step::done: return engine.take_result();
+    }
+  }
+}
+
 /**
  * A client over a type-erased transport, for code that wants no templates. It has no default
  * transport (the core depends on no HTTP stack): give it one.
@@ -3797,6 +3828,10 @@ private:
  * @endcode
  */
 using client = basic_client<any_transport>;
+
+#if defined(ZIC_SEPARATE_COMPILATION)
+extern template class basic_client<any_transport>;  // instantiated by src/zic.cpp (zic::compiled)
+#endif
 
 ZIC_NAMESPACE_END
 
@@ -4986,6 +5021,10 @@ private:
 
 static_assert(async_http_transport<beast_async_transport>);
 
+#if defined(ZIC_SEPARATE_COMPILATION)
+extern template class basic_client<beast_transport>;  // instantiated by src/beast.cpp (zic::compiled)
+#endif
+
 ZIC_NAMESPACE_END
 
 #endif // ZIC_TRANSPORT_BEAST_HPP
@@ -5851,6 +5890,10 @@ private:
 };
 
 static_assert(reusing_http_transport<curl_transport>);
+
+#if defined(ZIC_SEPARATE_COMPILATION)
+extern template class basic_client<curl_transport>;  // instantiated by src/curl.cpp (zic::compiled)
+#endif
 
 ZIC_NAMESPACE_END
 

@@ -741,6 +741,10 @@ private:
 
 static_assert(async_http_transport<beast_async_transport>);
 
+#if defined(ZIC_SEPARATE_COMPILATION)
+extern template class basic_client<beast_transport>;  // instantiated by src/beast.cpp (zic::compiled)
+#endif
+
 ZIC_NAMESPACE_END
 
 #endif // ZIC_TRANSPORT_BEAST_HPP

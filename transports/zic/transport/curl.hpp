@@ -306,6 +306,10 @@ private:
 
 static_assert(reusing_http_transport<curl_transport>);
 
+#if defined(ZIC_SEPARATE_COMPILATION)
+extern template class basic_client<curl_transport>;  // instantiated by src/curl.cpp (zic::compiled)
+#endif
+
 ZIC_NAMESPACE_END
 
 #endif // ZIC_TRANSPORT_CURL_HPP
