@@ -39,7 +39,7 @@ inline std::optional<std::int64_t> parquet_footer_length(std::string_view tail, 
     return std::nullopt;
   }
   std::int64_t n = 0;
-  for (int i = 3; i >= 0; --i) n = n << 8 | static_cast<unsigned char>(tail[i]);
+  for (std::size_t i = 4; i-- > 0;) n = n << 8 | static_cast<unsigned char>(tail[i]);
   if (n <= 0 || n > parquet_max_footer || n > file_size - parquet_tail - 4) {
     error = "Parquet footer length " + std::to_string(n) + " does not fit the file";
     return std::nullopt;

@@ -75,7 +75,8 @@ inline std::string object_url(std::string_view endpoint, std::string_view bucket
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto append = [&](std::string_view part) {
     static constexpr char hex[] = "0123456789ABCDEF";
-    for (unsigned char c : part) {
+    for (char ch : part) {
+      const auto c = static_cast<unsigned char>(ch);
       if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
           c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
         url.push_back(static_cast<char>(c));
