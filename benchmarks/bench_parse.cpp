@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -179,6 +180,76 @@ void zic_list_view(benchmark::State& state, const std::string& name) {
   });
 }
 
+// --- the alternative: simdjson On-Demand ---------------------------------------------------------
+// The same walk as the list view (string views, the state as an enum) with simdjson's On-Demand
+// API, which in simdjson 3.0 is compiled only for the kernel chosen at compile time (the
+// "builtin" one; see the context's ondemand_kernel). Measured to choose between it and the DOM
+// tape walk zic uses.
+
+void ondemand_list_view(benchmark::State& state, const std::string& name) {
+  simdjson::padded_string json(answer(name));
+  simdjson::ondemand::parser parser;
+  std::vector<zic::import_job_summary_view> records;
+  measure(state, json.size(), [&] {
+    records.clear();
+    auto doc = parser.iterate(json);
+    std::int64_t code = -1;
+    for (auto field : doc.get_object()) {
+      std::string_view key = field.unescaped_key().value();
+      if (key == "code") {
+        code = field.value().get_int64().value();
+      } else if (key == "data") {
+        for (auto member : field.value().get_object()) {
+          if (member.unescaped_key().value() != "records") continue;
+          for (auto item : member.value().get_array()) {
+            auto& r = records.emplace_back();
+            for (auto f : item.get_object()) {
+              std::string_view k = f.unescaped_key().value();
+              if (k == "jobId") r.job_id = f.value().get_string().value();
+              else if (k == "collectionName") r.collection_name = f.value().get_string().value();
+              else if (k == "state") r.state_text = f.value().get_string().value();
+              else if (k == "progress") r.progress = static_cast<int>(f.value().get_int64().value());
+              else if (k == "reason") r.reason = f.value().get_string().value();
+            }
+            r.state = zic::parse_job_state(r.state_text);
+          }
+        }
+      }
+    }
+    if (code != 0) throw std::runtime_error("unexpected");
+    benchmark::DoNotOptimize(records.data());
+  });
+}
+
+void ondemand_progress_view(benchmark::State& state, const std::string& name) {
+  simdjson::padded_string json(answer(name));
+  simdjson::ondemand::parser parser;
+  zic::import_progress_view p;
+  measure(state, json.size(), [&] {
+    auto doc = parser.iterate(json);
+    std::int64_t code = -1;
+    for (auto field : doc.get_object()) {
+      std::string_view key = field.unescaped_key().value();
+      if (key == "code") {
+        code = field.value().get_int64().value();
+      } else if (key == "data") {
+        for (auto member : field.value().get_object()) {
+          std::string_view k = member.unescaped_key().value();
+          if (k == "jobId") p.job_id = member.value().get_string().value();
+          else if (k == "state") p.state_text = member.value().get_string().value();
+          else if (k == "progress") p.progress = static_cast<int>(member.value().get_int64().value());
+          else if (k == "totalRows") p.total_rows = member.value().get_int64().value();
+          else if (k == "importedRows") p.imported_rows = member.value().get_int64().value();
+          else if (k == "fileSize") p.file_size = member.value().get_int64().value();
+        }
+      }
+    }
+    p.state = zic::parse_job_state(p.state_text);
+    if (code != 0) throw std::runtime_error("unexpected");
+    benchmark::DoNotOptimize(p);
+  });
+}
+
 // --- request building ----------------------------------------------------------------------------
 
 zic::create_import_request create_request(int groups) {
@@ -253,11 +324,14 @@ ZIC_ANSWER_BENCH(nlohmann_list, list_10000);
 ZIC_ANSWER_BENCH(zic_list_owned, list_10000);
 ZIC_ANSWER_BENCH(zic_list_reusing, list_10000);
 ZIC_ANSWER_BENCH(zic_list_view, list_10000);
+ZIC_ANSWER_BENCH(ondemand_progress_view, progress_1);
+ZIC_ANSWER_BENCH(ondemand_list_view, list_10000);
 BENCHMARK(zic_build_create)->Arg(1)->Arg(1000);
 BENCHMARK(nlohmann_build_create)->Arg(1)->Arg(1000);
 
 int main(int argc, char** argv) {
   benchmark::AddCustomContext("simdjson_implementation", simdjson::get_active_implementation()->name());
+  benchmark::AddCustomContext("ondemand_kernel", simdjson::builtin_implementation()->name());
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

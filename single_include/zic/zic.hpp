@@ -2255,6 +2255,10 @@ public:
     return v;
   }
 
+  /// How many elements an array (or members an object) holds, as the tape records it;
+  /// saturates at 0xFFFFFF. Only when `is_array()` or `is_object()`.
+  std::size_t count() const noexcept { return (word() >> 32) & simdjson::internal::JSON_COUNT_MASK; }
+
   /// The index just past this value (and all it contains).
   ZIC_ALWAYS_INLINE std::size_t after() const noexcept {
     switch (type()) {
@@ -2738,6 +2742,12 @@ inline bool read_id(tape_value e, std::string_view& out, id_texts* store) {
   return read_string(e, out);
 }
 
+// Room for an array's elements in one allocation, as the tape counts them; bounded, so that a
+// body of many tiny elements cannot ask for more memory than its own size would justify.
+template <class Vector> inline void reserve_for(Vector& v, tape_value array) {
+  v.reserve(std::min<std::size_t>(array.count(), std::size_t(1) << 16));
+}
+
 // Reads the fields shared by the job and each of its files. Returns false on a wrong type.
 template <class Progress> inline bool read_common_field(field f, tape_value v, Progress& out) {
   switch (f) {
@@ -2790,6 +2800,7 @@ inline result<void> read_progress(std::string_view what, tape_value data, bool h
     } else if (f == field::details) {
       if (value.is_null()) continue;
       if (!value.is_array()) return bad_field(what, "data.", key, "is not an array");
+      reserve_for(files, value);
       for (tape_value item : value.items()) {
         if (!item.is_object()) return bad_field(what, "data.details[" + std::to_string(n) + "]", "", "is not an object");
         if (n == files.size()) files.emplace_back();
@@ -2830,6 +2841,7 @@ inline result<void> read_list(std::string_view what, tape_value data, bool has_d
       if (which == field::records) {
         if (value.is_null()) continue;
         if (!value.is_array()) return bad_field(what, "data.", key, "is not an array");
+        reserve_for(records, value);
         for (tape_value item : value.items()) {
           if (!item.is_object()) return bad_field(what, "data.records[" + std::to_string(n) + "]", "", "is not an object");
           if (n == records.size()) records.emplace_back();

@@ -89,3 +89,14 @@ TEST_CASE("polling one job through the client allocates nothing once warm") {
     CHECK(allocations_of(1000, [&] { REQUIRE(c.describe_import_view("job-1")); }) == 0);
   }
 }
+
+TEST_CASE("a fresh page allocates its records once, and only the strings too long to keep inline") {
+  std::string body = R"({"code":0,"data":{"count":500,"currentPage":1,"pageSize":500,"records":[)";
+  for (int i = 0; i < 500; ++i)
+    body += std::string(i ? "," : "") + R"({"collectionName":"c","jobId":"job-)" + std::to_string(100000000000000000 + i) +
+            R"(","state":"Importing","progress":50})";
+  body += "]}}";
+  zic::response_parser parser;
+  // 500 job ids of 25 characters (past the inline size), and one array of records: no growth.
+  CHECK(allocations_of(1, [&] { REQUIRE(parser.parse_list(body)); }) == 500 + 1);
+}

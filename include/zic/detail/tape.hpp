@@ -66,6 +66,10 @@ public:
     return v;
   }
 
+  /// How many elements an array (or members an object) holds, as the tape records it;
+  /// saturates at 0xFFFFFF. Only when `is_array()` or `is_object()`.
+  std::size_t count() const noexcept { return (word() >> 32) & simdjson::internal::JSON_COUNT_MASK; }
+
   /// The index just past this value (and all it contains).
   ZIC_ALWAYS_INLINE std::size_t after() const noexcept {
     switch (type()) {
