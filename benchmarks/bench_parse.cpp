@@ -187,7 +187,7 @@ void zic_list_view(benchmark::State& state, const std::string& name) {
 // tape walk zic uses.
 
 // The envelope: `code` must be 0; `data` goes to `read`.
-template <class Read> void ondemand_envelope(simdjson::ondemand::document& doc, Read&& read) {
+template <class Doc, class Read> void ondemand_envelope(Doc& doc, Read&& read) {
   std::int64_t code = -1;
   for (auto field : doc.get_object()) {
     std::string_view key = field.unescaped_key().value();
