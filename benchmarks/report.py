@@ -275,7 +275,8 @@ def main():
               f"{async_allocs['allocs_per_describe']:.2f} heap allocations (the frame of the coroutine that "
               "awaits it included; Asio recycles the rest)."]
     lines += ["", f"## Tracking {int(naive['jobs']):,} jobs to completion", "",
-              "Cloud flavour, each job about 12 s long (10 s importing, then sorting and index building), both sweeping once per second (the same freshness); "
+              "Cloud flavour, each job about 12 s long (10 s importing, then sorting and index building), "
+              "both sweeping once per second (the same freshness); "
               "client-side rate limit off (at the cloud's 20 requests/s one naive round alone would take "
               f"{naive['jobs'] / 20 / 60:.0f} minutes).", "",
               "| approach | requests | wall time | client CPU |", "|---|---|---|---|"]
