@@ -275,7 +275,8 @@ private:
     return (s_.kind == flavor::cloud ? std::int64_t(10) : std::int64_t(16)) << 30;
   }
 
-  using scans = std::map<std::string, file_scan>;  // one create's files, each read once
+  // One create's files, each read once; nullopt for one no store or directory holds.
+  using scans = std::map<std::string, std::optional<file_scan>>;
 
   // Reads one import unit: a row-based file, or the .npy columns of one row set.
   template <class Locate>
@@ -287,17 +288,16 @@ private:
       auto known = seen.find(name);
       if (known == seen.end()) {
         located where = locate(name);
-        file_scan scan;
+        std::optional<file_scan> scan;
         if (where.source) scan = scan_file(*where.source, zic::detail::file_type_of(name), name, max_file_bytes());
-        else if (!where.error.empty()) scan.error = where.error;
-        else scan.rows = -1;  // simulated
+        else if (!where.error.empty()) scan.emplace().error = where.error;
         known = seen.emplace(name, std::move(scan)).first;
       }
-      const file_scan& f = known->second;
-      if (f.rows < 0) {
+      if (!known->second) {
         unit.simulated = true;
         continue;
       }
+      const file_scan& f = *known->second;
       unit.bytes += f.bytes;
       if (!f.error.empty()) {
         if (unit.error.empty()) unit.error = f.error;

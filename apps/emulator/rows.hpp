@@ -53,12 +53,6 @@ private:
   bool quoted_ = false, content_ = false;
 };
 
-inline std::int64_t count_csv_rows(std::string_view text) {
-  csv_counter c;
-  c.feed(text);
-  return c.rows();
-}
-
 inline constexpr std::int64_t max_json_bytes = std::int64_t(1) << 30;  // read whole to count
 
 namespace detail {
