@@ -4286,6 +4286,282 @@ ZIC_NAMESPACE_END
 
 #endif // ZIC_DETAIL_ASYNC_HPP
 // ---- end transports/zic/detail/async.hpp
+// ---- begin transports/zic/detail/http1.hpp
+#ifndef ZIC_DETAIL_HTTP1_HPP
+#define ZIC_DETAIL_HTTP1_HPP
+
+// HTTP/1.1 framing with no HTTP library: a request as bytes, and an incremental reader of one
+// answer into a caller's `http_response`. It does no I/O; a transport that owns a byte stream
+// (the curl transport on a connection libcurl opened) feeds it what arrives.
+
+
+
+ZIC_NAMESPACE_BEGIN
+namespace detail::http1 {
+
+inline void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
+}
+
+/// Writes the request line, headers and body into `out`, reusing its capacity. Host and
+/// Content-Length are the transport's; a caller's own copies of them are dropped.
+inline void write_request(const http_request& req, std::string& out) {
+  out.clear();
+  const std::string_view target = req.target.empty() ? std::string_view("/") : std::string_view(req.target);
+  out.append(req.method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ");
+  req.write_authority(out);
+  out.append("\r\n");
+  for (const auto& h : req.headers) {
+    if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  out.append("Content-Length: ");
+  append_number(out, req.body.size());
+  out.append("\r\n\r\n").append(req.body);
+}
+
+/**
+ * Reads one answer: status line, header fields, then a body framed by Content-Length, by
+ * chunks, or by the end of the connection. Interim 1xx answers are skipped. Strict where a
+ * lenient reading could frame the body wrongly (conflicting lengths, folded or malformed
+ * fields, codings other than chunked); bare LF line ends are accepted, as RFC 9112 allows.
+ */
+class answer_reader {
+public:
+  enum class fault { none, malformed, header_too_large, body_too_large };
+
+  /// `head`: the request was HEAD, so the answer has no body whatever it declares.
+  answer_reader(http_response& out, std::size_t max_body, std::size_t max_header, bool head = false) noexcept
+      : out_(out), max_body_(max_body), max_header_(max_header), head_(head) {
+    out_.status = 0;
+    out_.body.clear();
+  }
+
+  /// Reads from `in`; returns how many bytes it used. Bytes left unused belong to a header line
+  /// not yet whole (feed them again with more), or follow a finished answer.
+  std::size_t feed(std::string_view in) {
+    const std::size_t size = in.size();
+    if (size != 0) got_some_ = true;
+    while (!in.empty() && step_ != step::done && fault_ == fault::none) {
+      if (step_ == step::body || step_ == step::chunk_data) {
+        in.remove_prefix(take_body(in));
+        continue;
+      }
+      if (step_ == step::until_close) {
+        if (!append_body(in)) break;
+        in = {};
+        break;
+      }
+      // Every other step reads whole lines.
+      const std::size_t eol = in.find('\n');
+      if (eol == std::string_view::npos) {
+        if (counts_as_header() && header_bytes_ + in.size() > max_header_) fail(fault::header_too_large);
+        else if (!counts_as_header() && in.size() > max_chunk_line) fail(fault::malformed, "a chunk's size line is too long");
+        break;
+      }
+      std::string_view line = in.substr(0, eol);
+      in.remove_prefix(eol + 1);
+      if (counts_as_header()) {
+        header_bytes_ += eol + 1;
+        if (header_bytes_ > max_header_) {
+          fail(fault::header_too_large);
+          break;
+        }
+      }
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      on_line(line);
+    }
+    return size - in.size();
+  }
+
+  /// The peer closed the connection: ends a body that runs until then; anything else still
+  /// expected makes the answer incomplete (`done()` stays false).
+  void on_close() noexcept {
+    if (step_ == step::until_close) finish();
+  }
+
+  bool done() const noexcept { return step_ == step::done; }
+  fault failed() const noexcept { return fault_; }
+  /// Why the answer is malformed, when `failed() == fault::malformed`.
+  std::string_view why() const noexcept { return why_; }
+  bool got_some() const noexcept { return got_some_; }
+  bool header_done() const noexcept { return header_done_; }
+  /// Whether the connection may carry another request once this answer is done.
+  bool keep_alive() const noexcept { return keep_alive_; }
+  std::optional<std::uint64_t> content_length() const noexcept { return content_length_; }
+
+private:
+  // A chunk's size line, extensions included, is short; a longer one is not an answer.
+  static constexpr std::size_t max_chunk_line = 4096;
+
+  enum class step { status, fields, body, until_close, chunk_size, chunk_data, chunk_end, trailers, done };
+
+  bool counts_as_header() const noexcept { return step_ == step::status || step_ == step::fields || step_ == step::trailers; }
+
+  void fail(fault f, const char* why = "") noexcept {
+    fault_ = f;
+    why_ = why;
+  }
+  void finish() {
+    out_.reserve_body(out_.body.size());
+    step_ = step::done;
+  }
+
+  void on_line(std::string_view line) {
+    switch (step_) {
+    case step::status: return on_status(line);
+    case step::fields: return line.empty() ? on_header_end() : on_field(line);
+    case step::chunk_size: return on_chunk_size(line);
+    case step::chunk_end:
+      if (!line.empty()) return fail(fault::malformed, "a chunk is longer than its size");
+      step_ = step::chunk_size;
+      return;
+    case step::trailers:
+      if (line.empty()) finish();
+      return;  // trailer fields carry nothing zic reads
+    default: return;
+    }
+  }
+
+  // "HTTP/1.1 200 OK": the version, three digits, then an optional reason.
+  void on_status(std::string_view line) {
+    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !is_digit(line[7]) || line[8] != ' ' ||
+        !is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11]) || (line.size() > 12 && line[12] != ' '))
+      return fail(fault::malformed, "the status line is not HTTP/1.x");
+    out_.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+    if (out_.status < 100) return fail(fault::malformed, "the status code is below 100");
+    keep_alive_ = line[7] != '0';  // HTTP/1.0 closes unless it says otherwise
+    chunked_ = false;
+    content_length_.reset();
+    fields_ = 0;
+    step_ = step::fields;
+  }
+
+  void on_field(std::string_view line) {
+    if (line.front() == ' ' || line.front() == '\t') return fail(fault::malformed, "a header field is folded");
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return fail(fault::malformed, "a header field has no name");
+    const std::string_view name = line.substr(0, colon);
+    for (char c : name)
+      if (c <= ' ' || c >= 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == '/' || c == ';' || c == '<' ||
+          c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' || c == ']' || c == '{' || c == '}')
+        return fail(fault::malformed, "a header field's name is not a token");
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+
+    if (iequals(name, "Content-Length")) {
+      std::uint64_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc() || end != value.data() + value.size() || !is_digit(value.front()))
+        return fail(fault::malformed, "Content-Length is not a number");
+      if (content_length_ && *content_length_ != n) return fail(fault::malformed, "Content-Length is given twice, differently");
+      content_length_ = n;
+    } else if (iequals(name, "Transfer-Encoding")) {
+      // Only chunked is understood, and it must come last.
+      std::string_view last = value.substr(value.rfind(',') == std::string_view::npos ? 0 : value.rfind(',') + 1);
+      while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+      if (!iequals(last, "chunked") || value.size() != last.size())
+        return fail(fault::malformed, "the answer uses a transfer coding other than chunked");
+      chunked_ = true;
+    } else if (iequals(name, "Connection")) {
+      if (icontains(value, "close")) keep_alive_ = false;
+      else if (icontains(value, "keep-alive")) keep_alive_ = true;
+    }
+    if (fields_ == out_.headers.size()) out_.headers.emplace_back();
+    out_.headers[fields_].name.assign(name);
+    out_.headers[fields_].value.assign(value);
+    ++fields_;
+  }
+
+  void on_header_end() {
+    out_.headers.resize(fields_);
+    if (out_.status < 200) {
+      if (out_.status == 101) return fail(fault::malformed, "the server switched protocols");
+      step_ = step::status;  // an interim answer: the real one follows
+      header_bytes_ = 0;
+      return;
+    }
+    header_done_ = true;
+    if (head_ || out_.status == 204 || out_.status == 304) return finish();
+    if (chunked_) {
+      // A length beside chunked framing is ignored, and the connection not trusted after.
+      if (content_length_) keep_alive_ = false;
+      content_length_.reset();
+      step_ = step::chunk_size;
+      return;
+    }
+    if (content_length_) {
+      if (*content_length_ > max_body_) return fail(fault::body_too_large);
+      out_.reserve_body(static_cast<std::size_t>(*content_length_));
+      left_ = *content_length_;
+      if (left_ == 0) return finish();
+      step_ = step::body;
+      return;
+    }
+    keep_alive_ = false;  // the body runs until the server closes
+    step_ = step::until_close;
+  }
+
+  void on_chunk_size(std::string_view line) {
+    const std::string_view digits = line.substr(0, line.find_first_of("; \t"));
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n, 16);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+      return fail(fault::malformed, "a chunk size is not hexadecimal");
+    if (n == 0) {
+      step_ = step::trailers;
+      return;
+    }
+    if (n > max_body_ - out_.body.size()) return fail(fault::body_too_large);
+    out_.reserve_body(out_.body.size() + static_cast<std::size_t>(n));
+    left_ = n;
+    step_ = step::chunk_data;
+  }
+
+  std::size_t take_body(std::string_view in) {
+    const std::size_t n = left_ < in.size() ? static_cast<std::size_t>(left_) : in.size();
+    out_.body.append(in.data(), n);
+    left_ -= n;
+    if (left_ == 0) {
+      if (step_ == step::body) finish();
+      else step_ = step::chunk_end;
+    }
+    return n;
+  }
+
+  bool append_body(std::string_view in) {
+    if (in.size() > max_body_ - out_.body.size()) {
+      fail(fault::body_too_large);
+      return false;
+    }
+    out_.body.append(in);
+    return true;
+  }
+
+  http_response& out_;
+  std::size_t max_body_, max_header_;
+  bool head_;
+  step step_ = step::status;
+  fault fault_ = fault::none;
+  const char* why_ = "";
+  std::size_t header_bytes_ = 0;
+  std::size_t fields_ = 0;
+  std::uint64_t left_ = 0;
+  std::optional<std::uint64_t> content_length_;
+  bool chunked_ = false;
+  bool keep_alive_ = true;
+  bool got_some_ = false;
+  bool header_done_ = false;
+};
+
+} // namespace detail::http1
+ZIC_NAMESPACE_END
+
+#endif // ZIC_DETAIL_HTTP1_HPP
+// ---- end transports/zic/detail/http1.hpp
 // ---- begin transports/zic/transport/options.hpp
 #ifndef ZIC_TRANSPORT_OPTIONS_HPP
 #define ZIC_TRANSPORT_OPTIONS_HPP
@@ -4420,28 +4696,6 @@ private:
   error_code ec_;
 };
 #endif
-
-inline void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, r.ptr);
-}
-
-// Writes the request line, headers and body into `out`, reusing its capacity. Host and
-// Content-Length are the transport's; a caller's own copies of them are dropped.
-inline void serialize(const http_request& req, std::string& out) {
-  out.clear();
-  out.append(req.method).append(" ").append(req.target.empty() ? "/" : req.target).append(" HTTP/1.1\r\nHost: ");
-  req.write_authority(out);
-  out.append("\r\n");
-  for (const auto& h : req.headers) {
-    if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
-    out.append(h.name).append(": ").append(h.value).append("\r\n");
-  }
-  out.append("Content-Length: ");
-  append_number(out, req.body.size());
-  out.append("\r\n\r\n").append(req.body);
-}
 
 // Parses an answer into a caller's `http_response`, reusing its header strings and body.
 class answer_parser final : public http::basic_parser<false> {
@@ -4591,7 +4845,7 @@ public:
                                                 "host or a header, which HTTP/1.1 cannot carry");
     const auto deadline = detail::later(clock_type::now(), req.timeout);
         if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
-    serialize(req, wire_);
+    detail::http1::write_request(req, wire_);
 
     for (int round = 0;; ++round) {
       const bool reused = connected();
@@ -4776,7 +5030,7 @@ public:
     aborted_ = timed_out_ = false;
     arm(detail::later(clock_type::now(), req.timeout));
     if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
-    serialize(req, wire_);
+    detail::http1::write_request(req, wire_);
     result<void> answer;
     for (int round = 0;; ++round) {
       const bool reused = connected();
@@ -5582,9 +5836,286 @@ ZIC_NAMESPACE_END
 #ifndef ZIC_TRANSPORT_CURL_HPP
 #define ZIC_TRANSPORT_CURL_HPP
 
-// zic::curl_transport: HTTP/1.1 over libcurl's easy interface; the handle keeps its connection
-// alive between calls.
+// zic::curl_transport: HTTP/1.1 over libcurl, one keep-alive connection. libcurl connects
+// (resolving, proxies aside, TLS with verification); without a proxy zic then frames the
+// exchange itself on that connection, which spares each poll libcurl's per-transfer work.
 
+// ---- begin transports/zic/detail/http1.hpp
+#ifndef ZIC_DETAIL_HTTP1_HPP
+#define ZIC_DETAIL_HTTP1_HPP
+
+// HTTP/1.1 framing with no HTTP library: a request as bytes, and an incremental reader of one
+// answer into a caller's `http_response`. It does no I/O; a transport that owns a byte stream
+// (the curl transport on a connection libcurl opened) feeds it what arrives.
+
+
+
+ZIC_NAMESPACE_BEGIN
+namespace detail::http1 {
+
+inline void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
+}
+
+/// Writes the request line, headers and body into `out`, reusing its capacity. Host and
+/// Content-Length are the transport's; a caller's own copies of them are dropped.
+inline void write_request(const http_request& req, std::string& out) {
+  out.clear();
+  const std::string_view target = req.target.empty() ? std::string_view("/") : std::string_view(req.target);
+  out.append(req.method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ");
+  req.write_authority(out);
+  out.append("\r\n");
+  for (const auto& h : req.headers) {
+    if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  out.append("Content-Length: ");
+  append_number(out, req.body.size());
+  out.append("\r\n\r\n").append(req.body);
+}
+
+/**
+ * Reads one answer: status line, header fields, then a body framed by Content-Length, by
+ * chunks, or by the end of the connection. Interim 1xx answers are skipped. Strict where a
+ * lenient reading could frame the body wrongly (conflicting lengths, folded or malformed
+ * fields, codings other than chunked); bare LF line ends are accepted, as RFC 9112 allows.
+ */
+class answer_reader {
+public:
+  enum class fault { none, malformed, header_too_large, body_too_large };
+
+  /// `head`: the request was HEAD, so the answer has no body whatever it declares.
+  answer_reader(http_response& out, std::size_t max_body, std::size_t max_header, bool head = false) noexcept
+      : out_(out), max_body_(max_body), max_header_(max_header), head_(head) {
+    out_.status = 0;
+    out_.body.clear();
+  }
+
+  /// Reads from `in`; returns how many bytes it used. Bytes left unused belong to a header line
+  /// not yet whole (feed them again with more), or follow a finished answer.
+  std::size_t feed(std::string_view in) {
+    const std::size_t size = in.size();
+    if (size != 0) got_some_ = true;
+    while (!in.empty() && step_ != step::done && fault_ == fault::none) {
+      if (step_ == step::body || step_ == step::chunk_data) {
+        in.remove_prefix(take_body(in));
+        continue;
+      }
+      if (step_ == step::until_close) {
+        if (!append_body(in)) break;
+        in = {};
+        break;
+      }
+      // Every other step reads whole lines.
+      const std::size_t eol = in.find('\n');
+      if (eol == std::string_view::npos) {
+        if (counts_as_header() && header_bytes_ + in.size() > max_header_) fail(fault::header_too_large);
+        else if (!counts_as_header() && in.size() > max_chunk_line) fail(fault::malformed, "a chunk's size line is too long");
+        break;
+      }
+      std::string_view line = in.substr(0, eol);
+      in.remove_prefix(eol + 1);
+      if (counts_as_header()) {
+        header_bytes_ += eol + 1;
+        if (header_bytes_ > max_header_) {
+          fail(fault::header_too_large);
+          break;
+        }
+      }
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      on_line(line);
+    }
+    return size - in.size();
+  }
+
+  /// The peer closed the connection: ends a body that runs until then; anything else still
+  /// expected makes the answer incomplete (`done()` stays false).
+  void on_close() noexcept {
+    if (step_ == step::until_close) finish();
+  }
+
+  bool done() const noexcept { return step_ == step::done; }
+  fault failed() const noexcept { return fault_; }
+  /// Why the answer is malformed, when `failed() == fault::malformed`.
+  std::string_view why() const noexcept { return why_; }
+  bool got_some() const noexcept { return got_some_; }
+  bool header_done() const noexcept { return header_done_; }
+  /// Whether the connection may carry another request once this answer is done.
+  bool keep_alive() const noexcept { return keep_alive_; }
+  std::optional<std::uint64_t> content_length() const noexcept { return content_length_; }
+
+private:
+  // A chunk's size line, extensions included, is short; a longer one is not an answer.
+  static constexpr std::size_t max_chunk_line = 4096;
+
+  enum class step { status, fields, body, until_close, chunk_size, chunk_data, chunk_end, trailers, done };
+
+  bool counts_as_header() const noexcept { return step_ == step::status || step_ == step::fields || step_ == step::trailers; }
+
+  void fail(fault f, const char* why = "") noexcept {
+    fault_ = f;
+    why_ = why;
+  }
+  void finish() {
+    out_.reserve_body(out_.body.size());
+    step_ = step::done;
+  }
+
+  void on_line(std::string_view line) {
+    switch (step_) {
+    case step::status: return on_status(line);
+    case step::fields: return line.empty() ? on_header_end() : on_field(line);
+    case step::chunk_size: return on_chunk_size(line);
+    case step::chunk_end:
+      if (!line.empty()) return fail(fault::malformed, "a chunk is longer than its size");
+      step_ = step::chunk_size;
+      return;
+    case step::trailers:
+      if (line.empty()) finish();
+      return;  // trailer fields carry nothing zic reads
+    default: return;
+    }
+  }
+
+  // "HTTP/1.1 200 OK": the version, three digits, then an optional reason.
+  void on_status(std::string_view line) {
+    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !is_digit(line[7]) || line[8] != ' ' ||
+        !is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11]) || (line.size() > 12 && line[12] != ' '))
+      return fail(fault::malformed, "the status line is not HTTP/1.x");
+    out_.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+    if (out_.status < 100) return fail(fault::malformed, "the status code is below 100");
+    keep_alive_ = line[7] != '0';  // HTTP/1.0 closes unless it says otherwise
+    chunked_ = false;
+    content_length_.reset();
+    fields_ = 0;
+    step_ = step::fields;
+  }
+
+  void on_field(std::string_view line) {
+    if (line.front() == ' ' || line.front() == '\t') return fail(fault::malformed, "a header field is folded");
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return fail(fault::malformed, "a header field has no name");
+    const std::string_view name = line.substr(0, colon);
+    for (char c : name)
+      if (c <= ' ' || c >= 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == '/' || c == ';' || c == '<' ||
+          c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' || c == ']' || c == '{' || c == '}')
+        return fail(fault::malformed, "a header field's name is not a token");
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+
+    if (iequals(name, "Content-Length")) {
+      std::uint64_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc() || end != value.data() + value.size() || !is_digit(value.front()))
+        return fail(fault::malformed, "Content-Length is not a number");
+      if (content_length_ && *content_length_ != n) return fail(fault::malformed, "Content-Length is given twice, differently");
+      content_length_ = n;
+    } else if (iequals(name, "Transfer-Encoding")) {
+      // Only chunked is understood, and it must come last.
+      std::string_view last = value.substr(value.rfind(',') == std::string_view::npos ? 0 : value.rfind(',') + 1);
+      while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+      if (!iequals(last, "chunked") || value.size() != last.size())
+        return fail(fault::malformed, "the answer uses a transfer coding other than chunked");
+      chunked_ = true;
+    } else if (iequals(name, "Connection")) {
+      if (icontains(value, "close")) keep_alive_ = false;
+      else if (icontains(value, "keep-alive")) keep_alive_ = true;
+    }
+    if (fields_ == out_.headers.size()) out_.headers.emplace_back();
+    out_.headers[fields_].name.assign(name);
+    out_.headers[fields_].value.assign(value);
+    ++fields_;
+  }
+
+  void on_header_end() {
+    out_.headers.resize(fields_);
+    if (out_.status < 200) {
+      if (out_.status == 101) return fail(fault::malformed, "the server switched protocols");
+      step_ = step::status;  // an interim answer: the real one follows
+      header_bytes_ = 0;
+      return;
+    }
+    header_done_ = true;
+    if (head_ || out_.status == 204 || out_.status == 304) return finish();
+    if (chunked_) {
+      // A length beside chunked framing is ignored, and the connection not trusted after.
+      if (content_length_) keep_alive_ = false;
+      content_length_.reset();
+      step_ = step::chunk_size;
+      return;
+    }
+    if (content_length_) {
+      if (*content_length_ > max_body_) return fail(fault::body_too_large);
+      out_.reserve_body(static_cast<std::size_t>(*content_length_));
+      left_ = *content_length_;
+      if (left_ == 0) return finish();
+      step_ = step::body;
+      return;
+    }
+    keep_alive_ = false;  // the body runs until the server closes
+    step_ = step::until_close;
+  }
+
+  void on_chunk_size(std::string_view line) {
+    const std::string_view digits = line.substr(0, line.find_first_of("; \t"));
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n, 16);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+      return fail(fault::malformed, "a chunk size is not hexadecimal");
+    if (n == 0) {
+      step_ = step::trailers;
+      return;
+    }
+    if (n > max_body_ - out_.body.size()) return fail(fault::body_too_large);
+    out_.reserve_body(out_.body.size() + static_cast<std::size_t>(n));
+    left_ = n;
+    step_ = step::chunk_data;
+  }
+
+  std::size_t take_body(std::string_view in) {
+    const std::size_t n = left_ < in.size() ? static_cast<std::size_t>(left_) : in.size();
+    out_.body.append(in.data(), n);
+    left_ -= n;
+    if (left_ == 0) {
+      if (step_ == step::body) finish();
+      else step_ = step::chunk_end;
+    }
+    return n;
+  }
+
+  bool append_body(std::string_view in) {
+    if (in.size() > max_body_ - out_.body.size()) {
+      fail(fault::body_too_large);
+      return false;
+    }
+    out_.body.append(in);
+    return true;
+  }
+
+  http_response& out_;
+  std::size_t max_body_, max_header_;
+  bool head_;
+  step step_ = step::status;
+  fault fault_ = fault::none;
+  const char* why_ = "";
+  std::size_t header_bytes_ = 0;
+  std::size_t fields_ = 0;
+  std::uint64_t left_ = 0;
+  std::optional<std::uint64_t> content_length_;
+  bool chunked_ = false;
+  bool keep_alive_ = true;
+  bool got_some_ = false;
+  bool header_done_ = false;
+};
+
+} // namespace detail::http1
+ZIC_NAMESPACE_END
+
+#endif // ZIC_DETAIL_HTTP1_HPP
+// ---- end transports/zic/detail/http1.hpp
 // ---- begin transports/zic/transport/options.hpp
 #ifndef ZIC_TRANSPORT_OPTIONS_HPP
 #define ZIC_TRANSPORT_OPTIONS_HPP
@@ -5613,7 +6144,13 @@ ZIC_NAMESPACE_END
 
 #include <curl/curl.h>
 
+#include <climits>
 #include <exception>
+
+#if !defined(_WIN32)
+#include <poll.h>
+#define ZIC_CURL_OWN_FRAMING 1
+#endif
 
 ZIC_NAMESPACE_BEGIN
 
@@ -5632,7 +6169,7 @@ struct slist_deleter {
 };
 
 // What one transfer collects through curl's callbacks.
-struct transfer {
+struct transfer_state {
   http_response* out = nullptr;
   std::size_t max_body = 0;
   std::size_t max_header = 0;
@@ -5645,7 +6182,7 @@ struct transfer {
   std::size_t fields = 0;  // header entries of `out` filled so far (the rest are reused later)
 
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) noexcept {
-    auto& t = *static_cast<transfer*>(self);
+    auto& t = *static_cast<transfer_state*>(self);
     std::string_view line(data, size * n);
     t.header_bytes += line.size();
     if (t.header_bytes > t.max_header) {
@@ -5690,7 +6227,7 @@ struct transfer {
   }
 
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self) noexcept {
-    auto& t = *static_cast<transfer*>(self);
+    auto& t = *static_cast<transfer_state*>(self);
     std::size_t bytes = size * n;
     if (t.out->body.size() + bytes > t.max_body) {
       t.too_large = true;
@@ -5706,19 +6243,69 @@ struct transfer {
 };
 
 using detail::transport_failure;
+using clock_type = std::chrono::steady_clock;
+
+// Whether libcurl would send requests of `scheme` through a proxy named by the environment
+// (the variables it reads; HTTP_PROXY in capitals it ignores).
+inline bool env_proxy(std::string_view scheme) {
+  auto set = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0';
+  };
+  if (set("ALL_PROXY") || set("all_proxy")) return true;
+  return scheme == "https" ? set("https_proxy") || set("HTTPS_PROXY") : set("http_proxy");
+}
+
+// The TLS settings of `opt` on a handle (both the transfers and the connections zic frames).
+inline void apply_tls(CURL* h, const transport_options& opt) {
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt.insecure ? 0L : 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt.insecure ? 0L : 2L);
+  if (!opt.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt.ca_file.c_str());
+  if (!opt.client_cert_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_SSLCERT, opt.client_cert_file.c_str());
+    curl_easy_setopt(h, CURLOPT_SSLKEY, (opt.client_key_file.empty() ? opt.client_cert_file : opt.client_key_file).c_str());
+  }
+}
+
+// Failures of connecting, TLS included, with libcurl's own words for the cause.
+inline std::optional<zic::error> connect_failure(CURLcode rc, const std::string& detail, const std::string& where) {
+  switch (rc) {
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_USE_SSL_FAILED:
+    return transport_failure(errc::tls, "TLS failure" + detail + where, false);
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+    return transport_failure(errc::transport, "cannot connect" + detail + where, false);
+  default: return std::nullopt;
+  }
+}
 
 } // namespace detail::curl_impl
 
 /**
- * A transport over libcurl. The easy handle keeps its connection alive across calls; libcurl
- * itself reconnects and resends when a reused connection is found closed before the answer
- * began, so a request that must not be repeated is sent on a fresh connection.
- * `request_sent` reports whether any byte of the request went out. TLS verifies the peer and
- * host name unless `insecure` is set. One call at a time; not thread-safe.
+ * A transport over libcurl, keeping one connection alive across calls. A request that finds
+ * its kept-alive connection closed before the answer began is resent once on a new one; a
+ * request that must not be repeated is sent on a fresh connection instead. `request_sent`
+ * reports whether any byte of the request went out. TLS verifies the peer and host name unless
+ * `insecure` is set. One call at a time; not thread-safe.
+ *
+ * libcurl opens each connection. When no proxy applies (`ALL_PROXY`, `https_proxy` /
+ * `HTTPS_PROXY` or `http_proxy`, read when the transport is made), zic writes the request and
+ * reads the answer on that connection itself (`detail/http1.hpp`); through a proxy, libcurl
+ * runs the whole transfer.
  */
 class curl_transport {
 public:
-  explicit curl_transport(transport_options options = {}) : opt_(std::move(options)) {
+  explicit curl_transport(transport_options options = {})
+      : opt_(std::move(options)),
+        proxied_http_(detail::curl_impl::env_proxy("http")),
+        proxied_https_(detail::curl_impl::env_proxy("https")) {
     detail::curl_impl::global_init();
   }
 
@@ -5777,6 +6364,17 @@ private:
   }
 
   result<void> perform(const http_request& req, http_response& out) {
+    if (!detail::header_safe(req))
+      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
+                                                "host or a header, which HTTP/1.1 cannot carry");
+#if defined(ZIC_CURL_OWN_FRAMING)
+    if (!(req.is_tls() ? proxied_https_ : proxied_http_)) return exchange(req, out);
+#endif
+    return transfer(req, out);
+  }
+
+  // The whole exchange run by libcurl (the path through a proxy).
+  result<void> transfer(const http_request& req, http_response& out) {
     using namespace detail::curl_impl;
     if (!handle_) {
       handle_.reset(curl_easy_init());
@@ -5784,15 +6382,12 @@ private:
     }
     CURL* h = handle_.get();
     curl_easy_reset(h);  // keeps the connection cache, clears the previous call's options
-    if (!detail::header_safe(req))
-      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
-                                                "host or a header, which HTTP/1.1 cannot carry");
     prepare_headers(req);
     req.write_url(url_);
 
     out.status = 0;
     out.body.clear();
-    transfer t;
+    transfer_state t;
     t.out = &out;
     t.max_body = opt_.max_body_bytes;
     t.max_header = opt_.max_header_bytes;
@@ -5820,19 +6415,12 @@ private:
     if (!req.resendable()) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer::on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer_state::on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &transfer::on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &transfer_state::on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(opt_.max_body_bytes));
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt_.insecure ? 0L : 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt_.insecure ? 0L : 2L);
-    if (!opt_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt_.ca_file.c_str());
-    if (!opt_.client_cert_file.empty()) {
-      curl_easy_setopt(h, CURLOPT_SSLCERT, opt_.client_cert_file.c_str());
-      curl_easy_setopt(h, CURLOPT_SSLKEY, (opt_.client_key_file.empty() ? opt_.client_cert_file
-                                                                          : opt_.client_key_file).c_str());
-    }
+    apply_tls(h, opt_);
 
     CURLcode rc = curl_easy_perform(h);
     long connects = 0, request_size = 0, status = 0;
@@ -5870,20 +6458,9 @@ private:
                                                   : body_out ? "no answer within the timeout"
                                                              : "sending the request timed out") + where, sent);
     }
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_USE_SSL_FAILED:
-      return transport_failure(errc::tls, "TLS failure" + detail + where, sent);
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-      return transport_failure(errc::transport, "cannot connect" + detail + where, false);
     default: break;
     }
+    if (auto e = connect_failure(rc, detail, where)) return std::move(*e);
     std::string what = !t.got_status       ? "connection closed before the answer"
                        : !t.headers_done   ? "connection closed mid-headers"
                        : rc == CURLE_PARTIAL_FILE || t.content_length >= 0
@@ -5893,12 +6470,185 @@ private:
     return transport_failure(errc::transport, what + detail + where, sent);
   }
 
+#if defined(ZIC_CURL_OWN_FRAMING)
+  // The exchange framed by zic on a connection libcurl opened (CURLOPT_CONNECT_ONLY): a poll
+  // is one send, one wait and one receive, as with the Beast transport.
+  result<void> exchange(const http_request& req, http_response& out) {
+    const auto deadline = detail::later(detail::curl_impl::clock_type::now(), req.timeout);
+    // A request that must not be repeated never rides a reused connection, where a stale
+    // connection would leave unknown whether it arrived.
+    if (!req.resendable() || peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
+    detail::http1::write_request(req, wire_);
+    for (int round = 0;; ++round) {
+      const bool reused = conn_ != nullptr;
+      if (!reused)
+        if (auto ok = connect(req, deadline); !ok) return ok;
+      bool stale = false;
+      auto answer = exchange_once(req, out, deadline, stale);
+      // A kept-alive connection the server had already closed: nothing of the answer came.
+      if (answer || !reused || round > 0 || !stale) return answer;
+    }
+  }
+
+  result<void> connect(const http_request& req, detail::curl_impl::clock_type::time_point deadline) {
+    using namespace detail::curl_impl;
+    close();
+    conn_.reset(curl_easy_init());
+    if (!conn_) return zic::error(errc::transport, "curl_easy_init failed");
+    CURL* h = conn_.get();
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    req.write_url(url_);
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now()).count();
+    curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_PROXY, "");  // the proxy variables were read once, when the transport was made
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::max<long long>(1, left)));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, left)));
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    apply_tls(h, opt_);
+    const CURLcode rc = curl_easy_perform(h);
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &socket);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);  // errbuf ends with this call
+    if (rc != CURLE_OK || socket == CURL_SOCKET_BAD) {
+      conn_.reset();
+      const std::string where = " (" + req.method + " " + url_ + ")";
+      const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
+      if (rc == CURLE_OPERATION_TIMEDOUT) return transport_failure(errc::timeout, "connecting timed out" + where, false);
+      if (auto e = connect_failure(rc, detail, where)) return std::move(*e);
+      return transport_failure(errc::transport, "cannot connect" + detail + where, false);
+    }
+    socket_ = socket;
+    ++opened_;
+    peer_host_ = req.host;
+    peer_port_ = req.port;
+    peer_tls_ = req.is_tls();
+    return {};
+  }
+
+  void close() noexcept {
+    conn_.reset();  // curl_easy_cleanup closes the connection the handle owns
+    socket_ = CURL_SOCKET_BAD;
+    peer_port_ = 0;
+    in_begin_ = in_end_ = 0;
+  }
+
+  // Waits until the socket is ready for `events`; false when the deadline passed first.
+  bool wait(short events, detail::curl_impl::clock_type::time_point deadline) const noexcept {
+    for (;;) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - detail::curl_impl::clock_type::now()).count();
+      if (left <= 0) return false;
+      pollfd p{socket_, events, 0};
+      const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+      if (r > 0 || (r < 0 && errno != EINTR)) return true;  // ready, or an error the next call reports
+    }
+  }
+
+  result<void> exchange_once(const http_request& req, http_response& out,
+                             detail::curl_impl::clock_type::time_point deadline, bool& stale) {
+    using detail::http1::answer_reader;
+    using detail::curl_impl::transport_failure;
+    CURL* h = conn_.get();
+    // Messages are built only on failure: the success path allocates nothing.
+    auto fail = [&](errc code, std::string what, bool sent) {
+      close();
+      return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
+    };
+
+    for (std::size_t off = 0; off < wire_.size();) {
+      std::size_t n = 0;
+      const CURLcode rc = curl_easy_send(h, wire_.data() + off, wire_.size() - off, &n);
+      if (rc == CURLE_OK) {
+        off += n;
+      } else if (rc != CURLE_AGAIN) {
+        stale = true;
+        return fail(errc::transport, std::string("connection closed while sending the request: ") + curl_easy_strerror(rc),
+                    off > 0);
+      } else if (!wait(POLLOUT, deadline)) {
+        return fail(errc::timeout, "sending the request timed out", off > 0);
+      }
+    }
+
+    answer_reader reader(out, opt_.max_body_bytes, opt_.max_header_bytes, req.method == "HEAD");
+    // Over plain TCP the answer to a request just sent is never there yet: wait, then read.
+    // TLS may hold bytes already, so it reads first.
+    bool wait_first = !peer_tls_;
+    bool closed = false;
+    for (;;) {
+      if (in_begin_ < in_end_) {
+        in_begin_ += reader.feed({in_.data() + in_begin_, in_end_ - in_begin_});
+        if (reader.done() || reader.failed() != answer_reader::fault::none) break;
+      }
+      if (in_begin_ == in_end_) {
+        in_begin_ = in_end_ = 0;
+      } else if (in_begin_ > 0) {  // a line not yet whole moves to the front
+        std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+        in_end_ -= in_begin_;
+        in_begin_ = 0;
+      }
+      if (in_end_ == in_.size()) in_.resize(in_.size() * 2);  // a line longer than the buffer; the reader bounds it
+      if (closed) break;
+      if (std::exchange(wait_first, false) && !wait(POLLIN, deadline)) break;
+      std::size_t n = 0;
+      const CURLcode rc = curl_easy_recv(h, in_.data() + in_end_, in_.size() - in_end_, &n);
+      if (rc == CURLE_AGAIN) {
+        if (!wait(POLLIN, deadline)) break;
+      } else if (rc != CURLE_OK || n == 0) {
+        reader.on_close();
+        if (reader.done()) break;
+        closed = true;
+      } else {
+        in_end_ += n;
+      }
+    }
+
+    if (reader.done()) {
+      if (!reader.keep_alive() || in_begin_ != in_end_) close();  // no reuse after surplus bytes either
+      return {};
+    }
+    switch (reader.failed()) {
+    case answer_reader::fault::header_too_large:
+      return fail(errc::too_large, "the answer's headers exceed the limit of " + std::to_string(opt_.max_header_bytes) + " bytes", true);
+    case answer_reader::fault::body_too_large:
+      return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes", true);
+    case answer_reader::fault::malformed:
+      return fail(errc::transport, "the answer is not valid HTTP/1.1: " + std::string(reader.why()), true);
+    case answer_reader::fault::none: break;
+    }
+    if (!closed)
+      return fail(errc::timeout, reader.header_done() ? "the answer's body did not arrive within the timeout"
+                                                      : "no answer within the timeout", true);
+    if (!reader.got_some()) {
+      stale = true;
+      return fail(errc::transport, "connection closed before the answer", true);
+    }
+    if (!reader.header_done()) return fail(errc::transport, "connection closed mid-headers", true);
+    const auto expected = reader.content_length();
+    return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
+                                     (expected ? " of " + std::to_string(*expected) : std::string()), true);
+  }
+#endif
+
   transport_options opt_;
   std::unique_ptr<CURL, detail::curl_impl::easy_deleter> handle_;
   std::unique_ptr<curl_slist, detail::curl_impl::slist_deleter> slist_;
   std::vector<std::string> lines_;  // the header lines `slist_` was built from
   std::string url_;
   std::size_t opened_ = 0;
+  bool proxied_http_ = false, proxied_https_ = false;  // whether libcurl runs the whole transfer
+  // The connection zic frames: libcurl's handle, its socket, the peer, and what was received.
+  std::unique_ptr<CURL, detail::curl_impl::easy_deleter> conn_;
+  curl_socket_t socket_ = CURL_SOCKET_BAD;
+  std::string peer_host_;
+  std::uint16_t peer_port_ = 0;
+  bool peer_tls_ = false;
+  std::string wire_;  // the serialized request, reused
+  std::vector<char> in_ = std::vector<char>(16 * 1024);  // room for a typical answer in one receive
+  std::size_t in_begin_ = 0, in_end_ = 0;
 };
 
 static_assert(reusing_http_transport<curl_transport>);

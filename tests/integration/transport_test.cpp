@@ -4,11 +4,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <map>
+#include <string>
 #include <thread>
 
 using namespace zic_test;
@@ -436,6 +439,47 @@ TEST_CASE("curl: a create without an idempotency key never rides a reused connec
   REQUIRE(c.create_import(r));
   REQUIRE(c.list_import_jobs());
   CHECK(c.transport().connections_opened() == 2);  // keyed and idempotent calls reuse it
+}
+
+TEST_CASE("curl: through a proxy named by the environment, libcurl runs the transfer") {
+  // Without a proxy zic frames the exchange itself; http_proxy must still be honoured.
+  loopback_listener l(4);
+  std::string request_line;
+  std::thread proxy([&] {
+    pollfd p{l.fd, POLLIN, 0};
+    if (::poll(&p, 1, 10000) != 1) return;  // never waits forever for a request that went elsewhere
+    const int c = ::accept(l.fd, nullptr, nullptr);
+    if (c < 0) return;
+    std::string in;
+    char buf[4096];
+    while (in.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      in.append(buf, static_cast<std::size_t>(n));
+    }
+    request_line = in.substr(0, in.find("\r\n"));
+    const std::string body = R"({"code":0,"data":{"jobId":"job-1","state":"Completed","progress":100}})";
+    const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body;
+    (void)::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+    ::close(c);
+  });
+  ::setenv("http_proxy", ("http://127.0.0.1:" + std::to_string(l.port)).c_str(), 1);
+  zic::curl_transport t;  // sees the proxy variable, so lets libcurl (which reads it too) run the transfer
+
+  zic::http_request req;
+  req.scheme = "http";
+  req.host = "203.0.113.7";  // TEST-NET-3: reachable only through the proxy
+  req.port = 80;
+  req.target = "/v2/vectordb/jobs/import/describe";
+  req.body = R"({"jobId":"job-1"})";
+  req.timeout = std::chrono::seconds(5);
+  auto answer = t.send(req);
+  ::unsetenv("http_proxy");
+  proxy.join();
+  REQUIRE_MESSAGE(answer, answer.error().message);
+  CHECK(request_line == "POST http://203.0.113.7/v2/vectordb/jobs/import/describe HTTP/1.1");
+  CHECK(zic::parse_progress_response(answer->body)->state == job_state::completed);
 }
 
 TEST_CASE_TEMPLATE("header cap: an answer whose headers exceed max_header_bytes is too_large", T, ZIC_TRANSPORTS) {

@@ -8,6 +8,7 @@
 
 #include <zic/zic.hpp>  // the core, as one header: also the single header
 #include <zic/detail/async.hpp>
+#include <zic/detail/http1.hpp>
 #include <zic/transport/options.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -128,28 +129,6 @@ private:
   error_code ec_;
 };
 #endif
-
-inline void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, r.ptr);
-}
-
-// Writes the request line, headers and body into `out`, reusing its capacity. Host and
-// Content-Length are the transport's; a caller's own copies of them are dropped.
-inline void serialize(const http_request& req, std::string& out) {
-  out.clear();
-  out.append(req.method).append(" ").append(req.target.empty() ? "/" : req.target).append(" HTTP/1.1\r\nHost: ");
-  req.write_authority(out);
-  out.append("\r\n");
-  for (const auto& h : req.headers) {
-    if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
-    out.append(h.name).append(": ").append(h.value).append("\r\n");
-  }
-  out.append("Content-Length: ");
-  append_number(out, req.body.size());
-  out.append("\r\n\r\n").append(req.body);
-}
 
 // Parses an answer into a caller's `http_response`, reusing its header strings and body.
 class answer_parser final : public http::basic_parser<false> {
@@ -299,7 +278,7 @@ public:
                                                 "host or a header, which HTTP/1.1 cannot carry");
     const auto deadline = detail::later(clock_type::now(), req.timeout);
         if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
-    serialize(req, wire_);
+    detail::http1::write_request(req, wire_);
 
     for (int round = 0;; ++round) {
       const bool reused = connected();
@@ -484,7 +463,7 @@ public:
     aborted_ = timed_out_ = false;
     arm(detail::later(clock_type::now(), req.timeout));
     if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
-    serialize(req, wire_);
+    detail::http1::write_request(req, wire_);
     result<void> answer;
     for (int round = 0;; ++round) {
       const bool reused = connected();

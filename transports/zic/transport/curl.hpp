@@ -1,22 +1,36 @@
 #ifndef ZIC_TRANSPORT_CURL_HPP
 #define ZIC_TRANSPORT_CURL_HPP
 
-// zic::curl_transport: HTTP/1.1 over libcurl's easy interface; the handle keeps its connection
-// alive between calls.
+// zic::curl_transport: HTTP/1.1 over libcurl, one keep-alive connection. libcurl connects
+// (resolving, proxies aside, TLS with verification); without a proxy zic then frames the
+// exchange itself on that connection, which spares each poll libcurl's per-transfer work.
 
 #include <zic/zic.hpp>  // the core, as one header: also the single header
+#include <zic/detail/http1.hpp>
 #include <zic/transport/options.hpp>
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#if !defined(_WIN32)
+#include <cerrno>
+#include <poll.h>
+#define ZIC_CURL_OWN_FRAMING 1
+#endif
 
 ZIC_NAMESPACE_BEGIN
 
@@ -35,7 +49,7 @@ struct slist_deleter {
 };
 
 // What one transfer collects through curl's callbacks.
-struct transfer {
+struct transfer_state {
   http_response* out = nullptr;
   std::size_t max_body = 0;
   std::size_t max_header = 0;
@@ -48,7 +62,7 @@ struct transfer {
   std::size_t fields = 0;  // header entries of `out` filled so far (the rest are reused later)
 
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) noexcept {
-    auto& t = *static_cast<transfer*>(self);
+    auto& t = *static_cast<transfer_state*>(self);
     std::string_view line(data, size * n);
     t.header_bytes += line.size();
     if (t.header_bytes > t.max_header) {
@@ -93,7 +107,7 @@ struct transfer {
   }
 
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self) noexcept {
-    auto& t = *static_cast<transfer*>(self);
+    auto& t = *static_cast<transfer_state*>(self);
     std::size_t bytes = size * n;
     if (t.out->body.size() + bytes > t.max_body) {
       t.too_large = true;
@@ -109,19 +123,69 @@ struct transfer {
 };
 
 using detail::transport_failure;
+using clock_type = std::chrono::steady_clock;
+
+// Whether libcurl would send requests of `scheme` through a proxy named by the environment
+// (the variables it reads; HTTP_PROXY in capitals it ignores).
+inline bool env_proxy(std::string_view scheme) {
+  auto set = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0';
+  };
+  if (set("ALL_PROXY") || set("all_proxy")) return true;
+  return scheme == "https" ? set("https_proxy") || set("HTTPS_PROXY") : set("http_proxy");
+}
+
+// The TLS settings of `opt` on a handle (both the transfers and the connections zic frames).
+inline void apply_tls(CURL* h, const transport_options& opt) {
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt.insecure ? 0L : 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt.insecure ? 0L : 2L);
+  if (!opt.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt.ca_file.c_str());
+  if (!opt.client_cert_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_SSLCERT, opt.client_cert_file.c_str());
+    curl_easy_setopt(h, CURLOPT_SSLKEY, (opt.client_key_file.empty() ? opt.client_cert_file : opt.client_key_file).c_str());
+  }
+}
+
+// Failures of connecting, TLS included, with libcurl's own words for the cause.
+inline std::optional<zic::error> connect_failure(CURLcode rc, const std::string& detail, const std::string& where) {
+  switch (rc) {
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_USE_SSL_FAILED:
+    return transport_failure(errc::tls, "TLS failure" + detail + where, false);
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+    return transport_failure(errc::transport, "cannot connect" + detail + where, false);
+  default: return std::nullopt;
+  }
+}
 
 } // namespace detail::curl_impl
 
 /**
- * A transport over libcurl. The easy handle keeps its connection alive across calls; libcurl
- * itself reconnects and resends when a reused connection is found closed before the answer
- * began, so a request that must not be repeated is sent on a fresh connection.
- * `request_sent` reports whether any byte of the request went out. TLS verifies the peer and
- * host name unless `insecure` is set. One call at a time; not thread-safe.
+ * A transport over libcurl, keeping one connection alive across calls. A request that finds
+ * its kept-alive connection closed before the answer began is resent once on a new one; a
+ * request that must not be repeated is sent on a fresh connection instead. `request_sent`
+ * reports whether any byte of the request went out. TLS verifies the peer and host name unless
+ * `insecure` is set. One call at a time; not thread-safe.
+ *
+ * libcurl opens each connection. When no proxy applies (`ALL_PROXY`, `https_proxy` /
+ * `HTTPS_PROXY` or `http_proxy`, read when the transport is made), zic writes the request and
+ * reads the answer on that connection itself (`detail/http1.hpp`); through a proxy, libcurl
+ * runs the whole transfer.
  */
 class curl_transport {
 public:
-  explicit curl_transport(transport_options options = {}) : opt_(std::move(options)) {
+  explicit curl_transport(transport_options options = {})
+      : opt_(std::move(options)),
+        proxied_http_(detail::curl_impl::env_proxy("http")),
+        proxied_https_(detail::curl_impl::env_proxy("https")) {
     detail::curl_impl::global_init();
   }
 
@@ -180,6 +244,17 @@ private:
   }
 
   result<void> perform(const http_request& req, http_response& out) {
+    if (!detail::header_safe(req))
+      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
+                                                "host or a header, which HTTP/1.1 cannot carry");
+#if defined(ZIC_CURL_OWN_FRAMING)
+    if (!(req.is_tls() ? proxied_https_ : proxied_http_)) return exchange(req, out);
+#endif
+    return transfer(req, out);
+  }
+
+  // The whole exchange run by libcurl (the path through a proxy).
+  result<void> transfer(const http_request& req, http_response& out) {
     using namespace detail::curl_impl;
     if (!handle_) {
       handle_.reset(curl_easy_init());
@@ -187,15 +262,12 @@ private:
     }
     CURL* h = handle_.get();
     curl_easy_reset(h);  // keeps the connection cache, clears the previous call's options
-    if (!detail::header_safe(req))
-      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
-                                                "host or a header, which HTTP/1.1 cannot carry");
     prepare_headers(req);
     req.write_url(url_);
 
     out.status = 0;
     out.body.clear();
-    transfer t;
+    transfer_state t;
     t.out = &out;
     t.max_body = opt_.max_body_bytes;
     t.max_header = opt_.max_header_bytes;
@@ -223,19 +295,12 @@ private:
     if (!req.resendable()) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer::on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer_state::on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &transfer::on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &transfer_state::on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(opt_.max_body_bytes));
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt_.insecure ? 0L : 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt_.insecure ? 0L : 2L);
-    if (!opt_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt_.ca_file.c_str());
-    if (!opt_.client_cert_file.empty()) {
-      curl_easy_setopt(h, CURLOPT_SSLCERT, opt_.client_cert_file.c_str());
-      curl_easy_setopt(h, CURLOPT_SSLKEY, (opt_.client_key_file.empty() ? opt_.client_cert_file
-                                                                          : opt_.client_key_file).c_str());
-    }
+    apply_tls(h, opt_);
 
     CURLcode rc = curl_easy_perform(h);
     long connects = 0, request_size = 0, status = 0;
@@ -273,20 +338,9 @@ private:
                                                   : body_out ? "no answer within the timeout"
                                                              : "sending the request timed out") + where, sent);
     }
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_USE_SSL_FAILED:
-      return transport_failure(errc::tls, "TLS failure" + detail + where, sent);
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-      return transport_failure(errc::transport, "cannot connect" + detail + where, false);
     default: break;
     }
+    if (auto e = connect_failure(rc, detail, where)) return std::move(*e);
     std::string what = !t.got_status       ? "connection closed before the answer"
                        : !t.headers_done   ? "connection closed mid-headers"
                        : rc == CURLE_PARTIAL_FILE || t.content_length >= 0
@@ -296,12 +350,185 @@ private:
     return transport_failure(errc::transport, what + detail + where, sent);
   }
 
+#if defined(ZIC_CURL_OWN_FRAMING)
+  // The exchange framed by zic on a connection libcurl opened (CURLOPT_CONNECT_ONLY): a poll
+  // is one send, one wait and one receive, as with the Beast transport.
+  result<void> exchange(const http_request& req, http_response& out) {
+    const auto deadline = detail::later(detail::curl_impl::clock_type::now(), req.timeout);
+    // A request that must not be repeated never rides a reused connection, where a stale
+    // connection would leave unknown whether it arrived.
+    if (!req.resendable() || peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
+    detail::http1::write_request(req, wire_);
+    for (int round = 0;; ++round) {
+      const bool reused = conn_ != nullptr;
+      if (!reused)
+        if (auto ok = connect(req, deadline); !ok) return ok;
+      bool stale = false;
+      auto answer = exchange_once(req, out, deadline, stale);
+      // A kept-alive connection the server had already closed: nothing of the answer came.
+      if (answer || !reused || round > 0 || !stale) return answer;
+    }
+  }
+
+  result<void> connect(const http_request& req, detail::curl_impl::clock_type::time_point deadline) {
+    using namespace detail::curl_impl;
+    close();
+    conn_.reset(curl_easy_init());
+    if (!conn_) return zic::error(errc::transport, "curl_easy_init failed");
+    CURL* h = conn_.get();
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    req.write_url(url_);
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now()).count();
+    curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_PROXY, "");  // the proxy variables were read once, when the transport was made
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::max<long long>(1, left)));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, left)));
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    apply_tls(h, opt_);
+    const CURLcode rc = curl_easy_perform(h);
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &socket);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);  // errbuf ends with this call
+    if (rc != CURLE_OK || socket == CURL_SOCKET_BAD) {
+      conn_.reset();
+      const std::string where = " (" + req.method + " " + url_ + ")";
+      const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
+      if (rc == CURLE_OPERATION_TIMEDOUT) return transport_failure(errc::timeout, "connecting timed out" + where, false);
+      if (auto e = connect_failure(rc, detail, where)) return std::move(*e);
+      return transport_failure(errc::transport, "cannot connect" + detail + where, false);
+    }
+    socket_ = socket;
+    ++opened_;
+    peer_host_ = req.host;
+    peer_port_ = req.port;
+    peer_tls_ = req.is_tls();
+    return {};
+  }
+
+  void close() noexcept {
+    conn_.reset();  // curl_easy_cleanup closes the connection the handle owns
+    socket_ = CURL_SOCKET_BAD;
+    peer_port_ = 0;
+    in_begin_ = in_end_ = 0;
+  }
+
+  // Waits until the socket is ready for `events`; false when the deadline passed first.
+  bool wait(short events, detail::curl_impl::clock_type::time_point deadline) const noexcept {
+    for (;;) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - detail::curl_impl::clock_type::now()).count();
+      if (left <= 0) return false;
+      pollfd p{socket_, events, 0};
+      const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+      if (r > 0 || (r < 0 && errno != EINTR)) return true;  // ready, or an error the next call reports
+    }
+  }
+
+  result<void> exchange_once(const http_request& req, http_response& out,
+                             detail::curl_impl::clock_type::time_point deadline, bool& stale) {
+    using detail::http1::answer_reader;
+    using detail::curl_impl::transport_failure;
+    CURL* h = conn_.get();
+    // Messages are built only on failure: the success path allocates nothing.
+    auto fail = [&](errc code, std::string what, bool sent) {
+      close();
+      return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
+    };
+
+    for (std::size_t off = 0; off < wire_.size();) {
+      std::size_t n = 0;
+      const CURLcode rc = curl_easy_send(h, wire_.data() + off, wire_.size() - off, &n);
+      if (rc == CURLE_OK) {
+        off += n;
+      } else if (rc != CURLE_AGAIN) {
+        stale = true;
+        return fail(errc::transport, std::string("connection closed while sending the request: ") + curl_easy_strerror(rc),
+                    off > 0);
+      } else if (!wait(POLLOUT, deadline)) {
+        return fail(errc::timeout, "sending the request timed out", off > 0);
+      }
+    }
+
+    answer_reader reader(out, opt_.max_body_bytes, opt_.max_header_bytes, req.method == "HEAD");
+    // Over plain TCP the answer to a request just sent is never there yet: wait, then read.
+    // TLS may hold bytes already, so it reads first.
+    bool wait_first = !peer_tls_;
+    bool closed = false;
+    for (;;) {
+      if (in_begin_ < in_end_) {
+        in_begin_ += reader.feed({in_.data() + in_begin_, in_end_ - in_begin_});
+        if (reader.done() || reader.failed() != answer_reader::fault::none) break;
+      }
+      if (in_begin_ == in_end_) {
+        in_begin_ = in_end_ = 0;
+      } else if (in_begin_ > 0) {  // a line not yet whole moves to the front
+        std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+        in_end_ -= in_begin_;
+        in_begin_ = 0;
+      }
+      if (in_end_ == in_.size()) in_.resize(in_.size() * 2);  // a line longer than the buffer; the reader bounds it
+      if (closed) break;
+      if (std::exchange(wait_first, false) && !wait(POLLIN, deadline)) break;
+      std::size_t n = 0;
+      const CURLcode rc = curl_easy_recv(h, in_.data() + in_end_, in_.size() - in_end_, &n);
+      if (rc == CURLE_AGAIN) {
+        if (!wait(POLLIN, deadline)) break;
+      } else if (rc != CURLE_OK || n == 0) {
+        reader.on_close();
+        if (reader.done()) break;
+        closed = true;
+      } else {
+        in_end_ += n;
+      }
+    }
+
+    if (reader.done()) {
+      if (!reader.keep_alive() || in_begin_ != in_end_) close();  // no reuse after surplus bytes either
+      return {};
+    }
+    switch (reader.failed()) {
+    case answer_reader::fault::header_too_large:
+      return fail(errc::too_large, "the answer's headers exceed the limit of " + std::to_string(opt_.max_header_bytes) + " bytes", true);
+    case answer_reader::fault::body_too_large:
+      return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes", true);
+    case answer_reader::fault::malformed:
+      return fail(errc::transport, "the answer is not valid HTTP/1.1: " + std::string(reader.why()), true);
+    case answer_reader::fault::none: break;
+    }
+    if (!closed)
+      return fail(errc::timeout, reader.header_done() ? "the answer's body did not arrive within the timeout"
+                                                      : "no answer within the timeout", true);
+    if (!reader.got_some()) {
+      stale = true;
+      return fail(errc::transport, "connection closed before the answer", true);
+    }
+    if (!reader.header_done()) return fail(errc::transport, "connection closed mid-headers", true);
+    const auto expected = reader.content_length();
+    return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
+                                     (expected ? " of " + std::to_string(*expected) : std::string()), true);
+  }
+#endif
+
   transport_options opt_;
   std::unique_ptr<CURL, detail::curl_impl::easy_deleter> handle_;
   std::unique_ptr<curl_slist, detail::curl_impl::slist_deleter> slist_;
   std::vector<std::string> lines_;  // the header lines `slist_` was built from
   std::string url_;
   std::size_t opened_ = 0;
+  bool proxied_http_ = false, proxied_https_ = false;  // whether libcurl runs the whole transfer
+  // The connection zic frames: libcurl's handle, its socket, the peer, and what was received.
+  std::unique_ptr<CURL, detail::curl_impl::easy_deleter> conn_;
+  curl_socket_t socket_ = CURL_SOCKET_BAD;
+  std::string peer_host_;
+  std::uint16_t peer_port_ = 0;
+  bool peer_tls_ = false;
+  std::string wire_;  // the serialized request, reused
+  std::vector<char> in_ = std::vector<char>(16 * 1024);  // room for a typical answer in one receive
+  std::size_t in_begin_ = 0, in_end_ = 0;
 };
 
 static_assert(reusing_http_transport<curl_transport>);
