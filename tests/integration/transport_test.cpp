@@ -482,6 +482,47 @@ TEST_CASE("curl: through a proxy named by the environment, libcurl runs the tran
   CHECK(zic::parse_progress_response(answer->body)->state == job_state::completed);
 }
 
+TEST_CASE("curl: an answer that comes while the request is still going out is read") {
+  // A server that refuses a large body after its headers and stops reading: the request can
+  // never be sent whole, and the refusal must still come back before the deadline.
+  loopback_listener l(1);
+  std::atomic<bool> finished{false};
+  std::thread server([&] {
+    pollfd p{l.fd, POLLIN, 0};
+    if (::poll(&p, 1, 10000) != 1) return;
+    const int c = ::accept(l.fd, nullptr, nullptr);
+    if (c < 0) return;
+    std::string in;
+    char buf[4096];
+    while (in.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      in.append(buf, static_cast<std::size_t>(n));
+    }
+    const std::string body = R"({"code":413,"message":"request too large"})";
+    const std::string answer = "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body;
+    (void)::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+    for (int i = 0; i < 1000 && !finished; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ::close(c);
+  });
+
+  zic::http_request req;
+  req.scheme = "http";
+  req.host = "127.0.0.1";
+  req.port = l.port;
+  req.target = "/v2/vectordb/jobs/import/create";
+  req.body.assign(64u << 20, 'x');  // far more than the socket buffers hold
+  req.timeout = std::chrono::seconds(8);
+  zic::curl_transport t;
+  auto answer = t.send(req);
+  finished = true;
+  server.join();
+  REQUIRE_MESSAGE(answer, answer.error().message);
+  CHECK(answer->status == 413);
+  CHECK(answer->body.find("request too large") != std::string::npos);
+}
+
 TEST_CASE_TEMPLATE("header cap: an answer whose headers exceed max_header_bytes is too_large", T, ZIC_TRANSPORTS) {
   data_dir d;
   emulator_process e(emulator_args("milvus", d));

@@ -416,18 +416,22 @@ private:
     in_begin_ = in_end_ = 0;
   }
 
-  // Waits until the socket is ready for `events`; false when the deadline passed first.
-  bool wait(short events, detail::curl_impl::clock_type::time_point deadline) const noexcept {
+  // Waits until the socket is ready for some of `events`; returns those that are (an error
+  // counts as all of them: the next call reports it), or 0 when the deadline passed first.
+  short wait(short events, detail::curl_impl::clock_type::time_point deadline) const noexcept {
     for (;;) {
       const auto left =
           std::chrono::ceil<std::chrono::milliseconds>(deadline - detail::curl_impl::clock_type::now()).count();
-      if (left <= 0) return false;
+      if (left <= 0) return 0;
       pollfd p{socket_, events, 0};
       const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
-      if (r > 0 || (r < 0 && errno != EINTR)) return true;  // ready, or an error the next call reports
+      if (r > 0) return (p.revents & (POLLERR | POLLHUP | POLLNVAL)) ? events : static_cast<short>(p.revents & events);
+      if (r < 0 && errno != EINTR) return events;
     }
   }
 
+  // Sends the request and reads the answer. While the request is still going out, an answer
+  // that arrives early (a refusal before the body is read) is read rather than lost.
   result<void> exchange_once(const http_request& req, http_response& out,
                              detail::curl_impl::clock_type::time_point deadline, bool& stale) {
     using detail::http1::answer_reader;
@@ -439,25 +443,13 @@ private:
       return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
     };
 
-    for (std::size_t off = 0; off < wire_.size();) {
-      std::size_t n = 0;
-      const CURLcode rc = curl_easy_send(h, wire_.data() + off, wire_.size() - off, &n);
-      if (rc == CURLE_OK) {
-        off += n;
-      } else if (rc != CURLE_AGAIN) {
-        stale = true;
-        return fail(errc::transport, std::string("connection closed while sending the request: ") + curl_easy_strerror(rc),
-                    off > 0);
-      } else if (!wait(POLLOUT, deadline)) {
-        return fail(errc::timeout, "sending the request timed out", off > 0);
-      }
-    }
-
     answer_reader reader(out, opt_.max_body_bytes, opt_.max_header_bytes, req.method == "HEAD");
+    std::size_t off = 0;               // bytes of the request sent
+    CURLcode send_error = CURLE_OK;    // why sending stopped, if it did
     // Over plain TCP the answer to a request just sent is never there yet: wait, then read.
     // TLS may hold bytes already, so it reads first.
     bool wait_first = !peer_tls_;
-    bool closed = false;
+    bool closed = false, timed_out = false;
     for (;;) {
       if (in_begin_ < in_end_) {
         in_begin_ += reader.feed({in_.data() + in_begin_, in_end_ - in_begin_});
@@ -472,11 +464,38 @@ private:
       }
       if (in_end_ == in_.size()) in_.resize(in_.size() * 2);  // a line longer than the buffer; the reader bounds it
       if (closed) break;
-      if (std::exchange(wait_first, false) && !wait(POLLIN, deadline)) break;
+
+      const bool sending = off < wire_.size() && send_error == CURLE_OK;
+      if (sending) {
+        std::size_t n = 0;
+        const CURLcode rc = curl_easy_send(h, wire_.data() + off, wire_.size() - off, &n);
+        if (rc == CURLE_OK) {
+          off += n;
+          continue;
+        }
+        if (rc != CURLE_AGAIN) {
+          send_error = rc;  // an answer may still be waiting: read what came
+          wait_first = false;
+          continue;
+        }
+        const short ready = wait(POLLOUT | POLLIN, deadline);
+        if (ready == 0) {
+          timed_out = true;
+          break;
+        }
+        if (!(ready & POLLIN)) continue;  // writable again
+      } else if (std::exchange(wait_first, false) && wait(POLLIN, deadline) == 0) {
+        timed_out = true;
+        break;
+      }
+
       std::size_t n = 0;
       const CURLcode rc = curl_easy_recv(h, in_.data() + in_end_, in_.size() - in_end_, &n);
       if (rc == CURLE_AGAIN) {
-        if (!wait(POLLIN, deadline)) break;
+        if (!sending && wait(POLLIN, deadline) == 0) {
+          timed_out = true;
+          break;
+        }
       } else if (rc != CURLE_OK || n == 0) {
         reader.on_close();
         if (reader.done()) break;
@@ -486,30 +505,35 @@ private:
       }
     }
 
+    const bool sent = off > 0;
     if (reader.done()) {
-      if (!reader.keep_alive() || in_begin_ != in_end_) close();  // no reuse after surplus bytes either
+      // The connection carries no more after surplus bytes or a request cut short.
+      if (!reader.keep_alive() || in_begin_ != in_end_ || off < wire_.size()) close();
       return {};
     }
     switch (reader.failed()) {
     case answer_reader::fault::header_too_large:
-      return fail(errc::too_large, "the answer's headers exceed the limit of " + std::to_string(opt_.max_header_bytes) + " bytes", true);
+      return fail(errc::too_large, "the answer's headers exceed the limit of " + std::to_string(opt_.max_header_bytes) + " bytes", sent);
     case answer_reader::fault::body_too_large:
-      return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes", true);
+      return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes", sent);
     case answer_reader::fault::malformed:
-      return fail(errc::transport, "the answer is not valid HTTP/1.1: " + std::string(reader.why()), true);
+      return fail(errc::transport, "the answer is not valid HTTP/1.1: " + std::string(reader.why()), sent);
     case answer_reader::fault::none: break;
     }
-    if (!closed)
-      return fail(errc::timeout, reader.header_done() ? "the answer's body did not arrive within the timeout"
-                                                      : "no answer within the timeout", true);
+    if (timed_out)
+      return fail(errc::timeout, off < wire_.size()       ? "sending the request timed out"
+                                 : reader.header_done() ? "the answer's body did not arrive within the timeout"
+                                                        : "no answer within the timeout", sent);
     if (!reader.got_some()) {
-      stale = true;
-      return fail(errc::transport, "connection closed before the answer", true);
+      stale = true;  // nothing of the answer came: the peer had closed the connection
+      return fail(errc::transport, send_error != CURLE_OK ? std::string("connection closed while sending the request: ") +
+                                                                curl_easy_strerror(send_error)
+                                                          : std::string("connection closed before the answer"), sent);
     }
-    if (!reader.header_done()) return fail(errc::transport, "connection closed mid-headers", true);
+    if (!reader.header_done()) return fail(errc::transport, "connection closed mid-headers", sent);
     const auto expected = reader.content_length();
     return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
-                                     (expected ? " of " + std::to_string(*expected) : std::string()), true);
+                                     (expected ? " of " + std::to_string(*expected) : std::string()), sent);
   }
 #endif
 
