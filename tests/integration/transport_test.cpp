@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <string>
 #include <thread>
@@ -521,6 +522,74 @@ TEST_CASE("curl: an answer that comes while the request is still going out is re
   REQUIRE_MESSAGE(answer, answer.error().message);
   CHECK(answer->status == 413);
   CHECK(answer->body.find("request too large") != std::string::npos);
+}
+
+TEST_CASE_TEMPLATE("TLS: only HTTP/1.1 is offered by ALPN, even to a server that prefers h2", T, ZIC_TRANSPORTS) {
+  // Both transports speak HTTP/1.1 on the connection; a server must never be let choose h2.
+  namespace asio = boost::asio;
+  using tcp = asio::ip::tcp;
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_server);
+  ctx.use_certificate_chain_file(tls_files::get().cert.string());
+  ctx.use_private_key_file(tls_files::get().key.string(), asio::ssl::context::pem);
+  SSL_CTX_set_alpn_select_cb(
+      ctx.native_handle(),
+      [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen, void*) {
+        for (unsigned i = 0; i < inlen; i += 1u + in[i])  // h2 when offered, else the first offered
+          if (in[i] == 2 && std::memcmp(in + i + 1, "h2", 2) == 0) {
+            *out = in + i + 1;
+            *outlen = 2;
+            return SSL_TLSEXT_ERR_OK;
+          }
+        if (inlen == 0) return SSL_TLSEXT_ERR_NOACK;
+        *out = in + 1;
+        *outlen = in[0];
+        return SSL_TLSEXT_ERR_OK;
+      },
+      nullptr);
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::string selected = "(none)";
+  std::string request_line;
+  std::thread server([&] {
+    try {
+      asio::ssl::stream<tcp::socket> s(io, ctx);
+      acceptor.accept(s.next_layer());
+      s.handshake(asio::ssl::stream_base::server);
+      const unsigned char* alpn = nullptr;
+      unsigned len = 0;
+      SSL_get0_alpn_selected(s.native_handle(), &alpn, &len);
+      if (alpn) selected.assign(reinterpret_cast<const char*>(alpn), len);
+      std::string in;
+      char buf[4096];
+      while (in.find("\r\n\r\n") == std::string::npos) {
+        boost::system::error_code ec;
+        const std::size_t n = s.read_some(asio::buffer(buf), ec);
+        if (ec) break;
+        in.append(buf, n);
+      }
+      request_line = in.substr(0, in.find("\r\n"));
+      const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+      boost::system::error_code ec;
+      asio::write(s, asio::buffer(answer), ec);
+      s.shutdown(ec);
+    } catch (const std::exception&) {
+    }
+  });
+
+  zic::http_request req;
+  req.scheme = "https";
+  req.host = "localhost";
+  req.port = acceptor.local_endpoint().port();
+  req.target = "/v2/vectordb/jobs/import/list";
+  req.body = "{}";
+  req.timeout = std::chrono::seconds(5);
+  T t(trusting_test_ca());
+  auto answer = t.send(req);
+  server.join();
+  REQUIRE_MESSAGE(answer, answer.error().message);
+  CHECK(answer->status == 200);
+  CHECK(selected != "h2");
+  CHECK(request_line == "POST /v2/vectordb/jobs/import/list HTTP/1.1");
 }
 
 TEST_CASE_TEMPLATE("header cap: an answer whose headers exceed max_header_bytes is too_large", T, ZIC_TRANSPORTS) {
