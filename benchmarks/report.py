@@ -125,9 +125,10 @@ def main():
     results, output = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
     parse_doc = load(results / "parse.json")
     parse = by_name(parse_doc)
-    poll = by_name(load(results / "poll.json"))
+    poll = by_name(load(results / "poll.json"), "median")
     watch = by_name(load(results / "watch.json"))
-    wrk_rate = float(re.search(r"Requests/sec:\s*([\d.]+)", (results / "wrk.txt").read_text()).group(1))
+    wrk_rate = statistics.median(float(re.search(r"Requests/sec:\s*([\d.]+)", f.read_text()).group(1))
+                                 for f in sorted(results.glob("wrk-[0-9].txt")))
     wrk8_rate = float(re.search(r"Requests/sec:\s*([\d.]+)", (results / "wrk8.txt").read_text()).group(1))
     asyncb = by_name(load(results / "async.json"))
 
@@ -249,7 +250,8 @@ def main():
         lines.append(f"| {n:,} | {z / 1000:.2f} µs, {allocs(f'zic_build_create/{n}'):.0f} allocs | "
                      f"{l / 1000:.2f} µs, {allocs(f'nlohmann_build_create/{n}'):.0f} allocs | {l / z:.1f}× faster |")
     lines += ["", "## Polling one job over loopback", "",
-              "`describe` against `zic-emulator` on 127.0.0.1 (one thread, one connection). *CPU/poll* is the "
+              "`describe` against `zic-emulator` on 127.0.0.1 (one thread, one connection): each client's median "
+              "of three interleaved runs, and wrk's of three 5 s runs. *CPU/poll* is the "
               "client's CPU time; the emulator runs in its own process.", "",
               "| client | polls/s | vs wrk | CPU µs/poll | allocs/poll |", "|---|---|---|---|---|",
               f"| `wrk -t1 -c1` (the server's single-connection limit) | {wrk_rate:,.0f} | 1.00× | — | — |"]
