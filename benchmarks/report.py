@@ -124,7 +124,7 @@ def profile(binary, bench_filter):
 def main():
     results, output = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
     parse_doc = load(results / "parse.json")
-    parse = by_name(parse_doc)
+    parse = by_name(parse_doc, "median")
     poll = by_name(load(results / "poll.json"), "median")
     watch = by_name(load(results / "watch.json"))
     wrk_rate = statistics.median(float(re.search(r"Requests/sec:\s*([\d.]+)", f.read_text()).group(1))
@@ -223,7 +223,7 @@ def main():
         lines.append(f"| {what} | {figure} | {'yes' if passed else '**no**'} |")
 
     lines += ["", "## Parsing", "",
-              "Mean of 3 repetitions. *DOM limit*: simdjson's DOM parse of the same bytes, touching nothing. "
+              "Median of 3 interleaved repetitions. *DOM limit*: simdjson's DOM parse of the same bytes, touching nothing. "
               "*nlohmann*: `nlohmann::json::parse` plus typed extraction into zic's model. *owned*: "
               "`parse_*_response` into a new object; *reusing*: into the same object again, from a padded "
               "transport buffer; *view*: string views into the parser.", "",
