@@ -223,7 +223,7 @@ def main():
         lines.append(f"| {what} | {figure} | {'yes' if passed else '**no**'} |")
 
     lines += ["", "## Parsing", "",
-              "Median of 3 interleaved repetitions. *DOM limit*: simdjson's DOM parse of the same bytes, touching nothing. "
+              "Median of 3 repetitions. *DOM limit*: simdjson's DOM parse of the same bytes, touching nothing. "
               "*nlohmann*: `nlohmann::json::parse` plus typed extraction into zic's model. *owned*: "
               "`parse_*_response` into a new object; *reusing*: into the same object again, from a padded "
               "transport buffer; *view*: string views into the parser.", "",
