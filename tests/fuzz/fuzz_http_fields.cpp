@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // Header lines as libcurl hands them over, one callback per line.
   zic::http_response out;
-  zic::detail::curl_impl::transfer t;
+  zic::detail::curl_impl::transfer_state t;
   t.out = &out;
   t.max_body = 1 << 16;
   t.max_header = 1 << 13;
@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (start <= copy.size()) {
     std::size_t end = copy.find('\n', start);
     std::size_t len = (end == std::string::npos ? copy.size() : end + 1) - start;
-    std::size_t taken = zic::detail::curl_impl::transfer::on_header(copy.data() + start, 1, len, &t);
+    std::size_t taken = zic::detail::curl_impl::transfer_state::on_header(copy.data() + start, 1, len, &t);
     if (taken != len && taken != 0) __builtin_trap();
     if (taken == 0) break;
     if (end == std::string::npos) break;
