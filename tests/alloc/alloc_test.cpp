@@ -3,29 +3,16 @@
 // parsing into a reused object or a view).
 
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "../support/counting_new.hpp"
 #include "../support/test_data.hpp"
 
 #include <zic/zic.hpp>
 
 #include <doctest/doctest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 namespace {
-std::atomic<long> allocations{0};
-}
 
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-
-namespace {
+using zic_test::allocations;
 
 // Answers from memory into the caller's buffers, as a reusing transport does.
 struct canned_transport {

@@ -42,6 +42,18 @@ struct loopback_listener {
   loopback_listener& operator=(const loopback_listener&) = delete;
   ~loopback_listener() { ::close(fd); }
 };
+
+// What a hand-written server reads of a request: up to the end of its header block.
+std::string read_head(int socket) {
+  std::string in;
+  char buf[4096];
+  while (in.find("\r\n\r\n") == std::string::npos) {
+    const ssize_t n = ::recv(socket, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    in.append(buf, static_cast<std::size_t>(n));
+  }
+  return in;
+}
 } // namespace
 
 TEST_CASE_TEMPLATE("end to end: cloud flavour, plain and TLS", T, ZIC_TRANSPORTS) {
@@ -451,14 +463,8 @@ TEST_CASE("curl: through a proxy named by the environment, libcurl runs the tran
     if (::poll(&p, 1, 10000) != 1) return;  // never waits forever for a request that went elsewhere
     const int c = ::accept(l.fd, nullptr, nullptr);
     if (c < 0) return;
-    std::string in;
-    char buf[4096];
-    while (in.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      in.append(buf, static_cast<std::size_t>(n));
-    }
-    request_line = in.substr(0, in.find("\r\n"));
+    const std::string head = read_head(c);
+    request_line = head.substr(0, head.find("\r\n"));
     const std::string body = R"({"code":0,"data":{"jobId":"job-1","state":"Completed","progress":100}})";
     const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
                                std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -493,13 +499,7 @@ TEST_CASE("curl: an answer that comes while the request is still going out is re
     if (::poll(&p, 1, 10000) != 1) return;
     const int c = ::accept(l.fd, nullptr, nullptr);
     if (c < 0) return;
-    std::string in;
-    char buf[4096];
-    while (in.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      in.append(buf, static_cast<std::size_t>(n));
-    }
+    read_head(c);
     const std::string body = R"({"code":413,"message":"request too large"})";
     const std::string answer = "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nContent-Length: " +
                                std::to_string(body.size()) + "\r\n\r\n" + body;
