@@ -5,7 +5,9 @@
 #include "result.hpp"
 
 #include <concepts>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -18,6 +20,15 @@ inline zic::error transport_failure(errc code, std::string message, bool sent) {
   zic::error e(code, std::move(message));
   e.request_sent = sent;
   return e;
+}
+
+/// How far an answer came before its connection closed, in the words every transport uses.
+inline std::string closed_answer(bool got_some, bool header_done, std::size_t body_bytes,
+                                 std::optional<std::uint64_t> expected) {
+  if (!got_some) return "connection closed before the answer";
+  if (!header_done) return "connection closed mid-headers";
+  return "connection closed mid-body after " + std::to_string(body_bytes) + " bytes" +
+         (expected ? " of " + std::to_string(*expected) : std::string());
 }
 
 } // namespace detail

@@ -549,6 +549,15 @@ inline zic::error transport_failure(errc code, std::string message, bool sent) {
   return e;
 }
 
+/// How far an answer came before its connection closed, in the words every transport uses.
+inline std::string closed_answer(bool got_some, bool header_done, std::size_t body_bytes,
+                                 std::optional<std::uint64_t> expected) {
+  if (!got_some) return "connection closed before the answer";
+  if (!header_done) return "connection closed mid-headers";
+  return "connection closed mid-body after " + std::to_string(body_bytes) + " bytes" +
+         (expected ? " of " + std::to_string(*expected) : std::string());
+}
+
 } // namespace detail
 
 /**
@@ -4378,7 +4387,7 @@ public:
 
   /// The peer closed the connection: ends a body that runs until then; anything else still
   /// expected makes the answer incomplete (`done()` stays false).
-  void on_close() noexcept {
+  void on_close() {
     if (step_ == step::until_close) finish();
   }
 
@@ -4812,11 +4821,11 @@ inline std::optional<exchange_failure> classify(const error_code& wec, const err
   if (ec == http::error::body_limit)
     return exchange_failure{errc::too_large, "the answer is larger than the limit of " + std::to_string(max_body) + " bytes"};
   if (is_closed(ec)) {
-    if (!parser.got_some()) return exchange_failure{errc::transport, "connection closed before the answer", true};
-    if (!parser.is_header_done()) return exchange_failure{errc::transport, "connection closed mid-headers"};
-    auto expected = parser.content_length();
-    return exchange_failure{errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) +
-                                                 " bytes" + (expected ? " of " + std::to_string(*expected) : std::string())};
+    const auto expected = parser.is_header_done() ? parser.content_length() : boost::none;  // asserts otherwise
+    return exchange_failure{errc::transport,
+                            detail::closed_answer(parser.got_some(), parser.is_header_done(), out.body.size(),
+                                                  expected ? std::optional<std::uint64_t>(*expected) : std::nullopt),
+                            !parser.got_some()};
   }
   return exchange_failure{errc::transport, "reading the answer failed: " + ec.message()};
 }
@@ -5932,7 +5941,7 @@ public:
 
   /// The peer closed the connection: ends a body that runs until then; anything else still
   /// expected makes the answer incomplete (`done()` stays false).
-  void on_close() noexcept {
+  void on_close() {
     if (step_ == step::until_close) finish();
   }
 
@@ -6461,11 +6470,11 @@ private:
     default: break;
     }
     if (auto e = connect_failure(rc, detail, where)) return std::move(*e);
-    std::string what = !t.got_status       ? "connection closed before the answer"
-                       : !t.headers_done   ? "connection closed mid-headers"
-                       : rc == CURLE_PARTIAL_FILE || t.content_length >= 0
-                           ? "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
-                                 (t.content_length >= 0 ? " of " + std::to_string(t.content_length) : std::string())
+    const bool cut = !t.headers_done || rc == CURLE_PARTIAL_FILE || t.content_length >= 0;
+    std::string what = cut ? detail::closed_answer(t.got_status, t.headers_done, out.body.size(),
+                                                   t.content_length >= 0 ? std::optional<std::uint64_t>(
+                                                                               static_cast<std::uint64_t>(t.content_length))
+                                                                         : std::nullopt)
                            : "reading the answer failed";
     return transport_failure(errc::transport, what + detail + where, sent);
   }
@@ -6645,16 +6654,12 @@ private:
       return fail(errc::timeout, off < wire_.size()       ? "sending the request timed out"
                                  : reader.header_done() ? "the answer's body did not arrive within the timeout"
                                                         : "no answer within the timeout", sent);
-    if (!reader.got_some()) {
-      stale = true;  // nothing of the answer came: the peer had closed the connection
-      return fail(errc::transport, send_error != CURLE_OK ? std::string("connection closed while sending the request: ") +
-                                                                curl_easy_strerror(send_error)
-                                                          : std::string("connection closed before the answer"), sent);
-    }
-    if (!reader.header_done()) return fail(errc::transport, "connection closed mid-headers", sent);
-    const auto expected = reader.content_length();
-    return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
-                                     (expected ? " of " + std::to_string(*expected) : std::string()), sent);
+    stale = !reader.got_some();  // nothing of the answer came: the peer had closed the connection
+    if (stale && send_error != CURLE_OK)
+      return fail(errc::transport, std::string("connection closed while sending the request: ") + curl_easy_strerror(send_error), sent);
+    return fail(errc::transport,
+                detail::closed_answer(reader.got_some(), reader.header_done(), out.body.size(), reader.content_length()),
+                sent);
   }
 #endif
 

@@ -95,7 +95,7 @@ public:
 
   /// The peer closed the connection: ends a body that runs until then; anything else still
   /// expected makes the answer incomplete (`done()` stays false).
-  void on_close() noexcept {
+  void on_close() {
     if (step_ == step::until_close) finish();
   }
 

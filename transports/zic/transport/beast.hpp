@@ -245,11 +245,11 @@ inline std::optional<exchange_failure> classify(const error_code& wec, const err
   if (ec == http::error::body_limit)
     return exchange_failure{errc::too_large, "the answer is larger than the limit of " + std::to_string(max_body) + " bytes"};
   if (is_closed(ec)) {
-    if (!parser.got_some()) return exchange_failure{errc::transport, "connection closed before the answer", true};
-    if (!parser.is_header_done()) return exchange_failure{errc::transport, "connection closed mid-headers"};
-    auto expected = parser.content_length();
-    return exchange_failure{errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) +
-                                                 " bytes" + (expected ? " of " + std::to_string(*expected) : std::string())};
+    const auto expected = parser.is_header_done() ? parser.content_length() : boost::none;  // asserts otherwise
+    return exchange_failure{errc::transport,
+                            detail::closed_answer(parser.got_some(), parser.is_header_done(), out.body.size(),
+                                                  expected ? std::optional<std::uint64_t>(*expected) : std::nullopt),
+                            !parser.got_some()};
   }
   return exchange_failure{errc::transport, "reading the answer failed: " + ec.message()};
 }

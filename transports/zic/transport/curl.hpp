@@ -341,11 +341,11 @@ private:
     default: break;
     }
     if (auto e = connect_failure(rc, detail, where)) return std::move(*e);
-    std::string what = !t.got_status       ? "connection closed before the answer"
-                       : !t.headers_done   ? "connection closed mid-headers"
-                       : rc == CURLE_PARTIAL_FILE || t.content_length >= 0
-                           ? "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
-                                 (t.content_length >= 0 ? " of " + std::to_string(t.content_length) : std::string())
+    const bool cut = !t.headers_done || rc == CURLE_PARTIAL_FILE || t.content_length >= 0;
+    std::string what = cut ? detail::closed_answer(t.got_status, t.headers_done, out.body.size(),
+                                                   t.content_length >= 0 ? std::optional<std::uint64_t>(
+                                                                               static_cast<std::uint64_t>(t.content_length))
+                                                                         : std::nullopt)
                            : "reading the answer failed";
     return transport_failure(errc::transport, what + detail + where, sent);
   }
@@ -525,16 +525,12 @@ private:
       return fail(errc::timeout, off < wire_.size()       ? "sending the request timed out"
                                  : reader.header_done() ? "the answer's body did not arrive within the timeout"
                                                         : "no answer within the timeout", sent);
-    if (!reader.got_some()) {
-      stale = true;  // nothing of the answer came: the peer had closed the connection
-      return fail(errc::transport, send_error != CURLE_OK ? std::string("connection closed while sending the request: ") +
-                                                                curl_easy_strerror(send_error)
-                                                          : std::string("connection closed before the answer"), sent);
-    }
-    if (!reader.header_done()) return fail(errc::transport, "connection closed mid-headers", sent);
-    const auto expected = reader.content_length();
-    return fail(errc::transport, "connection closed mid-body after " + std::to_string(out.body.size()) + " bytes" +
-                                     (expected ? " of " + std::to_string(*expected) : std::string()), sent);
+    stale = !reader.got_some();  // nothing of the answer came: the peer had closed the connection
+    if (stale && send_error != CURLE_OK)
+      return fail(errc::transport, std::string("connection closed while sending the request: ") + curl_easy_strerror(send_error), sent);
+    return fail(errc::transport,
+                detail::closed_answer(reader.got_some(), reader.header_done(), out.body.size(), reader.content_length()),
+                sent);
   }
 #endif
 
