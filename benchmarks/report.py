@@ -353,12 +353,7 @@ def main():
                   "curl transport on the connection libcurl opened (`CURLOPT_CONNECT_ONLY`, then "
                   "`curl_easy_send` and `curl_easy_recv` with zic's HTTP/1.1 reader). wrk runs a bare epoll "
                   "loop with no per-request deadline. What remains between them is the round trip through "
-                  "the emulator. A whole libcurl transfer per poll, which the curl transport still uses "
-                  "through a proxy, costs more: libcurl 7.88 adds two `poll(2)` calls "
-                  "with a zero timeout to each request (a liveness check of the kept-alive connection, and "
-                  "`curl_easy_perform`'s wakeup pipe), which no option turns off, and parses the headers with "
-                  "`sscanf` and reads the proxy variables each time. Each system call costs several "
-                  "microseconds on this virtual machine. Both transports' warm paths allocate nothing."]
+                  "the emulator. Both transports' warm paths allocate nothing."]
     if any(not passed and "compile" in what for what, _, passed in checks):
         zp, sp = phase_times("zic/zic.hpp"), phase_times("simdjson.h")
         lines += ["", "### Compile cost", "",
