@@ -28,7 +28,6 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <climits>
 #include <exception>
