@@ -13,6 +13,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -42,6 +44,7 @@ struct settings {
   std::filesystem::path data_dir;       // local files: Milvus paths, s3://BUCKET/KEY, file://
   object_store store;                   // where objects are read, when set
   std::int64_t simulated_rows = 10000;  // rows of a file that is not read (no store, no data dir)
+  std::optional<std::uint64_t> seed;    // job ids: the same every run only when given
 };
 
 // The request's credentials for the user's bucket (cloud).
@@ -75,7 +78,11 @@ inline std::string operation_of(std::string_view target, flavor kind) {
 
 class api {
 public:
-  api(settings s, job_store& jobs) : s_(std::move(s)), jobs_(jobs) {}
+  api(settings s, job_store& jobs) : s_(std::move(s)), jobs_(jobs), rng_(id_seed(s_.seed)) {
+    // Milvus ids are 18-digit numbers (the server's allocator counts up from a timestamp): each
+    // run starts at its own place among them.
+    milvus_base_ = 400000000000000000LL + static_cast<std::int64_t>(rng_() % 100000000000000000ULL);
+  }
 
   /// Runs `read` away from the thread that answers requests and hands its files to `done` back
   /// on that thread. Unset, files are read at once (by the create that names them).
@@ -365,9 +372,18 @@ private:
     return std::nullopt;
   }
 
+  // A server never hands out an id twice, so neither does a restarted emulator: the ids come
+  // from the clock and the system's randomness unless a seed asks for the same ones every run.
+  static std::uint64_t id_seed(std::optional<std::uint64_t> seed) {
+    if (seed) return *seed;
+    std::random_device random;
+    const auto now = std::chrono::system_clock::now().time_since_epoch().count();
+    return (std::uint64_t(random()) << 32 ^ random()) ^ static_cast<std::uint64_t>(now);
+  }
+
   std::string next_id() {
     ++serial_;
-    if (s_.kind == flavor::milvus) return std::to_string(448761313698322011LL + serial_);
+    if (s_.kind == flavor::milvus) return std::to_string(milvus_base_ + serial_);
     static constexpr char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
     std::string id = "job-";
     for (int i = 0; i < 13; ++i) id.push_back(alphabet[rng_() % 36]);
@@ -620,7 +636,8 @@ private:
   simdjson::dom::parser parser_;
   std::map<std::string, std::pair<std::string, steady::time_point>> idempotency_;
   std::int64_t serial_ = 0;
-  std::mt19937_64 rng_{42};
+  std::mt19937_64 rng_;
+  std::int64_t milvus_base_ = 0;
 };
 
 } // namespace zic_emulator

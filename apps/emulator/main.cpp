@@ -2,6 +2,7 @@
 
 #include "server.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -38,6 +39,8 @@ options:
   --bucket NAME            Milvus: the server's bucket in the object store
   --object-store-key ID:SECRET  Milvus: the server's own credentials for that bucket
   --rows-per-second N      import speed (default 10000)
+  --seed N                 the same job ids on every run (default: new ones each run, as a
+                           server never reuses an id)
   --retention SECONDS      forget finished jobs after this long (default: milvus 10800, as the
                            server's taskRetention; cloud 86400)
   --tls-cert FILE          serve HTTPS with this PEM certificate ...
@@ -113,6 +116,14 @@ int main(int argc, char** argv) {
       const double seconds = number(a, value());
       if (seconds > 1e9) fail("--retention must be at most 1e9 seconds (about 31 years)");
       retention = static_cast<std::int64_t>(seconds);
+    }
+    else if (a == "--seed") {
+      const std::string text = value();
+      std::uint64_t seed = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
+      if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+        fail("--seed takes a whole number from 0 to 18446744073709551615, not \"" + text + "\"");
+      cfg.seed = seed;
     }
     else if (a == "--tls-cert") tls_cert = value();
     else if (a == "--tls-key") tls_key = value();

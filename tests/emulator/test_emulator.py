@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """zic-emulator as a server: settings that would overflow are refused, an idempotency key is
-forgotten with its job, and cloud file:// URLs stay inside --data-dir. Driven through the real
-binaries on loopback.
+forgotten with its job, cloud file:// URLs stay inside --data-dir, job ids differ per run, and
+files are counted exactly in bounded memory, refusing counts and headers that cannot be real.
+Driven through the real binaries on loopback.
 
 Environment: ZIC_CLI, ZIC_EMULATOR (the binaries).
 """
@@ -11,6 +12,7 @@ import pathlib
 import resource
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -62,6 +64,56 @@ def request_head(target="/v2/vectordb/jobs/import/list", extra=""):
 def cpu_seconds(pid):
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def call(emu, op, body, cloud=False):
+    """The `data` of a successful API call (cloud calls name a cluster)."""
+    if cloud:
+        body = {"clusterId": "inxx-emu", **body}
+    status, answer = emu.post(op, body, {"Authorization": f"Bearer {KEY}"})
+    assert status == 200 and answer["code"] == 0, (op, body, answer)
+    return answer["data"]
+
+
+def settled(emu, job, cloud=False, timeout=60):
+    """describe's data once the job's files are read: it ended, or it is past PreImporting."""
+    deadline = time.monotonic() + timeout
+    while True:
+        d = call(emu, "describe", {"jobId": job}, cloud)
+        if d["state"] in ("Failed", "Completed") or d["progress"] >= 40:
+            return d
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job} was still reading its files after {timeout} s: {d}")
+        time.sleep(0.05)
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def parquet_claiming(rows):
+    """The smallest Parquet file a footer reader accepts: a FileMetaData (compact Thrift) with a
+    version, a one-element schema and `rows`, and no data at all."""
+    footer = (b"\x15\x02"                                   # 1 version: i32 1
+              b"\x19\x1c\x48\x06schema\x15\x00\x00"        # 2 schema: [{4 name, 5 num_children 0}]
+              b"\x16" + varint((rows << 1) ^ (rows >> 63)) +  # 3 num_rows: i64, zigzag
+              b"\x00")
+    return b"PAR1" + footer + struct.pack("<I", len(footer)) + b"PAR1"
+
+
+def npy_file(descr, shape, data=b"", version=1, header_bytes=0):
+    """A .npy file with this dtype and shape text, padded to `header_bytes` when given."""
+    header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': {shape}, }}"
+    prelude = 10 if version == 1 else 12
+    total = max(header_bytes, prelude + len(header) + 1)
+    header += " " * (total - prelude - len(header) - 1) + "\n"
+    size = struct.pack("<H", len(header)) if version == 1 else struct.pack("<I", len(header))
+    return b"\x93NUMPY" + bytes([version, 0]) + size + header.encode() + data
 
 
 class EmulatorTest(unittest.TestCase):
@@ -210,6 +262,28 @@ class EmulatorTest(unittest.TestCase):
         finally:
             emu.stop()
 
+    def test_job_ids_differ_across_runs_unless_a_seed_is_given(self):
+        def first_id(flavor, *args):
+            with harness.Emulator("--flavor", flavor, *args) as emu:
+                body = {"collectionName": "c"}
+                body.update({"clusterId": "x", "objectUrls": [["s3://b/a.json"]]} if flavor == "cloud"
+                            else {"files": [["a.json"]]})
+                status, answer = emu.post("create", body)
+                self.assertEqual(answer["code"], 0, answer)
+                return answer["data"]["jobId"]
+        for flavor in ("milvus", "cloud"):
+            ids = [first_id(flavor) for _ in range(2)]
+            self.assertNotEqual(ids[0], ids[1], flavor)
+            if flavor == "milvus":
+                self.assertTrue(all(i.isdigit() for i in ids), ids)
+            else:
+                self.assertTrue(all(i.startswith("job-") for i in ids), ids)
+            self.assertEqual(first_id(flavor, "--seed", "7"), first_id(flavor, "--seed", "7"))
+            self.assertNotEqual(first_id(flavor, "--seed", "7"), first_id(flavor, "--seed", "8"))
+        for value in ["", "x", "-1", "1.5", "18446744073709551616"]:
+            p = subprocess.run([EMULATOR, "--seed", value], capture_output=True, text=True, timeout=10)
+            self.assertEqual(p.returncode, 2, value)
+            self.assertIn("--seed", p.stderr)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
