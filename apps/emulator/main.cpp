@@ -152,8 +152,15 @@ int main(int argc, char** argv) {
   }
   if (tls_cert.empty() != tls_key.empty()) fail("--tls-cert and --tls-key go together");
   if (!tls_client_ca.empty() && tls_cert.empty()) fail("--tls-client-ca needs --tls-cert and --tls-key");
-  if (!cfg.data_dir.empty() && !std::filesystem::is_directory(cfg.data_dir))
-    fail("--data-dir " + cfg.data_dir.string() + " is not a directory");
+  if (!cfg.data_dir.empty()) {
+    if (!std::filesystem::is_directory(cfg.data_dir))
+      fail("--data-dir " + cfg.data_dir.string() + " is not a directory");
+    // Files are checked to lie under it by absolute path: resolve a relative one once, here.
+    std::error_code ec;
+    auto resolved = std::filesystem::canonical(cfg.data_dir, ec);
+    if (ec) fail("--data-dir " + cfg.data_dir.string() + ": " + ec.message());
+    cfg.data_dir = std::move(resolved);
+  }
   if (!retention) retention = cfg.kind == flavor::milvus ? 10800 : 86400;
   if (!cfg.store.endpoint.empty()) {
 #if !ZIC_EMULATOR_WITH_CURL

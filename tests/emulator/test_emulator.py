@@ -285,5 +285,26 @@ class EmulatorTest(unittest.TestCase):
             self.assertEqual(p.returncode, 2, value)
             self.assertIn("--seed", p.stderr)
 
+    def test_a_relative_data_dir_is_resolved_at_start(self):
+        (self.data / "bkt").mkdir()
+        (self.data / "bkt" / "rows.json").write_text(json.dumps([{"id": i} for i in range(7)]))
+        relative = ["--data-dir", self.data.name, "--rows-per-second", "1000000"]
+        emu = Emulator(*relative, cwd=str(self.data.parent))
+        try:
+            for name, rows in [("rows.json", 10), ("bkt/rows.json", 7)]:
+                created = zic(emu, "import", "create", "--collection", "c", "--file", name)
+                self.assertEqual(created.returncode, 0, created.stderr)
+                d = settled(emu, created.stdout.strip())
+                self.assertEqual((d.get("reason", ""), d["totalRows"]), ("", rows), name)
+        finally:
+            emu.stop()
+        emu = Emulator("--flavor", "cloud", *relative, cwd=str(self.data.parent))
+        try:
+            job = call(emu, "create", {"collectionName": "c", "objectUrls": [["s3://bkt/rows.json"]]}, True)["jobId"]
+            d = settled(emu, job, cloud=True)
+            self.assertEqual((d["reason"], d["totalRows"]), ("", 7))
+        finally:
+            emu.stop()
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
