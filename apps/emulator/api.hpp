@@ -228,6 +228,9 @@ private:
       if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size())
         return {nullptr, "failed to get file size of '" + url + "': an s3:// URL names a bucket and a key"};
       auto bucket = rest.substr(0, slash), key = rest.substr(slash + 1);
+      if (has_dot_segment(bucket) || has_dot_segment(key))
+        return {nullptr, "failed to get file size of '" + url + "': a key with a '.' or '..' segment is "
+                         "refused, as its URL would name another object"};
       if (!s_.store.endpoint.empty()) return remote(in_store(object_url(s_.store.endpoint, bucket, key), keys));
       if (!s_.data_dir.empty()) return local(s_.data_dir / std::string(bucket) / std::string(key), url);
       return {};

@@ -69,6 +69,20 @@ struct object_location {
   std::string access_key, secret_key, token;  // no keys: an anonymous request
 };
 
+// Whether a bucket or key has a "." or ".." segment. In an S3 key they are plain characters,
+// but a URL's path resolves them (libcurl removes them as RFC 3986 says), so
+// "userbucket/../otherbucket/x" would be read from another bucket than the job names. Such keys
+// are refused rather than sent.
+inline bool has_dot_segment(std::string_view path) {
+  for (;;) {
+    const auto slash = path.find('/');
+    const auto segment = path.substr(0, slash);
+    if (segment == "." || segment == "..") return true;
+    if (slash == std::string_view::npos) return false;
+    path.remove_prefix(slash + 1);
+  }
+}
+
 // "s3://bucket/key" in a path-style store at `endpoint`; keys are percent-encoded per segment.
 inline std::string object_url(std::string_view endpoint, std::string_view bucket, std::string_view key) {
   std::string url(endpoint);

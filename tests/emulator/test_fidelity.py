@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """zic-emulator imports what users import: objects from a real S3-compatible store (s3rver on
 loopback) read with the request's keys, Parquet footers from an independent writer, NumPy units,
-the server's file rules (refused by the client too), and a job's stages in order.
+the server's file rules (refused by the client too), and a job's stages in order; and stores that
+misbehave: one that drips, one that ignores Range, and keys whose dot segments name another bucket.
 
 Environment: ZIC_CLI, ZIC_EMULATOR (the binaries).
 """
@@ -18,7 +19,7 @@ import time
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from harness import Emulator, ObjectStore, npy, write_parquet  # noqa: E402
+from harness import Emulator, ObjectStore, npy, peak_rss, write_parquet  # noqa: E402
 
 ZIC = os.environ["ZIC_CLI"]
 S3_KEYS = ["--access-key", ObjectStore.KEY_ID, "--secret-key", ObjectStore.SECRET]
@@ -177,6 +178,114 @@ class RecordingServer:
     def stop(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class MisbehavingOrigin:
+    """An http:// origin on loopback that ignores Range and records each request's path and the
+    bytes it got out. `/drip/...` sends its headers, then a byte every quarter second; `/silent/...`
+    never answers; `/stream/...` answers 200 with `stream` (a prefix, then `length` bytes in all,
+    zeros after it) and writes until the reader leaves; other paths serve `files` whole. Each
+    answer ends by itself within `lasts` seconds, or when the origin stops."""
+
+    def __init__(self, files=None, stream=None, lasts=30):
+        files, seen, stopping = files or {}, [], threading.Event()
+        self.seen, self.stopping = seen, stopping
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                record = [self.path, 0]
+                seen.append(record)
+                end = time.monotonic() + lasts
+                try:
+                    if self.path.startswith("/silent/"):
+                        stopping.wait(lasts)
+                    elif self.path.startswith("/drip/"):
+                        self.send_response(200)
+                        self.send_header("Content-Length", "100000")
+                        self.end_headers()
+                        while time.monotonic() < end and not stopping.is_set():
+                            self.wfile.write(b" ")
+                            record[1] += 1
+                            stopping.wait(0.25)
+                    elif self.path.startswith("/stream/"):
+                        prefix, length = stream
+                        self.send_response(200)
+                        self.send_header("Content-Length", str(length))
+                        self.end_headers()
+                        self.wfile.write(prefix)
+                        record[1] += len(prefix)
+                        chunk = bytes(64 << 10)
+                        while record[1] < length and time.monotonic() < end and not stopping.is_set():
+                            piece = chunk[:length - record[1]]
+                            self.wfile.write(piece)
+                            record[1] += len(piece)
+                    else:
+                        body = files.get(self.path)
+                        self.send_response(200 if body is not None else 404)
+                        self.send_header("Content-Length", str(len(body or b"")))
+                        self.end_headers()
+                        self.wfile.write(body or b"")
+                        record[1] += len(body or b"")
+                except OSError:
+                    pass  # the reader left, as it should
+                self.close_connection = True
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def wait_for(self, path, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not any(p == path for p, _ in self.seen):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} was never requested: {self.seen}")
+            time.sleep(0.02)
+
+    def stop(self):
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def create(emu, urls):
+    status, answer = emu.post("create", {"clusterId": "x", "collectionName": "c", "objectUrls": urls})
+    assert answer["code"] == 0, answer
+    return answer["data"]["jobId"]
+
+
+class MisbehavingStoreTest(unittest.TestCase):
+    def test_dot_segments_in_an_s3_url_are_refused_never_resolved(self):
+        secret = b'[{"id": 1}]'
+        origin = RecordingServer({"/otherbucket/secret.json": secret, "/userbucket/ok.json": secret})
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="zic-dots-"))
+        (tmp / "otherbucket").mkdir()
+        (tmp / "userbucket").mkdir()
+        (tmp / "otherbucket" / "secret.json").write_bytes(secret)
+        urls = ["s3://userbucket/../otherbucket/secret.json", "s3://userbucket/a/../../otherbucket/secret.json",
+                "s3://userbucket/./../otherbucket/secret.json", "s3://../otherbucket/secret.json",
+                "s3://userbucket/docs/./secret.json", "s3://userbucket/docs/.."]
+        try:
+            for where in (["--object-store", origin.url], ["--data-dir", str(tmp)]):
+                with Emulator("--flavor", "cloud", *where, "--rows-per-second", "1000000") as emu:
+                    for url in urls:
+                        job = create(emu, [[url]])
+                        zic(emu, "import", "wait", job, "--interval", "0.1", "--deadline", "20")
+                        d = describe(emu, job)
+                        self.assertEqual(d["state"], "Failed", (where, url))
+                        self.assertIn(url, d["reason"])
+                        self.assertIn("'.' or '..' segment", d["reason"])
+                    ok = create(emu, [["s3://userbucket/ok.json" if where[0] == "--object-store"
+                                       else "s3://otherbucket/secret.json"]])
+                    done = zic(emu, "--json", "import", "wait", ok, "--interval", "0.1", "--deadline", "20")
+                    self.assertEqual(json.loads(done.stdout)["total_rows"], 1)
+            self.assertEqual([path for path, _, _ in origin.seen], ["/userbucket/ok.json"])
+        finally:
+            origin.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 class FetchTest(unittest.TestCase):

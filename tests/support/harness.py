@@ -58,6 +58,14 @@ class Emulator:
         self.stop()
 
 
+def peak_rss(pid):
+    """The most memory the process has held resident so far (VmHWM), in bytes."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
 def node_tool(script):
     """A fixture from tests/objectstore/node_modules, or a clear failure when it is missing."""
     path = OBJECT_STORE_DIR / "node_modules" / script
