@@ -15,11 +15,13 @@ namespace zic_emulator {
 struct npy_header {
   std::vector<std::int64_t> shape;
   std::int64_t data_offset = 0;          // where the array's bytes start
-  std::optional<std::int64_t> item_size;  // bytes per element, when the dtype says
+  std::int64_t item_size = 0;            // bytes per element
 };
 
 inline constexpr std::string_view npy_magic = "\x93NUMPY";
 inline constexpr std::size_t npy_prelude = 12;  // magic, version, and room for a 4-byte length
+// Versions 2 and 3 allow headers up to 4 GiB, nearly all padding; the emulator reads this much.
+inline constexpr std::int64_t npy_max_header = std::int64_t(16) << 20;
 
 // The header's total length (prelude included) from the first bytes of a file, or an error.
 inline std::optional<std::int64_t> npy_header_length(std::string_view head, std::string& error) {
@@ -106,26 +108,59 @@ inline std::optional<npy_header> parse_npy_header(std::string_view bytes, std::s
     error = "NumPy array is a scalar (shape ()): a column needs one row per entity";
     return std::nullopt;
   }
-  // A plain dtype such as '<f4' or '|u1' names its size; structured and object ones do not.
+  // The data-size check needs bytes per element, so only a plain dtype such as '<f4' or '|u1'
+  // reads. Object arrays hold pointers to Python objects (none of which the file holds), and a
+  // zero size ('<f0', '<U0') would let a few bytes claim any number of rows.
   auto descr = detail::npy_value(dict, "descr");
-  if (descr.size() >= 4 && (descr[0] == '\'' || descr[0] == '"')) {
-    auto end = descr.find(descr[0], 1);
-    std::string_view code = end == std::string_view::npos ? std::string_view() : descr.substr(1, end - 1);
-    if (code.size() >= 3 && std::string_view("<>|=").find(code[0]) != std::string_view::npos &&
-        std::string_view("biufcSUV").find(code[1]) != std::string_view::npos) {
-      std::int64_t n = 0;
-      bool digits = true;
-      for (char c : code.substr(2)) digits = digits && c >= '0' && c <= '9' && (n = n * 10 + (c - '0')) < (1 << 20);
-      if (digits) h.item_size = code[1] == 'U' ? n * 4 : n;
+  if (descr.empty()) {
+    error = "NumPy header has no descr (dtype)";
+    return std::nullopt;
+  }
+  std::string_view code;
+  if (descr[0] == '\'' || descr[0] == '"') {
+    const auto end = descr.find(descr[0], 1);
+    if (end != std::string_view::npos) code = descr.substr(1, end - 1);
+  }
+  if (descr[0] == '[') {
+    error = "NumPy dtype is structured (a list of fields), not a plain type (such as '<f4' or "
+            "'<U16')";
+    return std::nullopt;
+  }
+  const auto shown = [&] {
+    return "'" + std::string(code.empty() ? descr.substr(0, descr.find_first_of(",}")) : code) + "'";
+  };
+  if (code.size() >= 2 && std::string_view("<>|=").find(code[0]) != std::string_view::npos &&
+      code[1] == 'O') {
+    error = "NumPy dtype " + shown() + " holds Python objects, which an import cannot read";
+    return std::nullopt;
+  }
+  std::int64_t n = -1;
+  if (code.size() >= 3 && std::string_view("<>|=").find(code[0]) != std::string_view::npos &&
+      std::string_view("biufcSUV").find(code[1]) != std::string_view::npos) {
+    n = 0;
+    for (char c : code.substr(2)) {
+      if (c < '0' || c > '9' || n >= (1 << 20)) {
+        n = -1;
+        break;
+      }
+      n = n * 10 + (c - '0');
     }
   }
+  if (n < 0) {
+    error = "NumPy dtype " + shown() + " is not a plain type (such as '<f4' or '<U16')";
+    return std::nullopt;
+  }
+  if (n == 0) {
+    error = "NumPy dtype " + shown() + " has items of 0 bytes";
+    return std::nullopt;
+  }
+  h.item_size = code[1] == 'U' ? n * 4 : n;  // UCS-4
   return h;
 }
 
-// Bytes of array data the header promises, when it can be known (saturates on overflow).
-inline std::optional<std::int64_t> npy_data_bytes(const npy_header& h) {
-  if (!h.item_size) return std::nullopt;
-  std::int64_t n = *h.item_size;
+// Bytes of array data the header promises (saturates on overflow).
+inline std::int64_t npy_data_bytes(const npy_header& h) {
+  std::int64_t n = h.item_size;
   for (auto d : h.shape) {
     if (d != 0 && n > INT64_MAX / d) return INT64_MAX;
     n *= d;

@@ -117,16 +117,22 @@ inline bool read_numpy(byte_source& src, std::int64_t size, file_scan& out, std:
   if (!src.read(0, std::min<std::int64_t>(size, npy_prelude), head, why)) return false;
   auto length = npy_header_length(head, why);
   if (!length) return false;
-  if (*length > size || *length > (1 << 20)) {
-    why = "NumPy header is truncated";
+  if (*length > size) {
+    why = "NumPy header is truncated: it says it is " + std::to_string(*length) +
+          " bytes long, and the file holds " + std::to_string(size);
+    return false;
+  }
+  if (*length > npy_max_header) {
+    why = "NumPy header of " + std::to_string(*length) +
+          " bytes is longer than the 16 MiB the emulator reads";
     return false;
   }
   if (!src.read(0, *length, head, why)) return false;
   auto header = parse_npy_header(head, why);
   if (!header) return false;
-  if (auto data = npy_data_bytes(*header); data && *data > size - header->data_offset) {
-    why = "NumPy file is truncated: its header promises " + std::to_string(*data) + " bytes of data, " +
-          std::to_string(size - header->data_offset) + " follow";
+  if (const auto data = npy_data_bytes(*header); data > size - header->data_offset) {
+    why = "NumPy file is truncated: its header promises " + std::to_string(data) +
+          " bytes of data, " + std::to_string(size - header->data_offset) + " follow";
     return false;
   }
   out.rows = header->shape.front();

@@ -306,5 +306,35 @@ class EmulatorTest(unittest.TestCase):
         finally:
             emu.stop()
 
+    def test_numpy_dtypes_without_a_size_are_refused_and_long_headers_read(self):
+        files = {
+            "object.npy": (npy_file("|O", "(1000,)"), "Python objects"),
+            "float0.npy": (npy_file("<f0", "(1000,)"), "items of 0 bytes"),
+            "unicode0.npy": (npy_file("<U0", "(1000,)"), "items of 0 bytes"),
+            "structured.npy": (npy_file([("a", "<f4")], "(1000,)"), "not a plain type"),
+            "datetime.npy": (npy_file("<M8[ns]", "(1000,)", bytes(8000)), "not a plain type"),
+            "huge-header.npy": (npy_file("<i8", "(300,)", bytes(2400), version=2, header_bytes=17 << 20),
+                                "longer than the 16 MiB"),
+            "cut-header.npy": (npy_file("<i8", "(300,)", version=2, header_bytes=4096)[:2000], "truncated"),
+        }
+        for name, (data, _) in files.items():
+            (self.data / name).write_bytes(data)
+        (self.data / "long-header.npy").write_bytes(
+            npy_file("<i8", "(300,)", bytes(2400), version=2, header_bytes=2 << 20))  # valid, 2 MiB
+        emu = Emulator("--data-dir", str(self.data), "--rows-per-second", "1000000")
+        try:
+            job = call(emu, "create", {"collectionName": "c", "files": [["long-header.npy"]]})["jobId"]
+            d = settled(emu, job)
+            self.assertEqual((d.get("reason", ""), d["totalRows"]), ("", 300))
+            for name, (_, why) in files.items():
+                job = call(emu, "create", {"collectionName": "c", "files": [[name]]})["jobId"]
+                d = settled(emu, job)
+                self.assertEqual(d["state"], "Failed", name)
+                self.assertIn(why, d["reason"], name)
+                self.assertIn(f"'{name}'", d["reason"])
+        finally:
+            emu.stop()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
