@@ -308,7 +308,7 @@ private:
         continue;
       }
       const file_scan& f = *known->second;
-      unit.bytes += f.bytes;
+      unit.bytes = saturating_add(unit.bytes, f.bytes);
       if (!f.error.empty()) {
         if (unit.error.empty()) unit.error = f.error;
         continue;
@@ -334,6 +334,10 @@ private:
     return unit;
   }
 
+  static std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+    return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
+  }
+
   static import_file named(std::string name) {
     import_file f;
     f.name = std::move(name);
@@ -349,8 +353,8 @@ private:
       if (!j) return;
       j->files = std::move(files);
       for (const auto& f : j->files) {
-        j->total_rows += f.rows;
-        j->total_bytes += f.bytes;
+        j->total_rows = saturating_add(j->total_rows, f.rows);
+        j->total_bytes = saturating_add(j->total_bytes, f.bytes);
       }
       j->read = now;
       jobs_.changed(*j, now);

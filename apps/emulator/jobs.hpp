@@ -95,8 +95,13 @@ struct lifecycle {
   std::chrono::milliseconds committing{200};
   double rows_per_second = 10000;
 
+  // Stages are capped at about 31 years each, so that every time point of a job, plus its
+  // retention, stays within the clock's range (292 years of nanoseconds) whatever the count.
+  static constexpr double max_stage_seconds = 1e9;
+
   duration import_time(const job& j) const {
-    return std::chrono::duration_cast<duration>(std::chrono::duration<double>(double(j.total_rows) / rows_per_second));
+    const double seconds = std::min(double(j.total_rows) / rows_per_second, max_stage_seconds);
+    return std::chrono::duration_cast<duration>(std::chrono::duration<double>(seconds));
   }
   // Sorting and index building each take a tenth of the import, and no less than 50 ms.
   duration finishing_stage(const job& j) const {
@@ -154,9 +159,12 @@ struct lifecycle {
     }
     s.total_rows = j.total_rows;
     if (now < t->sort) {
-      s.imported_rows = std::min(j.total_rows, static_cast<std::int64_t>(
-                                                   std::chrono::duration<double>(now - t->import).count() * rows_per_second));
-      s.progress = j.total_rows > 0 ? std::min(69, 40 + static_cast<int>(s.imported_rows * 30 / j.total_rows)) : 40;
+      // In doubles, compared before converting: the product can pass any integer's range.
+      const double done = std::chrono::duration<double>(now - t->import).count() * rows_per_second;
+      s.imported_rows = done >= double(j.total_rows) ? j.total_rows : static_cast<std::int64_t>(done);
+      s.progress = j.total_rows > 0 ? std::min(69, 40 + static_cast<int>(30.0 * double(s.imported_rows) /
+                                                                         double(j.total_rows)))
+                                    : 40;
       return s;
     }
     s.imported_rows = j.total_rows;

@@ -4,6 +4,7 @@
 // The header of a NumPy .npy file (format versions 1 to 3): enough to know how many rows the
 // column holds and how many data bytes must follow.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -160,6 +161,8 @@ inline std::optional<npy_header> parse_npy_header(std::string_view bytes, std::s
 
 // Bytes of array data the header promises (saturates on overflow).
 inline std::int64_t npy_data_bytes(const npy_header& h) {
+  // Any zero dimension makes the array empty, wherever it comes after a huge one.
+  if (std::find(h.shape.begin(), h.shape.end(), 0) != h.shape.end()) return 0;
   std::int64_t n = h.item_size;
   for (auto d : h.shape) {
     if (d != 0 && n > INT64_MAX / d) return INT64_MAX;

@@ -168,7 +168,17 @@ inline file_scan scan_file(byte_source& src, file_type type, std::string_view sh
   case file_type::numpy: ok = detail::read_numpy(src, out.bytes, out, why); break;
   case file_type::other: break;
   }
-  if (!ok) out.error = "failed to read " + name + ": " + why;
+  if (!ok) {
+    out.error = "failed to read " + name + ": " + why;
+  } else if (out.rows > max_bytes) {
+    // A footer or header can claim any count; one no file within the limit could hold is not
+    // real, and would only overflow the job's arithmetic.
+    out.error = "failed to read " + name + ": its " +
+                (type == file_type::parquet ? "footer" : type == file_type::numpy ? "header" : "content") +
+                " claims " + std::to_string(out.rows) + " rows, more than a file of at most " +
+                std::to_string(max_bytes >> 30) + " GiB can hold";
+    out.rows = 0;
+  }
   return out;
 }
 

@@ -306,6 +306,35 @@ class EmulatorTest(unittest.TestCase):
         finally:
             emu.stop()
 
+    def test_row_counts_that_cannot_be_real_fail_the_job_and_large_ones_keep_the_clock(self):
+        huge = 1 << 62
+        (self.data / "huge.parquet").write_bytes(parquet_claiming(huge))  # 39 bytes
+        (self.data / "huge.npy").write_bytes(npy_file("<f4", f"({huge}, 0)"))  # no data, none needed
+        (self.data / "large.parquet").write_bytes(parquet_claiming(10 ** 10))  # within 16 GiB
+        emu = Emulator("--data-dir", str(self.data), "--rows-per-second", "0.001")
+        try:
+            for name in ["huge.parquet", "huge.npy"]:
+                job = call(emu, "create", {"collectionName": "c", "files": [[name]]})["jobId"]
+                d = settled(emu, job)
+                self.assertEqual(d["state"], "Failed", name)
+                self.assertIn(f"'{name}'", d["reason"])
+                self.assertIn(f"claims {huge} rows", d["reason"])
+                time.sleep(0.2)
+                self.assertEqual(call(emu, "describe", {"jobId": job})["state"], "Failed")  # still there
+            # Counts the limits allow, summed over units, at the slowest speed: years of import,
+            # and every stage's time still fits the clock.
+            job = call(emu, "create", {"collectionName": "c",
+                                       "files": [["large.parquet"], ["large.parquet"]]})["jobId"]
+            d = settled(emu, job)
+            self.assertEqual((d["state"], d["totalRows"], d["importedRows"]), ("Importing", 2 * 10 ** 10, 0))
+            self.assertGreaterEqual(d["progress"], 40)
+            time.sleep(0.2)
+            d = call(emu, "describe", {"jobId": job})
+            self.assertEqual((d["state"], d["totalRows"]), ("Importing", 2 * 10 ** 10))
+            self.assertEqual(emu.stats()["running"], 1)
+        finally:
+            emu.stop()
+
     def test_numpy_dtypes_without_a_size_are_refused_and_long_headers_read(self):
         files = {
             "object.npy": (npy_file("|O", "(1000,)"), "Python objects"),
