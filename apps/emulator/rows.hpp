@@ -2,16 +2,15 @@
 #define ZIC_EMULATOR_ROWS_HPP
 
 // Reads an import file the way the service does, far enough to count its rows: JSON row files
-// ({"rows":[...]} or a top-level array) and CSV are read whole; a Parquet file's footer and a
-// NumPy file's header are all that is read of them.
+// ({"rows":[...]} or a top-level array) and CSV are read whole, as a stream, in bounded memory;
+// a Parquet file's footer and a NumPy file's header are all that is read of them.
 
+#include "json_rows.hpp"
 #include "numpy.hpp"
 #include "parquet.hpp"
 #include "storage.hpp"
 
 #include <zic/detail/file_types.hpp>
-
-#include <simdjson.h>
 
 #include <cstdint>
 #include <string>
@@ -53,41 +52,26 @@ private:
   bool quoted_ = false, content_ = false;
 };
 
-inline constexpr std::int64_t max_json_bytes = std::int64_t(1) << 30;  // read whole to count
-
 namespace detail {
 
 inline bool read_json(byte_source& src, std::int64_t size, file_scan& out, std::string& why) {
-  if (size > max_json_bytes) {
-    why = "JSON file of " + std::to_string(size) + " bytes is larger than the emulator reads (1 GiB)";
+  json_row_counter counter;
+  const bool read = src.stream(0, size, [&](std::string_view bytes) { return counter.feed(bytes); }, why);
+  if (!counter.error().empty() || (read && !counter.finish())) {
+    why = counter.error();
     return false;
   }
-  std::string text;
-  if (!src.read(0, size, text, why)) return false;
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (auto e = parser.parse(text).get(root)) {
-    why = std::string("not valid JSON: ") + simdjson::error_message(e);
-    return false;
-  }
-  simdjson::dom::array rows;
-  if (root.is_array()) rows = root.get_array().value_unsafe();
-  else if (!root.is_object() || root["rows"].get_array().get(rows)) {
-    why = "JSON file has no \"rows\" array";
-    return false;
-  }
-  out.rows = static_cast<std::int64_t>(rows.size());
-  return true;
+  out.rows = counter.rows();
+  return read;
 }
 
 inline bool read_csv(byte_source& src, std::int64_t size, file_scan& out, std::string& why) {
-  constexpr std::int64_t chunk = 8 << 20;
   csv_counter counter;
-  std::string text;
-  for (std::int64_t at = 0; at < size; at += chunk) {
-    if (!src.read(at, std::min(chunk, size - at), text, why)) return false;
-    counter.feed(text);
-  }
+  const auto feed = [&](std::string_view bytes) {
+    counter.feed(bytes);
+    return true;
+  };
+  if (!src.stream(0, size, feed, why)) return false;
   out.rows = counter.rows();
   return true;
 }

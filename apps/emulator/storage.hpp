@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,19 @@ public:
   virtual bool size(std::int64_t& out, std::string& error) = 0;
   /// Replaces `out` with bytes [offset, offset + length), which lie within the object.
   virtual bool read(std::int64_t offset, std::int64_t length, std::string& out, std::string& error) = 0;
+
+  /// Hands bytes [offset, offset + length) to `sink` a piece at a time, so that a whole file
+  /// is read in bounded memory; false when reading fails (`error` says why) or the sink
+  /// returns false (then `error` is left alone).
+  using sink = std::function<bool(std::string_view)>;
+  virtual bool stream(std::int64_t offset, std::int64_t length, const sink& to, std::string& error) {
+    constexpr std::int64_t piece = std::int64_t(1) << 20;
+    std::string buffer;
+    for (std::int64_t at = offset; at < offset + length; at += piece) {
+      if (!read(at, std::min(piece, offset + length - at), buffer, error) || !to(buffer)) return false;
+    }
+    return true;
+  }
 };
 
 class file_source final : public byte_source {

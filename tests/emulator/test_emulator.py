@@ -306,6 +306,66 @@ class EmulatorTest(unittest.TestCase):
         finally:
             emu.stop()
 
+    def test_a_json_array_past_2_24_rows_is_counted_exactly_in_bounded_memory(self):
+        rows = (1 << 24) + 7  # past where a DOM array's size() stops counting
+        with open(self.data / "big.json", "wb") as f:
+            f.write(b"[" + b"{}," * (rows - 1) + b"{}]")
+        size = (self.data / "big.json").stat().st_size
+        emu = Emulator("--data-dir", str(self.data))
+        try:
+            created = zic(emu, "import", "create", "--collection", "c", "--file", "big.json")
+            self.assertEqual(created.returncode, 0, created.stderr)
+            d = settled(emu, created.stdout.strip(), timeout=120)
+            self.assertEqual((d.get("reason", ""), d["totalRows"]), ("", rows))
+            peak = harness.peak_rss(emu.proc.pid)
+            print(f"\n  {size / 2**20:.0f} MiB JSON counted with a peak RSS of {peak / 2**20:.1f} MiB "
+                  f"({peak / size:.2f} of the file)", file=sys.stderr)
+            self.assertLess(peak, size // 2)  # bounded by the read buffer, not by the file
+        finally:
+            emu.stop()
+
+    def test_json_files_are_checked_whole_and_counted_wherever_their_rows_are(self):
+        valid = {
+            "top.json": (' [ {"a": [1, {"b": "]}"}]}, {}, {"s": "\\"\\u00e9\\\\ \u00e9"} ] \n', 3),
+            "rows.json": ('{"meta": {"rows": [1, 2, 3]}, "x": "rows", "rows": [{"id": -0.5e+3}, {"id": true},'
+                          ' {"id": null}], "other": [[], {}]}', 3),
+            "empty-array.json": ("[]", 0),
+            "empty-rows.json": ('{"rows": []}', 0),
+        }
+        invalid = {
+            "missing-comma.json": ("[1 2]", "not valid JSON"),
+            "trailing-comma.json": ('{"rows": [1,]}', "not valid JSON"),
+            "bad-literal.json": ('{"rows": [tru]}', "not valid JSON"),
+            "after-end.json": ('{"rows": [1]} x', "not valid JSON"),
+            "leading-zero.json": ('{"rows": [01]}', "not valid JSON"),
+            "bare-dot.json": ('{"rows": [1.]}', "not valid JSON"),
+            "control.json": ('["a\x01"]', "not valid JSON"),
+            "unclosed.json": ('{"rows": [{"a": "b"}', "not valid JSON"),
+            "bad-escape.json": ('["\\x"]', "not valid JSON"),
+            "empty.json": ("", "not valid JSON"),
+            "no-rows.json": ('{"data": [1]}', 'no "rows" array'),
+            "rows-object.json": ('{"rows": {"a": 1}}', 'no "rows" array'),
+            "scalar.json": ('"rows"', 'no "rows" array'),
+        }
+        for name, (text, _) in {**valid, **invalid}.items():
+            (self.data / name).write_text(text, encoding="utf-8")
+        (self.data / "bad-utf8.json").write_bytes(b'["\xff"]')
+        invalid["bad-utf8.json"] = (None, "not valid JSON")
+        emu = Emulator("--data-dir", str(self.data), "--rows-per-second", "1000000")
+        try:
+            job = call(emu, "create", {"collectionName": "c", "files": [[n] for n in valid]})["jobId"]
+            d = settled(emu, job)
+            self.assertEqual(d.get("reason", ""), "")
+            self.assertEqual([x["totalRows"] for x in d["details"]], [rows for _, rows in valid.values()])
+            jobs = {n: call(emu, "create", {"collectionName": "c", "files": [[n]]})["jobId"] for n in invalid}
+            for name, (_, why) in invalid.items():
+                d = settled(emu, jobs[name])
+                self.assertEqual(d["state"], "Failed", name)
+                self.assertIn(why, d["reason"], name)
+                self.assertIn(name, d["reason"])
+        finally:
+            emu.stop()
+
     def test_row_counts_that_cannot_be_real_fail_the_job_and_large_ones_keep_the_clock(self):
         huge = 1 << 62
         (self.data / "huge.parquet").write_bytes(parquet_claiming(huge))  # 39 bytes
