@@ -186,14 +186,14 @@ result<import_progress> basic_client<Transport>::describe_import(std::string_vie
 template <http_transport Transport>
 result<void> basic_client<Transport>::describe_import(std::string_view job_id, import_progress& out, const call_options& call) {
   if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
-  return run(operation::describe, request_, detail::progress_into(out), call);
+  return run(operation::describe, request_, detail::progress_into(out, job_id), call);
 }
 
 template <http_transport Transport>
 result<import_progress_view> basic_client<Transport>::describe_import_view(std::string_view job_id, const call_options& call) {
   if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return std::move(ok).error();
   import_progress_view v;
-  if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_), call); !ok)
+  if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_, job_id), call); !ok)
     return std::move(ok).error();
   return v;
 }

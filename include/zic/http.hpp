@@ -120,16 +120,41 @@ struct http_response {
 };
 
 namespace detail {
-/// Whether the request line and headers can be sent as they are: no control character (CR or
-/// LF would split a line) and header names that are names. Builders guarantee it; transports
-/// check it again for requests built by hand.
-inline bool header_safe(const http_request& req) noexcept {
-  if (has_control_char(req.method) || has_control_char(req.target) || has_control_char(req.host)) return false;
-  for (const auto& h : req.headers)
-    if (h.name.empty() || has_control_char(h.name) || h.name.find(':') != std::string::npos ||
-        has_control_char(h.value))
-      return false;
+/// A token character of RFC 9110 (method and header names).
+constexpr bool is_tchar(char c) noexcept {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+constexpr bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_tchar(c)) return false;
   return true;
+}
+
+/**
+ * Why the request cannot go on the wire as it is, or an empty view. Builders never produce
+ * such a request; transports check again for requests built by hand, so that no caller can
+ * split a line (CR, LF), smuggle a second framing (`Transfer-Encoding` beside the transport's
+ * `Content-Length`), or take over the connection (`Connection`, `Upgrade`, `Expect`). `Host`
+ * and `Content-Length` are the transport's own: a caller's copies are dropped when written.
+ */
+constexpr std::string_view unsendable(const http_request& req) noexcept {
+  if (!is_token(req.method)) return "the request's method is not an HTTP token";
+  if (req.target.find(' ') != std::string::npos || has_control_char(req.target))
+    return "the request's target has a space or a control character";
+  if (has_control_char(req.host) || req.host.find_first_of(" /?#@") != std::string::npos)
+    return "the request's host has a character a host name cannot carry";
+  for (const auto& h : req.headers) {
+    if (!is_token(h.name)) return "a header name is not an HTTP token";
+    if (has_control_char(h.value)) return "a header value has a control character";
+    if (iequals(h.name, "Transfer-Encoding") || iequals(h.name, "Connection") || iequals(h.name, "Upgrade") ||
+        iequals(h.name, "Expect") || iequals(h.name, "Keep-Alive") || iequals(h.name, "TE") ||
+        iequals(h.name, "Trailer"))
+      return "a header frames the message or the connection, which the transport owns "
+             "(Transfer-Encoding, Connection, Upgrade, Expect, Keep-Alive, TE, Trailer)";
+  }
+  return {};
 }
 } // namespace detail
 

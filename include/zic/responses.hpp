@@ -286,9 +286,24 @@ inline result<void> read_list(std::string_view what, tape_value data, bool has_d
   return read_list(what, data, has_data, out, out.records, nullptr);
 }
 
-// Readers of an envelope's data, in the form `response_parser::parse` takes.
-inline auto progress_into(import_progress& out) {
-  return [&out](std::string_view what, tape_value data, bool has) { return read_progress(what, data, has, out); };
+// A describe answer names the job it describes. One that names another job answers another
+// request (a connection out of step, a confused proxy): reading it as this job's state would
+// report the wrong job as Completed or Failed, so it is a failure, and worth asking again.
+inline result<void> check_job(std::string_view what, std::string_view asked, std::string_view answered) {
+  if (asked.empty() || answered.empty() || asked == answered) return {};
+  zic::error e(errc::transport, "the " + std::string(what) + " is for job " + std::string(answered) + ", not " +
+                                    std::string(asked) + ": the connection answered another request");
+  e.request_sent = true;
+  return e;
+}
+
+// Readers of an envelope's data, in the form `response_parser::parse` takes. `asked`: the job
+// the answer must be about, when known.
+inline auto progress_into(import_progress& out, std::string_view asked = {}) {
+  return [&out, asked](std::string_view what, tape_value data, bool has) {
+    auto ok = read_progress(what, data, has, out);
+    return ok ? check_job(what, asked, out.job_id) : ok;
+  };
 }
 
 inline auto list_into(import_job_page& out) {
@@ -296,12 +311,12 @@ inline auto list_into(import_job_page& out) {
 }
 
 // Readers that fill a view from `store`.
-inline auto progress_view_into(import_progress_view& v, view_storage& store) {
-  return [&v, &store](std::string_view what, tape_value data, bool has) {
+inline auto progress_view_into(import_progress_view& v, view_storage& store, std::string_view asked = {}) {
+  return [&v, &store, asked](std::string_view what, tape_value data, bool has) {
     store.ids.clear();
     auto ok = read_progress(what, data, has, v, store.files, &store.ids);
     v.details = store.files;
-    return ok;
+    return ok ? check_job(what, asked, v.job_id) : ok;
   };
 }
 

@@ -514,16 +514,41 @@ struct http_response {
 };
 
 namespace detail {
-/// Whether the request line and headers can be sent as they are: no control character (CR or
-/// LF would split a line) and header names that are names. Builders guarantee it; transports
-/// check it again for requests built by hand.
-inline bool header_safe(const http_request& req) noexcept {
-  if (has_control_char(req.method) || has_control_char(req.target) || has_control_char(req.host)) return false;
-  for (const auto& h : req.headers)
-    if (h.name.empty() || has_control_char(h.name) || h.name.find(':') != std::string::npos ||
-        has_control_char(h.value))
-      return false;
+/// A token character of RFC 9110 (method and header names).
+constexpr bool is_tchar(char c) noexcept {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+constexpr bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_tchar(c)) return false;
   return true;
+}
+
+/**
+ * Why the request cannot go on the wire as it is, or an empty view. Builders never produce
+ * such a request; transports check again for requests built by hand, so that no caller can
+ * split a line (CR, LF), smuggle a second framing (`Transfer-Encoding` beside the transport's
+ * `Content-Length`), or take over the connection (`Connection`, `Upgrade`, `Expect`). `Host`
+ * and `Content-Length` are the transport's own: a caller's copies are dropped when written.
+ */
+constexpr std::string_view unsendable(const http_request& req) noexcept {
+  if (!is_token(req.method)) return "the request's method is not an HTTP token";
+  if (req.target.find(' ') != std::string::npos || has_control_char(req.target))
+    return "the request's target has a space or a control character";
+  if (has_control_char(req.host) || req.host.find_first_of(" /?#@") != std::string::npos)
+    return "the request's host has a character a host name cannot carry";
+  for (const auto& h : req.headers) {
+    if (!is_token(h.name)) return "a header name is not an HTTP token";
+    if (has_control_char(h.value)) return "a header value has a control character";
+    if (iequals(h.name, "Transfer-Encoding") || iequals(h.name, "Connection") || iequals(h.name, "Upgrade") ||
+        iequals(h.name, "Expect") || iequals(h.name, "Keep-Alive") || iequals(h.name, "TE") ||
+        iequals(h.name, "Trailer"))
+      return "a header frames the message or the connection, which the transport owns "
+             "(Transfer-Encoding, Connection, Upgrade, Expect, Keep-Alive, TE, Trailer)";
+  }
+  return {};
 }
 } // namespace detail
 
@@ -2897,9 +2922,24 @@ inline result<void> read_list(std::string_view what, tape_value data, bool has_d
   return read_list(what, data, has_data, out, out.records, nullptr);
 }
 
-// Readers of an envelope's data, in the form `response_parser::parse` takes.
-inline auto progress_into(import_progress& out) {
-  return [&out](std::string_view what, tape_value data, bool has) { return read_progress(what, data, has, out); };
+// A describe answer names the job it describes. One that names another job answers another
+// request (a connection out of step, a confused proxy): reading it as this job's state would
+// report the wrong job as Completed or Failed, so it is a failure, and worth asking again.
+inline result<void> check_job(std::string_view what, std::string_view asked, std::string_view answered) {
+  if (asked.empty() || answered.empty() || asked == answered) return {};
+  zic::error e(errc::transport, "the " + std::string(what) + " is for job " + std::string(answered) + ", not " +
+                                    std::string(asked) + ": the connection answered another request");
+  e.request_sent = true;
+  return e;
+}
+
+// Readers of an envelope's data, in the form `response_parser::parse` takes. `asked`: the job
+// the answer must be about, when known.
+inline auto progress_into(import_progress& out, std::string_view asked = {}) {
+  return [&out, asked](std::string_view what, tape_value data, bool has) {
+    auto ok = read_progress(what, data, has, out);
+    return ok ? check_job(what, asked, out.job_id) : ok;
+  };
 }
 
 inline auto list_into(import_job_page& out) {
@@ -2907,12 +2947,12 @@ inline auto list_into(import_job_page& out) {
 }
 
 // Readers that fill a view from `store`.
-inline auto progress_view_into(import_progress_view& v, view_storage& store) {
-  return [&v, &store](std::string_view what, tape_value data, bool has) {
+inline auto progress_view_into(import_progress_view& v, view_storage& store, std::string_view asked = {}) {
+  return [&v, &store, asked](std::string_view what, tape_value data, bool has) {
     store.ids.clear();
     auto ok = read_progress(what, data, has, v, store.files, &store.ids);
     v.details = store.files;
-    return ok;
+    return ok ? check_job(what, asked, v.job_id) : ok;
   };
 }
 
@@ -3781,14 +3821,14 @@ result<import_progress> basic_client<Transport>::describe_import(std::string_vie
 template <http_transport Transport>
 result<void> basic_client<Transport>::describe_import(std::string_view job_id, import_progress& out, const call_options& call) {
   if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
-  return run(operation::describe, request_, detail::progress_into(out), call);
+  return run(operation::describe, request_, detail::progress_into(out, job_id), call);
 }
 
 template <http_transport Transport>
 result<import_progress_view> basic_client<Transport>::describe_import_view(std::string_view job_id, const call_options& call) {
   if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return std::move(ok).error();
   import_progress_view v;
-  if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_), call); !ok)
+  if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_, job_id), call); !ok)
     return std::move(ok).error();
   return v;
 }
@@ -4295,24 +4335,87 @@ ZIC_NAMESPACE_END
 
 #endif // ZIC_DETAIL_ASYNC_HPP
 // ---- end transports/zic/detail/async.hpp
-// ---- begin transports/zic/detail/http1.hpp
-#ifndef ZIC_DETAIL_HTTP1_HPP
-#define ZIC_DETAIL_HTTP1_HPP
+// ---- begin transports/zic/detail/answer_rules.hpp
+#ifndef ZIC_DETAIL_ANSWER_RULES_HPP
+#define ZIC_DETAIL_ANSWER_RULES_HPP
 
-// HTTP/1.1 framing with no HTTP library: a request as bytes, and an incremental reader of one
-// answer into a caller's `http_response`. It does no I/O; a transport that owns a byte stream
-// (the curl transport on a connection libcurl opened) feeds it what arrives.
+// What both transports refuse in an answer, as RFC 9112 asks of a client: one rule, whatever
+// library frames the bytes. Each check returns why the answer is refused, or an empty view.
+// Where the RFC tells a client to be lenient (obs-fold is joined with a space) both are.
 
 
 
 ZIC_NAMESPACE_BEGIN
-namespace detail::http1 {
+namespace detail::answer_rules {
 
-inline void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, r.ptr);
+inline constexpr std::size_t max_interim_answers = 16;  // 1xx answers before the final one
+
+/// The status line's version (`major`.`minor`, minor -1 for "HTTP/2") and code.
+constexpr std::string_view status(int major, int minor, int code) noexcept {
+  if (!((major == 1 && (minor == 0 || minor == 1)) || (major == 2 && minor < 0)))
+    return "the answer's HTTP version is not one zic speaks";
+  if (code < 100 || code > 599) return "the answer's status code is outside 100-599";
+  if (code == 101) return "the server switched protocols (101), which zic never asks for";
+  return {};
 }
+
+constexpr std::string_view trim(std::string_view v) noexcept {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+/// The header (and trailer) fields of one answer, checked as they arrive.
+class fields {
+public:
+  /// Why the field is refused, or an empty view.
+  constexpr std::string_view check(std::string_view name, std::string_view value) noexcept {
+    value = trim(value);
+    for (char c : value)
+      if (c == '\0' || c == '\r' || c == '\n') return "a header value of the answer has NUL, CR or LF";
+    if (iequals(name, "Content-Length")) {
+      if (value.empty() || value.size() > 19) return "the answer's Content-Length is not a length";
+      for (char c : value)
+        if (!is_digit(c)) return "the answer's Content-Length is not a single decimal length";
+      std::uint64_t n = 0;
+      for (char c : value) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      // Copies of one length are the same field; two lengths frame two different messages.
+      if (has_length_ && length_ != n) return "the answer has two different Content-Lengths";
+      has_length_ = true;
+      length_ = n;
+    } else if (iequals(name, "Transfer-Encoding")) {
+      // zic asks for no coding: chunked alone frames a body it can read.
+      if (!iequals(value, "chunked")) return "the answer's Transfer-Encoding is not chunked alone";
+      if (chunked_) return "the answer says chunked twice";
+      chunked_ = true;
+    }
+    // Both framings at once is the shape of a smuggled answer (RFC 9112 section 6.3).
+    if (chunked_ && has_length_) return "the answer has both Content-Length and Transfer-Encoding";
+    return {};
+  }
+
+private:
+  std::uint64_t length_ = 0;
+  bool has_length_ = false;
+  bool chunked_ = false;
+};
+
+} // namespace detail::answer_rules
+ZIC_NAMESPACE_END
+
+#endif // ZIC_DETAIL_ANSWER_RULES_HPP
+// ---- end transports/zic/detail/answer_rules.hpp
+// ---- begin transports/zic/detail/request_writer.hpp
+#ifndef ZIC_DETAIL_REQUEST_WRITER_HPP
+#define ZIC_DETAIL_REQUEST_WRITER_HPP
+
+// A request as HTTP/1.1 bytes, for a transport that writes its own (the Beast transport).
+// The request has passed `detail::unsendable`, so nothing in it can frame the message.
+
+
+
+ZIC_NAMESPACE_BEGIN
+namespace detail {
 
 /// Writes the request line, headers and body into `out`, reusing its capacity. Host and
 /// Content-Length are the transport's; a caller's own copies of them are dropped.
@@ -4323,254 +4426,19 @@ inline void write_request(const http_request& req, std::string& out) {
   req.write_authority(out);
   out.append("\r\n");
   for (const auto& h : req.headers) {
-    if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
+    if (iequals(h.name, "Host") || iequals(h.name, "Content-Length")) continue;
     out.append(h.name).append(": ").append(h.value).append("\r\n");
   }
-  out.append("Content-Length: ");
-  append_number(out, req.body.size());
-  out.append("\r\n\r\n").append(req.body);
+  char length[24];
+  const auto end = std::to_chars(length, length + sizeof length, static_cast<std::uint64_t>(req.body.size())).ptr;
+  out.append("Content-Length: ").append(length, end).append("\r\n\r\n").append(req.body);
 }
 
-/**
- * Reads one answer: status line, header fields, then a body framed by Content-Length, by
- * chunks, or by the end of the connection. Interim 1xx answers are skipped. Strict where a
- * lenient reading could frame the body wrongly (conflicting lengths, folded or malformed
- * fields, codings other than chunked); bare LF line ends are accepted, as RFC 9112 allows.
- */
-class answer_reader {
-public:
-  enum class fault { none, malformed, header_too_large, body_too_large };
-
-  /// `head`: the request was HEAD, so the answer has no body whatever it declares.
-  answer_reader(http_response& out, std::size_t max_body, std::size_t max_header, bool head = false) noexcept
-      : out_(out), max_body_(max_body), max_header_(max_header), head_(head) {
-    out_.status = 0;
-    out_.body.clear();
-  }
-
-  /// Reads from `in`; returns how many bytes it used. Bytes left unused belong to a header line
-  /// not yet whole (feed them again with more), or follow a finished answer.
-  std::size_t feed(std::string_view in) {
-    const std::size_t size = in.size();
-    if (size != 0) got_some_ = true;
-    while (!in.empty() && step_ != step::done && fault_ == fault::none) {
-      if (step_ == step::body || step_ == step::chunk_data) {
-        in.remove_prefix(take_body(in));
-        continue;
-      }
-      if (step_ == step::until_close) {
-        if (!append_body(in)) break;
-        in = {};
-        break;
-      }
-      // Every other step reads whole lines.
-      const std::size_t eol = in.find('\n');
-      if (eol == std::string_view::npos) {
-        if (counts_as_header() && header_bytes_ + in.size() > max_header_) fail(fault::header_too_large);
-        else if (!counts_as_header() && in.size() > max_chunk_line) fail(fault::malformed, "a chunk's size line is too long");
-        break;
-      }
-      std::string_view line = in.substr(0, eol);
-      in.remove_prefix(eol + 1);
-      if (counts_as_header()) {
-        header_bytes_ += eol + 1;
-        if (header_bytes_ > max_header_) {
-          fail(fault::header_too_large);
-          break;
-        }
-      }
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      on_line(line);
-    }
-    return size - in.size();
-  }
-
-  /// The peer closed the connection: ends a body that runs until then; anything else still
-  /// expected makes the answer incomplete (`done()` stays false).
-  void on_close() {
-    if (step_ == step::until_close) finish();
-  }
-
-  bool done() const noexcept { return step_ == step::done; }
-  fault failed() const noexcept { return fault_; }
-  /// Why the answer is malformed, when `failed() == fault::malformed`.
-  std::string_view why() const noexcept { return why_; }
-  bool got_some() const noexcept { return got_some_; }
-  bool header_done() const noexcept { return header_done_; }
-  /// Whether the connection may carry another request once this answer is done.
-  bool keep_alive() const noexcept { return keep_alive_; }
-  std::optional<std::uint64_t> content_length() const noexcept { return content_length_; }
-
-private:
-  // A chunk's size line, extensions included, is short; a longer one is not an answer.
-  static constexpr std::size_t max_chunk_line = 4096;
-
-  enum class step { status, fields, body, until_close, chunk_size, chunk_data, chunk_end, trailers, done };
-
-  bool counts_as_header() const noexcept { return step_ == step::status || step_ == step::fields || step_ == step::trailers; }
-
-  void fail(fault f, const char* why = "") noexcept {
-    fault_ = f;
-    why_ = why;
-  }
-  void finish() {
-    out_.reserve_body(out_.body.size());
-    step_ = step::done;
-  }
-
-  void on_line(std::string_view line) {
-    switch (step_) {
-    case step::status: return on_status(line);
-    case step::fields: return line.empty() ? on_header_end() : on_field(line);
-    case step::chunk_size: return on_chunk_size(line);
-    case step::chunk_end:
-      if (!line.empty()) return fail(fault::malformed, "a chunk is longer than its size");
-      step_ = step::chunk_size;
-      return;
-    case step::trailers:
-      if (line.empty()) finish();
-      return;  // trailer fields carry nothing zic reads
-    default: return;
-    }
-  }
-
-  // "HTTP/1.1 200 OK": the version, three digits, then an optional reason.
-  void on_status(std::string_view line) {
-    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !is_digit(line[7]) || line[8] != ' ' ||
-        !is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11]) || (line.size() > 12 && line[12] != ' '))
-      return fail(fault::malformed, "the status line is not HTTP/1.x");
-    out_.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-    if (out_.status < 100) return fail(fault::malformed, "the status code is below 100");
-    keep_alive_ = line[7] != '0';  // HTTP/1.0 closes unless it says otherwise
-    chunked_ = false;
-    content_length_.reset();
-    fields_ = 0;
-    step_ = step::fields;
-  }
-
-  void on_field(std::string_view line) {
-    if (line.front() == ' ' || line.front() == '\t') return fail(fault::malformed, "a header field is folded");
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) return fail(fault::malformed, "a header field has no name");
-    const std::string_view name = line.substr(0, colon);
-    for (char c : name)
-      if (c <= ' ' || c >= 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == '/' || c == ';' || c == '<' ||
-          c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' || c == ']' || c == '{' || c == '}')
-        return fail(fault::malformed, "a header field's name is not a token");
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-
-    if (iequals(name, "Content-Length")) {
-      std::uint64_t n = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size() || !is_digit(value.front()))
-        return fail(fault::malformed, "Content-Length is not a number");
-      if (content_length_ && *content_length_ != n) return fail(fault::malformed, "Content-Length is given twice, differently");
-      content_length_ = n;
-    } else if (iequals(name, "Transfer-Encoding")) {
-      // Only chunked is understood, and it must come last.
-      std::string_view last = value.substr(value.rfind(',') == std::string_view::npos ? 0 : value.rfind(',') + 1);
-      while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
-      if (!iequals(last, "chunked") || value.size() != last.size())
-        return fail(fault::malformed, "the answer uses a transfer coding other than chunked");
-      chunked_ = true;
-    } else if (iequals(name, "Connection")) {
-      if (icontains(value, "close")) keep_alive_ = false;
-      else if (icontains(value, "keep-alive")) keep_alive_ = true;
-    }
-    if (fields_ == out_.headers.size()) out_.headers.emplace_back();
-    out_.headers[fields_].name.assign(name);
-    out_.headers[fields_].value.assign(value);
-    ++fields_;
-  }
-
-  void on_header_end() {
-    out_.headers.resize(fields_);
-    if (out_.status < 200) {
-      if (out_.status == 101) return fail(fault::malformed, "the server switched protocols");
-      step_ = step::status;  // an interim answer: the real one follows
-      header_bytes_ = 0;
-      return;
-    }
-    header_done_ = true;
-    if (head_ || out_.status == 204 || out_.status == 304) return finish();
-    if (chunked_) {
-      // A length beside chunked framing is ignored, and the connection not trusted after.
-      if (content_length_) keep_alive_ = false;
-      content_length_.reset();
-      step_ = step::chunk_size;
-      return;
-    }
-    if (content_length_) {
-      if (*content_length_ > max_body_) return fail(fault::body_too_large);
-      out_.reserve_body(static_cast<std::size_t>(*content_length_));
-      left_ = *content_length_;
-      if (left_ == 0) return finish();
-      step_ = step::body;
-      return;
-    }
-    keep_alive_ = false;  // the body runs until the server closes
-    step_ = step::until_close;
-  }
-
-  void on_chunk_size(std::string_view line) {
-    const std::string_view digits = line.substr(0, line.find_first_of("; \t"));
-    std::uint64_t n = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n, 16);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
-      return fail(fault::malformed, "a chunk size is not hexadecimal");
-    if (n == 0) {
-      step_ = step::trailers;
-      return;
-    }
-    if (n > max_body_ - out_.body.size()) return fail(fault::body_too_large);
-    out_.reserve_body(out_.body.size() + static_cast<std::size_t>(n));
-    left_ = n;
-    step_ = step::chunk_data;
-  }
-
-  std::size_t take_body(std::string_view in) {
-    const std::size_t n = left_ < in.size() ? static_cast<std::size_t>(left_) : in.size();
-    out_.body.append(in.data(), n);
-    left_ -= n;
-    if (left_ == 0) {
-      if (step_ == step::body) finish();
-      else step_ = step::chunk_end;
-    }
-    return n;
-  }
-
-  bool append_body(std::string_view in) {
-    if (in.size() > max_body_ - out_.body.size()) {
-      fail(fault::body_too_large);
-      return false;
-    }
-    out_.body.append(in);
-    return true;
-  }
-
-  http_response& out_;
-  std::size_t max_body_, max_header_;
-  bool head_;
-  step step_ = step::status;
-  fault fault_ = fault::none;
-  const char* why_ = "";
-  std::size_t header_bytes_ = 0;
-  std::size_t fields_ = 0;
-  std::uint64_t left_ = 0;
-  std::optional<std::uint64_t> content_length_;
-  bool chunked_ = false;
-  bool keep_alive_ = true;
-  bool got_some_ = false;
-  bool header_done_ = false;
-};
-
-} // namespace detail::http1
+} // namespace detail
 ZIC_NAMESPACE_END
 
-#endif // ZIC_DETAIL_HTTP1_HPP
-// ---- end transports/zic/detail/http1.hpp
+#endif // ZIC_DETAIL_REQUEST_WRITER_HPP
+// ---- end transports/zic/detail/request_writer.hpp
 // ---- begin transports/zic/transport/options.hpp
 #ifndef ZIC_TRANSPORT_OPTIONS_HPP
 #define ZIC_TRANSPORT_OPTIONS_HPP
@@ -4709,7 +4577,9 @@ private:
 // Parses an answer into a caller's `http_response`, reusing its header strings and body.
 class answer_parser final : public http::basic_parser<false> {
 public:
-  answer_parser(http_response& out, std::size_t max_body, std::size_t max_header) : out_(out) {
+  /// `after_interim`: an interim answer came before this one, so the peer has heard the request.
+  answer_parser(http_response& out, std::size_t max_body, std::size_t max_header, bool after_interim = false)
+      : out_(out), after_interim_(after_interim) {
     body_limit(max_body);
     header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header, 0xffffffffu)));
     out_.status = 0;
@@ -4720,11 +4590,16 @@ private:
   void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code& ec) override {
     ec = http::error::bad_version;  // a response parser never sees a request line
   }
-  void on_response_impl(int code, beast::string_view, int, error_code&) override {
+  void on_response_impl(int code, beast::string_view, int version, error_code& ec) override {
     out_.status = code;
     fields_ = 0;
+    if (!(why_ = detail::answer_rules::status(version / 10, version % 10, code)).empty()) ec = http::error::bad_status;
   }
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code& ec) override {
+    if (!(why_ = rules_.check({name.data(), name.size()}, {value.data(), value.size()})).empty()) {
+      ec = http::error::bad_field;
+      return;
+    }
     if (fields_ == out_.headers.size()) out_.headers.emplace_back();
     out_.headers[fields_].name.assign(name.data(), name.size());
     out_.headers[fields_].value.assign(value.data(), value.size());
@@ -4749,7 +4624,29 @@ private:
 
   http_response& out_;
   std::size_t fields_ = 0;
+  detail::answer_rules::fields rules_;
+  std::string_view why_;
+  bool after_interim_;
+
+public:
+  /// Whether any byte of an answer to this request arrived.
+  bool heard() const noexcept { return after_interim_ || got_some(); }
+  /// Why the answer was refused by zic's rules (not Beast's own), or empty.
+  std::string_view refused() const noexcept { return why_; }
 };
+
+// Whether a kept-alive connection can carry another request: nothing may arrive on an idle
+// connection, so anything readable (stray bytes, a 408, the peer's close) means it is done.
+inline bool idle_and_open(tcp::socket& s, SSL* ssl, const beast::flat_buffer& leftover) noexcept {
+  if (leftover.size() != 0 || (ssl != nullptr && SSL_pending(ssl) > 0)) return false;
+#if defined(_WIN32)
+  error_code ec;
+  return s.available(ec) == 0 && !ec;
+#else
+  pollfd p{s.native_handle(), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+#endif
+}
 
 // The TLS client context for `opt`, made once; a setup failure is kept and reported again.
 inline result<void> make_tls_context(const transport_options& opt, std::optional<asio::ssl::context>& made,
@@ -4806,6 +4703,9 @@ struct exchange_failure {
   bool stale = false;
 };
 
+// A server that answers with interim (1xx) answers only.
+inline const error_code interim_limit = boost::system::errc::make_error_code(boost::system::errc::protocol_error);
+
 inline std::optional<exchange_failure> classify(const error_code& wec, const error_code& ec, const answer_parser& parser,
                                                 const http_response& out, std::size_t max_body) {
   if (wec && wec != asio::error::operation_aborted) {
@@ -4817,24 +4717,52 @@ inline std::optional<exchange_failure> classify(const error_code& wec, const err
   if (ec == beast::error::timeout)
     return exchange_failure{errc::timeout, parser.is_header_done() ? "the answer's body did not arrive within the timeout"
                                                                    : "no answer within the timeout"};
-  if (ec == http::error::header_limit) return exchange_failure{errc::too_large, "the answer's headers exceed the limit"};
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+    return exchange_failure{errc::too_large, "the answer's headers exceed the limit"};
+  if (!parser.refused().empty()) return exchange_failure{errc::transport, std::string(parser.refused())};
+  if (ec == interim_limit)
+    return exchange_failure{errc::transport, "more than " + std::to_string(detail::answer_rules::max_interim_answers) +
+                                                 " interim (1xx) answers"};
   if (ec == http::error::body_limit)
     return exchange_failure{errc::too_large, "the answer is larger than the limit of " + std::to_string(max_body) + " bytes"};
   if (is_closed(ec)) {
     const auto expected = parser.is_header_done() ? parser.content_length() : boost::none;  // asserts otherwise
     return exchange_failure{errc::transport,
-                            detail::closed_answer(parser.got_some(), parser.is_header_done(), out.body.size(),
+                            detail::closed_answer(parser.heard(), parser.is_header_done(), out.body.size(),
                                                   expected ? std::optional<std::uint64_t>(*expected) : std::nullopt),
-                            !parser.got_some()};
+                            !parser.heard()};
   }
   return exchange_failure{errc::transport, "reading the answer failed: " + ec.message()};
+}
+
+// The read buffer's cap: the answer's headers (or trailers) and one read's worth beyond them.
+// Body bytes leave the buffer as they are parsed, so only headers and trailers accumulate.
+inline std::size_t read_buffer_limit(const transport_options& opt) {
+  return std::max<std::size_t>(opt.max_header_bytes, 1024) + 64 * 1024;
+}
+
+// Reads answers with `read(parser, ec)` until the final one: interim (1xx) answers are read and
+// dropped, as RFC 9110 asks; `parser` holds the last one read. Returns the read's error.
+template <class Read>
+error_code read_final(std::optional<answer_parser>& parser, http_response& out, const transport_options& opt,
+                      Read&& read) {
+  for (std::size_t interim = 0;; ++interim) {
+    if (interim > detail::answer_rules::max_interim_answers) return interim_limit;
+    parser.emplace(out, opt.max_body_bytes, opt.max_header_bytes, interim > 0);
+    error_code ec;
+    read(*parser, ec);
+    if (ec || out.status >= 200) return ec;
+  }
 }
 
 // One keep-alive connection and the io_context that drives it.
 class connection {
 public:
   // Room for a typical answer in one receive; Beast's reads would otherwise come 512 bytes at a time.
-  explicit connection(transport_options o) : opt_(std::move(o)) { buffer_.reserve(16 * 1024); }
+  explicit connection(transport_options o) : opt_(std::move(o)) {
+    buffer_.reserve(16 * 1024);
+    buffer_.max_size(read_buffer_limit(opt_));
+  }
 
   std::size_t opened() const noexcept { return opened_; }
 
@@ -4849,12 +4777,12 @@ public:
   }
 
   result<void> send(const http_request& req, http_response& out) {
-    if (!detail::header_safe(req))
-      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
-                                                "host or a header, which HTTP/1.1 cannot carry");
+    if (auto why = detail::unsendable(req); !why.empty()) return zic::error(errc::invalid_argument, std::string(why));
     const auto deadline = detail::later(clock_type::now(), req.timeout);
-        if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
-    detail::http1::write_request(req, wire_);
+    if (connected() && (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls() ||
+                        !idle_and_open(lowest().socket(), secure_ ? secure_->native_handle() : nullptr, buffer_)))
+      close();
+    detail::write_request(req, wire_);
 
     for (int round = 0;; ++round) {
       const bool reused = connected();
@@ -4877,6 +4805,7 @@ private:
   using tls_stream = beast::ssl_stream<tcp_stream>;
 
   bool connected() const noexcept { return plain_.has_value() || secure_.has_value(); }
+  tcp_stream& lowest() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
 
   // Runs the io_context until the started operation (and its timer) completes.
   template <class Start> error_code run(Start&& start) {
@@ -4966,32 +4895,36 @@ private:
       return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
     };
 
-    answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
+    std::optional<answer_parser> parser(std::in_place, out, opt_.max_body_bytes, opt_.max_header_bytes);
     error_code wec = asio::error::would_block, ec = asio::error::would_block;
 #if defined(ZIC_BEAST_SYNC_PLAIN)
     if constexpr (std::is_same_v<Stream, tcp_stream>) {
       deadline_socket s(lowest.socket(), deadline);
       asio::write(s, asio::buffer(wire_), wec);
-      if (!wec) http::read(s, buffer_, parser, ec);
+      if (!wec) ec = read_final(parser, out, opt_, [&](answer_parser& p, error_code& e) { http::read(s, buffer_, p, e); });
     } else
 #endif
     {
-      // The write and the whole read go out together and the loop runs once: a poll costs one
+      // The write and the first read go out together and the loop runs once: a poll costs one
       // turn of the event loop, not three.
       lowest.expires_at(deadline);
       asio::async_write(stream, asio::buffer(wire_), [&](error_code e, std::size_t) {
         wec = e;
         if (e) lowest.cancel();  // the read cannot succeed without the request
       });
-      http::async_read(stream, buffer_, parser, [&](error_code e, std::size_t) { ec = e; });
-      ioc_.restart();
-      ioc_.run();
+      ec = read_final(parser, out, opt_, [&](answer_parser& p, error_code& e) {
+        e = asio::error::would_block;
+        http::async_read(stream, buffer_, p, [&e](error_code r, std::size_t) { e = r; });
+        ioc_.restart();
+        ioc_.run();
+      });
     }
-    if (auto f = classify(wec, ec, parser, out, opt_.max_body_bytes)) {
+    if (auto f = classify(wec, ec, *parser, out, opt_.max_body_bytes)) {
       stale_ = f->stale;
       return fail(f->code, std::move(f->what), true);
     }
-    if (!parser.keep_alive()) close();
+    // Bytes after the answer answer nothing zic asked: the connection is out of step.
+    if (!parser->keep_alive() || buffer_.size() != 0) close();
     return {};
   }
 
@@ -5018,6 +4951,7 @@ public:
   async_connection(asio::any_io_executor ex, transport_options o)
       : ex_(std::move(ex)), opt_(std::move(o)), resolver_(ex_), watchdog_(ex_) {
     buffer_.reserve(16 * 1024);
+    buffer_.max_size(read_buffer_limit(opt_));
   }
 
   const asio::any_io_executor& executor() const noexcept { return ex_; }
@@ -5032,14 +4966,14 @@ public:
 
   asio::awaitable<async::outcome<void>> send(const http_request& req, http_response& out) {
     auto keep = shared_from_this();  // the transport may be moved while this runs
-    if (!detail::header_safe(req))
-      co_return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
-                                                   "host or a header, which HTTP/1.1 cannot carry");
+    if (auto why = detail::unsendable(req); !why.empty()) co_return zic::error(errc::invalid_argument, std::string(why));
     busy_ = true;
     aborted_ = timed_out_ = false;
     arm(detail::later(clock_type::now(), req.timeout));
-    if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
-    detail::http1::write_request(req, wire_);
+    if (connected() && (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls() ||
+                        !idle_and_open(lowest(), secure_ ? secure_->native_handle() : nullptr, buffer_)))
+      close();
+    detail::write_request(req, wire_);
     result<void> answer;
     for (int round = 0;; ++round) {
       const bool reused = connected();
@@ -5147,32 +5081,39 @@ private:
     co_return result<void>{};
   }
 
-  // The request out, then the whole answer in: the write's and the read's error codes.
+  // The request out, then the answer in, interim answers dropped: the write's and the read's
+  // error codes.
   template <class Stream>
-  asio::awaitable<std::pair<error_code, error_code>> write_then_read(Stream& stream, answer_parser& parser) {
+  asio::awaitable<std::pair<error_code, error_code>> write_then_read(Stream& stream, std::optional<answer_parser>& parser,
+                                                                    http_response& out) {
     auto [wec, written] = co_await asio::async_write(stream, asio::buffer(wire_), asio::as_tuple(asio::use_awaitable));
     if (wec) co_return std::pair(wec, error_code());
-    auto [ec, read] = co_await http::async_read(stream, buffer_, parser, asio::as_tuple(asio::use_awaitable));
-    co_return std::pair(error_code(), ec);
+    for (std::size_t interim = 0;; ++interim) {
+      if (interim > detail::answer_rules::max_interim_answers) co_return std::pair(error_code(), interim_limit);
+      parser.emplace(out, opt_.max_body_bytes, opt_.max_header_bytes, interim > 0);
+      auto [ec, read] = co_await http::async_read(stream, buffer_, *parser, asio::as_tuple(asio::use_awaitable));
+      if (ec || out.status >= 200) co_return std::pair(error_code(), ec);
+    }
   }
 
   asio::awaitable<result<void>> exchange(const http_request& req, http_response& out) {
-    answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
+    std::optional<answer_parser> parser(std::in_place, out, opt_.max_body_bytes, opt_.max_header_bytes);
     error_code wec, ec;
     if (secure_) {
-      std::tie(wec, ec) = co_await write_then_read(*secure_, parser);
+      std::tie(wec, ec) = co_await write_then_read(*secure_, parser, out);
     } else {
-      std::tie(wec, ec) = co_await write_then_read(*plain_, parser);
+      std::tie(wec, ec) = co_await write_then_read(*plain_, parser, out);
     }
     if (timed_out_) {  // the watchdog closed the socket: say what was cut short
       if (wec) wec = beast::error::timeout;
       else if (ec) ec = beast::error::timeout;
     }
-    if (auto f = classify(wec, ec, parser, out, opt_.max_body_bytes)) {
+    if (auto f = classify(wec, ec, *parser, out, opt_.max_body_bytes)) {
       stale_ = f->stale;
       co_return failure(req, f->code, std::move(f->what), true);
     }
-    if (!parser.keep_alive()) close();
+    // Bytes after the answer answer nothing zic asked: the connection is out of step.
+    if (!parser->keep_alive() || buffer_.size() != 0) close();
     co_return result<void>{};
   }
 
@@ -5407,6 +5348,7 @@ public:
   }
   template <class Token> auto async_describe_import(std::string_view job_id, const call_options& call, Token&& token) {
     return launch<import_progress>(std::forward<Token>(token), call.stop, [this, job_id, call] {
+      asked_.assign(job_id);
       return co_describe(make_describe_request(ctx_, job_id, request_), call);
     });
   }
@@ -5415,6 +5357,7 @@ public:
   template <class Token>
   auto async_describe_import(std::string_view job_id, import_progress& out, const call_options& call, Token&& token) {
     return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, &out, call] {
+      asked_.assign(job_id);
       return co_describe_into(make_describe_request(ctx_, job_id, request_), out, call);
     });
   }
@@ -5512,7 +5455,7 @@ private:
   awaitable<import_progress> co_describe(result<void> built, call_options call) {
     if (!built) co_return std::move(built).error();
     import_progress p;
-    auto read = detail::progress_into(p);
+    auto read = detail::progress_into(p, asked_);
     auto ok = co_await run(operation::describe, request_, read, call);
     if (!ok) co_return std::move(ok).error();
     co_return p;
@@ -5520,7 +5463,7 @@ private:
 
   awaitable<void> co_describe_into(result<void> built, import_progress& out, call_options call) {
     if (!built) co_return built;
-    auto read = detail::progress_into(out);
+    auto read = detail::progress_into(out, asked_);
     co_return co_await run(operation::describe, request_, read, call);
   }
 
@@ -5563,7 +5506,7 @@ private:
   boost::asio::awaitable<result<void>> describe_step(std::string_view job_id, import_progress& out,
                                                      const call_options& call) {
     if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) co_return ok;
-    auto read = detail::progress_into(out);
+    auto read = detail::progress_into(out, job_id);
     co_return co_await run(operation::describe, request_, read, call);
   }
 
@@ -5637,6 +5580,7 @@ private:
   response_parser parser_;
   std::shared_ptr<rate_limiter> limiter_;
   http_request request_;
+  std::string asked_;  // the job a describe asks about, to check the answer against
   http_response response_;
   boost::asio::steady_timer timer_;
   std::shared_ptr<detail::async::canceller> cancel_;
@@ -5845,286 +5789,82 @@ ZIC_NAMESPACE_END
 #ifndef ZIC_TRANSPORT_CURL_HPP
 #define ZIC_TRANSPORT_CURL_HPP
 
-// zic::curl_transport: HTTP/1.1 over libcurl, one keep-alive connection. libcurl connects
-// (resolving, proxies aside, TLS with verification); without a proxy zic then frames the
-// exchange itself on that connection, which spares each poll libcurl's per-transfer work.
+// zic::curl_transport: libcurl's own HTTP, one easy handle kept across calls so that its
+// connection cache keeps the connection alive. Everything libcurl does comes with it: proxies
+// and NO_PROXY from the environment, HTTP/2 where the server offers it over TLS, its TLS
+// backend. zic reads the answer through libcurl's callbacks, under the rules the Beast
+// transport follows too (detail/answer_rules.hpp).
 
-// ---- begin transports/zic/detail/http1.hpp
-#ifndef ZIC_DETAIL_HTTP1_HPP
-#define ZIC_DETAIL_HTTP1_HPP
+// ---- begin transports/zic/detail/answer_rules.hpp
+#ifndef ZIC_DETAIL_ANSWER_RULES_HPP
+#define ZIC_DETAIL_ANSWER_RULES_HPP
 
-// HTTP/1.1 framing with no HTTP library: a request as bytes, and an incremental reader of one
-// answer into a caller's `http_response`. It does no I/O; a transport that owns a byte stream
-// (the curl transport on a connection libcurl opened) feeds it what arrives.
+// What both transports refuse in an answer, as RFC 9112 asks of a client: one rule, whatever
+// library frames the bytes. Each check returns why the answer is refused, or an empty view.
+// Where the RFC tells a client to be lenient (obs-fold is joined with a space) both are.
 
 
 
 ZIC_NAMESPACE_BEGIN
-namespace detail::http1 {
+namespace detail::answer_rules {
 
-inline void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, r.ptr);
+inline constexpr std::size_t max_interim_answers = 16;  // 1xx answers before the final one
+
+/// The status line's version (`major`.`minor`, minor -1 for "HTTP/2") and code.
+constexpr std::string_view status(int major, int minor, int code) noexcept {
+  if (!((major == 1 && (minor == 0 || minor == 1)) || (major == 2 && minor < 0)))
+    return "the answer's HTTP version is not one zic speaks";
+  if (code < 100 || code > 599) return "the answer's status code is outside 100-599";
+  if (code == 101) return "the server switched protocols (101), which zic never asks for";
+  return {};
 }
 
-/// Writes the request line, headers and body into `out`, reusing its capacity. Host and
-/// Content-Length are the transport's; a caller's own copies of them are dropped.
-inline void write_request(const http_request& req, std::string& out) {
-  out.clear();
-  const std::string_view target = req.target.empty() ? std::string_view("/") : std::string_view(req.target);
-  out.append(req.method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ");
-  req.write_authority(out);
-  out.append("\r\n");
-  for (const auto& h : req.headers) {
-    if (detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length")) continue;
-    out.append(h.name).append(": ").append(h.value).append("\r\n");
-  }
-  out.append("Content-Length: ");
-  append_number(out, req.body.size());
-  out.append("\r\n\r\n").append(req.body);
+constexpr std::string_view trim(std::string_view v) noexcept {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
 }
 
-/**
- * Reads one answer: status line, header fields, then a body framed by Content-Length, by
- * chunks, or by the end of the connection. Interim 1xx answers are skipped. Strict where a
- * lenient reading could frame the body wrongly (conflicting lengths, folded or malformed
- * fields, codings other than chunked); bare LF line ends are accepted, as RFC 9112 allows.
- */
-class answer_reader {
+/// The header (and trailer) fields of one answer, checked as they arrive.
+class fields {
 public:
-  enum class fault { none, malformed, header_too_large, body_too_large };
-
-  /// `head`: the request was HEAD, so the answer has no body whatever it declares.
-  answer_reader(http_response& out, std::size_t max_body, std::size_t max_header, bool head = false) noexcept
-      : out_(out), max_body_(max_body), max_header_(max_header), head_(head) {
-    out_.status = 0;
-    out_.body.clear();
-  }
-
-  /// Reads from `in`; returns how many bytes it used. Bytes left unused belong to a header line
-  /// not yet whole (feed them again with more), or follow a finished answer.
-  std::size_t feed(std::string_view in) {
-    const std::size_t size = in.size();
-    if (size != 0) got_some_ = true;
-    while (!in.empty() && step_ != step::done && fault_ == fault::none) {
-      if (step_ == step::body || step_ == step::chunk_data) {
-        in.remove_prefix(take_body(in));
-        continue;
-      }
-      if (step_ == step::until_close) {
-        if (!append_body(in)) break;
-        in = {};
-        break;
-      }
-      // Every other step reads whole lines.
-      const std::size_t eol = in.find('\n');
-      if (eol == std::string_view::npos) {
-        if (counts_as_header() && header_bytes_ + in.size() > max_header_) fail(fault::header_too_large);
-        else if (!counts_as_header() && in.size() > max_chunk_line) fail(fault::malformed, "a chunk's size line is too long");
-        break;
-      }
-      std::string_view line = in.substr(0, eol);
-      in.remove_prefix(eol + 1);
-      if (counts_as_header()) {
-        header_bytes_ += eol + 1;
-        if (header_bytes_ > max_header_) {
-          fail(fault::header_too_large);
-          break;
-        }
-      }
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      on_line(line);
+  /// Why the field is refused, or an empty view.
+  constexpr std::string_view check(std::string_view name, std::string_view value) noexcept {
+    value = trim(value);
+    for (char c : value)
+      if (c == '\0' || c == '\r' || c == '\n') return "a header value of the answer has NUL, CR or LF";
+    if (iequals(name, "Content-Length")) {
+      if (value.empty() || value.size() > 19) return "the answer's Content-Length is not a length";
+      for (char c : value)
+        if (!is_digit(c)) return "the answer's Content-Length is not a single decimal length";
+      std::uint64_t n = 0;
+      for (char c : value) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      // Copies of one length are the same field; two lengths frame two different messages.
+      if (has_length_ && length_ != n) return "the answer has two different Content-Lengths";
+      has_length_ = true;
+      length_ = n;
+    } else if (iequals(name, "Transfer-Encoding")) {
+      // zic asks for no coding: chunked alone frames a body it can read.
+      if (!iequals(value, "chunked")) return "the answer's Transfer-Encoding is not chunked alone";
+      if (chunked_) return "the answer says chunked twice";
+      chunked_ = true;
     }
-    return size - in.size();
+    // Both framings at once is the shape of a smuggled answer (RFC 9112 section 6.3).
+    if (chunked_ && has_length_) return "the answer has both Content-Length and Transfer-Encoding";
+    return {};
   }
-
-  /// The peer closed the connection: ends a body that runs until then; anything else still
-  /// expected makes the answer incomplete (`done()` stays false).
-  void on_close() {
-    if (step_ == step::until_close) finish();
-  }
-
-  bool done() const noexcept { return step_ == step::done; }
-  fault failed() const noexcept { return fault_; }
-  /// Why the answer is malformed, when `failed() == fault::malformed`.
-  std::string_view why() const noexcept { return why_; }
-  bool got_some() const noexcept { return got_some_; }
-  bool header_done() const noexcept { return header_done_; }
-  /// Whether the connection may carry another request once this answer is done.
-  bool keep_alive() const noexcept { return keep_alive_; }
-  std::optional<std::uint64_t> content_length() const noexcept { return content_length_; }
 
 private:
-  // A chunk's size line, extensions included, is short; a longer one is not an answer.
-  static constexpr std::size_t max_chunk_line = 4096;
-
-  enum class step { status, fields, body, until_close, chunk_size, chunk_data, chunk_end, trailers, done };
-
-  bool counts_as_header() const noexcept { return step_ == step::status || step_ == step::fields || step_ == step::trailers; }
-
-  void fail(fault f, const char* why = "") noexcept {
-    fault_ = f;
-    why_ = why;
-  }
-  void finish() {
-    out_.reserve_body(out_.body.size());
-    step_ = step::done;
-  }
-
-  void on_line(std::string_view line) {
-    switch (step_) {
-    case step::status: return on_status(line);
-    case step::fields: return line.empty() ? on_header_end() : on_field(line);
-    case step::chunk_size: return on_chunk_size(line);
-    case step::chunk_end:
-      if (!line.empty()) return fail(fault::malformed, "a chunk is longer than its size");
-      step_ = step::chunk_size;
-      return;
-    case step::trailers:
-      if (line.empty()) finish();
-      return;  // trailer fields carry nothing zic reads
-    default: return;
-    }
-  }
-
-  // "HTTP/1.1 200 OK": the version, three digits, then an optional reason.
-  void on_status(std::string_view line) {
-    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !is_digit(line[7]) || line[8] != ' ' ||
-        !is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11]) || (line.size() > 12 && line[12] != ' '))
-      return fail(fault::malformed, "the status line is not HTTP/1.x");
-    out_.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-    if (out_.status < 100) return fail(fault::malformed, "the status code is below 100");
-    keep_alive_ = line[7] != '0';  // HTTP/1.0 closes unless it says otherwise
-    chunked_ = false;
-    content_length_.reset();
-    fields_ = 0;
-    step_ = step::fields;
-  }
-
-  void on_field(std::string_view line) {
-    if (line.front() == ' ' || line.front() == '\t') return fail(fault::malformed, "a header field is folded");
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) return fail(fault::malformed, "a header field has no name");
-    const std::string_view name = line.substr(0, colon);
-    for (char c : name)
-      if (c <= ' ' || c >= 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == '/' || c == ';' || c == '<' ||
-          c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' || c == ']' || c == '{' || c == '}')
-        return fail(fault::malformed, "a header field's name is not a token");
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-
-    if (iequals(name, "Content-Length")) {
-      std::uint64_t n = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size() || !is_digit(value.front()))
-        return fail(fault::malformed, "Content-Length is not a number");
-      if (content_length_ && *content_length_ != n) return fail(fault::malformed, "Content-Length is given twice, differently");
-      content_length_ = n;
-    } else if (iequals(name, "Transfer-Encoding")) {
-      // Only chunked is understood, and it must come last.
-      std::string_view last = value.substr(value.rfind(',') == std::string_view::npos ? 0 : value.rfind(',') + 1);
-      while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
-      if (!iequals(last, "chunked") || value.size() != last.size())
-        return fail(fault::malformed, "the answer uses a transfer coding other than chunked");
-      chunked_ = true;
-    } else if (iequals(name, "Connection")) {
-      if (icontains(value, "close")) keep_alive_ = false;
-      else if (icontains(value, "keep-alive")) keep_alive_ = true;
-    }
-    if (fields_ == out_.headers.size()) out_.headers.emplace_back();
-    out_.headers[fields_].name.assign(name);
-    out_.headers[fields_].value.assign(value);
-    ++fields_;
-  }
-
-  void on_header_end() {
-    out_.headers.resize(fields_);
-    if (out_.status < 200) {
-      if (out_.status == 101) return fail(fault::malformed, "the server switched protocols");
-      step_ = step::status;  // an interim answer: the real one follows
-      header_bytes_ = 0;
-      return;
-    }
-    header_done_ = true;
-    if (head_ || out_.status == 204 || out_.status == 304) return finish();
-    if (chunked_) {
-      // A length beside chunked framing is ignored, and the connection not trusted after.
-      if (content_length_) keep_alive_ = false;
-      content_length_.reset();
-      step_ = step::chunk_size;
-      return;
-    }
-    if (content_length_) {
-      if (*content_length_ > max_body_) return fail(fault::body_too_large);
-      out_.reserve_body(static_cast<std::size_t>(*content_length_));
-      left_ = *content_length_;
-      if (left_ == 0) return finish();
-      step_ = step::body;
-      return;
-    }
-    keep_alive_ = false;  // the body runs until the server closes
-    step_ = step::until_close;
-  }
-
-  void on_chunk_size(std::string_view line) {
-    const std::string_view digits = line.substr(0, line.find_first_of("; \t"));
-    std::uint64_t n = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n, 16);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
-      return fail(fault::malformed, "a chunk size is not hexadecimal");
-    if (n == 0) {
-      step_ = step::trailers;
-      return;
-    }
-    if (n > max_body_ - out_.body.size()) return fail(fault::body_too_large);
-    out_.reserve_body(out_.body.size() + static_cast<std::size_t>(n));
-    left_ = n;
-    step_ = step::chunk_data;
-  }
-
-  std::size_t take_body(std::string_view in) {
-    const std::size_t n = left_ < in.size() ? static_cast<std::size_t>(left_) : in.size();
-    out_.body.append(in.data(), n);
-    left_ -= n;
-    if (left_ == 0) {
-      if (step_ == step::body) finish();
-      else step_ = step::chunk_end;
-    }
-    return n;
-  }
-
-  bool append_body(std::string_view in) {
-    if (in.size() > max_body_ - out_.body.size()) {
-      fail(fault::body_too_large);
-      return false;
-    }
-    out_.body.append(in);
-    return true;
-  }
-
-  http_response& out_;
-  std::size_t max_body_, max_header_;
-  bool head_;
-  step step_ = step::status;
-  fault fault_ = fault::none;
-  const char* why_ = "";
-  std::size_t header_bytes_ = 0;
-  std::size_t fields_ = 0;
-  std::uint64_t left_ = 0;
-  std::optional<std::uint64_t> content_length_;
+  std::uint64_t length_ = 0;
+  bool has_length_ = false;
   bool chunked_ = false;
-  bool keep_alive_ = true;
-  bool got_some_ = false;
-  bool header_done_ = false;
 };
 
-} // namespace detail::http1
+} // namespace detail::answer_rules
 ZIC_NAMESPACE_END
 
-#endif // ZIC_DETAIL_HTTP1_HPP
-// ---- end transports/zic/detail/http1.hpp
+#endif // ZIC_DETAIL_ANSWER_RULES_HPP
+// ---- end transports/zic/detail/answer_rules.hpp
 // ---- begin transports/zic/transport/options.hpp
 #ifndef ZIC_TRANSPORT_OPTIONS_HPP
 #define ZIC_TRANSPORT_OPTIONS_HPP
@@ -6153,12 +5893,12 @@ ZIC_NAMESPACE_END
 
 #include <curl/curl.h>
 
-#include <climits>
 #include <exception>
 
-#if !defined(_WIN32)
+#if defined(_WIN32)
+#include <winsock2.h>
+#else
 #include <poll.h>
-#define ZIC_CURL_OWN_FRAMING 1
 #endif
 
 ZIC_NAMESPACE_BEGIN
@@ -6183,40 +5923,86 @@ struct transfer_state {
   std::size_t max_body = 0;
   std::size_t max_header = 0;
   std::size_t header_bytes = 0;
+  std::size_t interim = 0;  // 1xx answers seen
   bool too_large = false;
   bool got_status = false;
   bool headers_done = false;
   std::int64_t content_length = -1;
-
+  std::string_view refused;  // why zic's rules refused the answer, or empty
+  answer_rules::fields rules;
   std::size_t fields = 0;  // header entries of `out` filled so far (the rest are reused later)
+
+  void start(http_response& o, std::size_t body_cap, std::size_t header_cap) {
+    *this = transfer_state{};
+    out = &o;
+    max_body = body_cap;
+    max_header = header_cap;
+  }
+
+  // Reads "HTTP/1.1 200 OK" or "HTTP/2 200"; returns false when the line is not one.
+  bool status_line(std::string_view line) {
+    int major = 0, minor = -1, code = 0;
+    std::string_view v = line.substr(5);
+    if (v.empty() || !is_digit(v[0])) return false;
+    major = v[0] - '0';
+    v.remove_prefix(1);
+    if (!v.empty() && v[0] == '.') {
+      if (v.size() < 2 || !is_digit(v[1])) return false;
+      minor = v[1] - '0';
+      v.remove_prefix(2);
+    }
+    if (v.size() < 4 || v[0] != ' ' || !is_digit(v[1]) || !is_digit(v[2]) || !is_digit(v[3]) ||
+        (v.size() > 4 && v[4] != ' '))
+      return fail(v.size() >= 4 ? "the answer's status line is malformed" : "the answer's status line is cut short");
+    code = (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
+    if (auto why = answer_rules::status(major, minor, code); !why.empty()) return fail(why);
+    if (code < 200 && ++interim > answer_rules::max_interim_answers)
+      return fail("too many interim (1xx) answers");
+    out->status = code;
+    fields = 0;
+    header_bytes = line.size();
+    got_status = true;
+    headers_done = false;
+    content_length = -1;
+    rules = {};
+    return true;
+  }
+
+  bool fail(std::string_view why) {
+    refused = why;
+    return false;
+  }
 
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) noexcept {
     auto& t = *static_cast<transfer_state*>(self);
     std::string_view line(data, size * n);
-    t.header_bytes += line.size();
+    t.header_bytes += line.size();  // trailers count too: they come through here after the body
     if (t.header_bytes > t.max_header) {
       t.too_large = true;
       return 0;
     }
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
     try {
-      if (line.substr(0, 5) == "HTTP/") {  // a new status line (after 100-continue, say)
-        t.fields = 0;
-        t.header_bytes = line.size();
-        t.got_status = true;
-        t.headers_done = false;
-        t.content_length = -1;
+      if (line.substr(0, 5) == "HTTP/") {  // a new status line (after an interim answer, say)
+        if (!t.status_line(line)) return 0;
       } else if (line.empty()) {
         t.headers_done = true;
         t.out->headers.resize(t.fields);
-      } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
-        std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      } else if (line.front() == ' ' || line.front() == '\t') {
+        // obs-fold: a user agent joins the line to the field above with a space (RFC 9112 5.2).
+        if (t.fields == 0) return t.fail("the answer's first header line is a continuation"), 0;
+        auto& h = t.out->headers[t.fields - 1];
+        h.value.append(" ").append(answer_rules::trim(line));
+        if (auto why = t.rules.check(h.name, h.value); !why.empty()) return t.fail(why), 0;
+      } else if (auto colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
+        std::string_view name = line.substr(0, colon), value = answer_rules::trim(line.substr(colon + 1));
+        if (!is_token(name)) return t.fail("a header name of the answer is not a token"), 0;
+        if (auto why = t.rules.check(name, value); !why.empty()) return t.fail(why), 0;
         if (t.fields == t.out->headers.size()) t.out->headers.emplace_back();
         t.out->headers[t.fields].name.assign(name);
         t.out->headers[t.fields].value.assign(value);
         ++t.fields;
-        if (detail::iequals(name, "Content-Length")) {
+        if (iequals(name, "Content-Length") && !t.headers_done) {
           std::int64_t len = 0;
           auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), len);
           if (ec == std::errc() && len >= 0) {
@@ -6228,6 +6014,8 @@ struct transfer_state {
             t.out->reserve_body(static_cast<std::size_t>(len));
           }
         }
+      } else {
+        return t.fail("a header line of the answer has no name"), 0;
       }
     } catch (...) {
       return 0;
@@ -6252,28 +6040,17 @@ struct transfer_state {
 };
 
 using detail::transport_failure;
-using clock_type = std::chrono::steady_clock;
 
-// Whether libcurl would send requests of `scheme` through a proxy named by the environment
-// (the variables it reads; HTTP_PROXY in capitals it ignores).
-inline bool env_proxy(std::string_view scheme) {
-  auto set = [](const char* name) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0';
-  };
-  if (set("ALL_PROXY") || set("all_proxy")) return true;
-  return scheme == "https" ? set("https_proxy") || set("HTTPS_PROXY") : set("http_proxy");
-}
-
-// The TLS settings of `opt` on a handle (both the transfers and the connections zic frames).
-inline void apply_tls(CURL* h, const transport_options& opt) {
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt.insecure ? 0L : 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt.insecure ? 0L : 2L);
-  if (!opt.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt.ca_file.c_str());
-  if (!opt.client_cert_file.empty()) {
-    curl_easy_setopt(h, CURLOPT_SSLCERT, opt.client_cert_file.c_str());
-    curl_easy_setopt(h, CURLOPT_SSLKEY, (opt.client_key_file.empty() ? opt.client_cert_file : opt.client_key_file).c_str());
-  }
+// Whether anything can be read on an idle kept-alive connection: stray bytes, a 408 sent before
+// closing, the peer's close. Any of them means the connection is done.
+inline bool readable(curl_socket_t s) noexcept {
+#if defined(_WIN32)
+  WSAPOLLFD p{s, POLLRDNORM, 0};
+  return WSAPoll(&p, 1, 0) != 0;
+#else
+  pollfd p{s, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;
+#endif
 }
 
 // Failures of connecting, TLS included, with libcurl's own words for the cause.
@@ -6289,6 +6066,7 @@ inline std::optional<zic::error> connect_failure(CURLcode rc, const std::string&
   case CURLE_USE_SSL_FAILED:
     return transport_failure(errc::tls, "TLS failure" + detail + where, false);
   case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
   case CURLE_COULDNT_CONNECT:
     return transport_failure(errc::transport, "cannot connect" + detail + where, false);
   default: return std::nullopt;
@@ -6298,23 +6076,24 @@ inline std::optional<zic::error> connect_failure(CURLcode rc, const std::string&
 } // namespace detail::curl_impl
 
 /**
- * A transport over libcurl, keeping one connection alive across calls. A request that finds
- * its kept-alive connection closed before the answer began is resent once on a new one; a
- * request that must not be repeated is sent on a fresh connection instead. `request_sent`
- * reports whether any byte of the request went out. TLS verifies the peer and host name unless
- * `insecure` is set. One call at a time; not thread-safe.
+ * A transport over libcurl, keeping one easy handle (and so its kept-alive connections) across
+ * calls. libcurl runs each exchange; zic sets the options once, reads the answer through
+ * callbacks, and holds it to the same rules as the Beast transport.
  *
- * libcurl opens each connection. When no proxy applies (`ALL_PROXY`, `https_proxy` /
- * `HTTPS_PROXY` or `http_proxy`, read when the transport is made), zic writes the request and
- * reads the answer on that connection itself (`detail/http1.hpp`); through a proxy, libcurl
- * runs the whole transfer.
+ * - libcurl checks a kept-alive connection before reusing it (anything readable on an idle
+ *   connection means it is done) and closes one that carried bytes beyond an answer.
+ * - When a reused connection proves closed before the answer began, libcurl resends once on
+ *   a new one. A request that must not be repeated (not idempotent, no `Idempotency-Key`)
+ *   therefore always goes on a fresh connection, so that resend can never happen to it.
+ * - Proxies (`http_proxy`, `https_proxy`, `ALL_PROXY`, `NO_PROXY`), HTTP/2 over TLS when the
+ *   server offers it, and libcurl's TLS backend are libcurl's. TLS verifies the peer and host
+ *   name unless `insecure` is set. Redirects are never followed.
+ *
+ * One call at a time; not thread-safe.
  */
 class curl_transport {
 public:
-  explicit curl_transport(transport_options options = {})
-      : opt_(std::move(options)),
-        proxied_http_(detail::curl_impl::env_proxy("http")),
-        proxied_https_(detail::curl_impl::env_proxy("https")) {
+  explicit curl_transport(transport_options options = {}) : opt_(std::move(options)) {
     detail::curl_impl::global_init();
   }
 
@@ -6342,19 +6121,63 @@ public:
   std::size_t connections_opened() const noexcept { return opened_; }
 
 private:
+  // The handle, with every option that does not change between requests set once.
+  struct handle {
+    std::unique_ptr<CURL, detail::curl_impl::easy_deleter> easy;
+    detail::curl_impl::transfer_state state;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+  };
+
+  result<void> open(handle& hd) {
+    using detail::curl_impl::transfer_state;
+    hd.easy.reset(curl_easy_init());
+    if (!hd.easy) return zic::error(errc::transport, "curl_easy_init failed");
+    CURL* h = hd.easy.get();
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);  // a fresh connection replaces the kept one
+    curl_easy_setopt(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);  // a proxy's CONNECT answer is not the answer
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, hd.errbuf);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer_state::on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hd.state);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &transfer_state::on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &hd.state);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(opt_.max_body_bytes));
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt_.insecure ? 0L : 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt_.insecure ? 0L : 2L);
+    if (!opt_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt_.ca_file.c_str());
+    if (!opt_.client_cert_file.empty()) {
+      curl_easy_setopt(h, CURLOPT_SSLCERT, opt_.client_cert_file.c_str());
+      curl_easy_setopt(h, CURLOPT_SSLKEY,
+                       (opt_.client_key_file.empty() ? opt_.client_cert_file : opt_.client_key_file).c_str());
+    }
+    return {};
+  }
+
+  // Host and Content-Length are the transport's; a caller's copies are dropped, as the Beast
+  // transport drops them, rather than let libcurl send them in place of its own.
+  static bool transport_owned(const http_header& h) noexcept {
+    return detail::iequals(h.name, "Host") || detail::iequals(h.name, "Content-Length");
+  }
+
   // The header list is rebuilt only when the request's headers change (each poll of a job
   // sends the same ones).
   void prepare_headers(const http_request& req) {
-    bool same = slist_ && lines_.size() == req.headers.size();
-    for (std::size_t i = 0; same && i < req.headers.size(); ++i) {
-      const auto& h = req.headers[i];
-      same = lines_[i].size() == h.name.size() + 2 + h.value.size() &&
-             lines_[i].compare(0, h.name.size(), h.name) == 0 &&
-             lines_[i].compare(h.name.size() + 2, std::string::npos, h.value) == 0;
+    bool same = slist_ != nullptr;
+    std::size_t kept = 0;
+    for (const auto& h : req.headers) {
+      if (!same) break;
+      if (transport_owned(h)) continue;
+      same = kept < lines_.size() && lines_[kept].size() == h.name.size() + 2 + h.value.size() &&
+             lines_[kept].compare(0, h.name.size(), h.name) == 0 &&
+             lines_[kept].compare(h.name.size() + 2, std::string::npos, h.value) == 0;
+      ++kept;
     }
-    if (same) return;
+    if (same && kept == lines_.size()) return;
     slist_.reset();
-    lines_.resize(req.headers.size());
+    lines_.clear();
     curl_slist* list = nullptr;
     auto add = [&](const char* line) {
       curl_slist* next = curl_slist_append(list, line);
@@ -6364,91 +6187,71 @@ private:
       }
       list = next;
     };
-    for (std::size_t i = 0; i < req.headers.size(); ++i) {
-      lines_[i].assign(req.headers[i].name).append(": ").append(req.headers[i].value);
-      add(lines_[i].c_str());
+    for (const auto& h : req.headers) {
+      if (transport_owned(h)) continue;
+      lines_.push_back(h.name + ": " + h.value);
+      add(lines_.back().c_str());
     }
     add("Expect:");  // no 100-continue round trip
     slist_.reset(list);
+    curl_easy_setopt(h_->easy.get(), CURLOPT_HTTPHEADER, slist_.get());
   }
 
   result<void> perform(const http_request& req, http_response& out) {
-    if (!detail::header_safe(req))
-      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
-                                                "host or a header, which HTTP/1.1 cannot carry");
-#if defined(ZIC_CURL_OWN_FRAMING)
-    if (!(req.is_tls() ? proxied_https_ : proxied_http_)) return exchange(req, out);
-#endif
-    return transfer(req, out);
-  }
-
-  // The whole exchange run by libcurl (the path through a proxy).
-  result<void> transfer(const http_request& req, http_response& out) {
     using namespace detail::curl_impl;
-    if (!handle_) {
-      handle_.reset(curl_easy_init());
-      if (!handle_) return zic::error(errc::transport, "curl_easy_init failed");
-    }
-    CURL* h = handle_.get();
-    curl_easy_reset(h);  // keeps the connection cache, clears the previous call's options
+    if (auto why = detail::unsendable(req); !why.empty()) return zic::error(errc::invalid_argument, std::string(why));
+    if (!h_) h_ = std::make_unique<handle>();  // a moved-from transport is usable again
+    if (!h_->easy)
+      if (auto ok = open(*h_); !ok) return ok;
+    CURL* h = h_->easy.get();
     prepare_headers(req);
     req.write_url(url_);
-
     out.status = 0;
     out.body.clear();
-    transfer_state t;
-    t.out = &out;
-    t.max_body = opt_.max_body_bytes;
-    t.max_header = opt_.max_header_bytes;
-    char errbuf[CURL_ERROR_SIZE] = {0};
-    const std::string& url = url_;
+    transfer_state& t = h_->state;
+    t.start(out, opt_.max_body_bytes, opt_.max_header_bytes);
+    h_->errbuf[0] = '\0';
     const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, req.timeout.count()));
 
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-    if (req.method == "POST" || !req.body.empty()) {
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
+    if (req.method == "HEAD") {
+      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (req.method == "POST" || !req.body.empty()) {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);  // also turns NOBODY off
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+    } else {
+      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);  // also turns NOBODY and POST off
     }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, slist_.get());
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     // libcurl resends by itself when a reused connection dies before the answer begins. A
-    // request that must not be repeated (not idempotent, no Idempotency-Key) gets a fresh
-    // connection instead, so that resend can never happen to it.
-    if (!req.resendable()) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &transfer_state::on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &transfer_state::on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(opt_.max_body_bytes));
-    apply_tls(h, opt_);
+    // request that must not be repeated gets a fresh connection, so that can never happen to it.
+    // libcurl (7.88) also reuses a connection without looking at it: one with anything to read
+    // while idle is out of step with its requests and is replaced too.
+    curl_socket_t kept = CURL_SOCKET_BAD;
+    const bool fresh = !req.resendable() ||
+                       (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &kept) == CURLE_OK && kept != CURL_SOCKET_BAD &&
+                        readable(kept));
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
 
-    CURLcode rc = curl_easy_perform(h);
-    long connects = 0, request_size = 0, status = 0;
+    const CURLcode rc = curl_easy_perform(h);
+    long connects = 0, request_size = 0;
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     opened_ += static_cast<std::size_t>(connects);
     const bool sent = request_size > 0;
 
     // libcurl accepts an answer cut inside its headers as complete, with an empty body.
-    if (rc == CURLE_OK && t.headers_done) {
-      out.status = static_cast<int>(status);
+    if (rc == CURLE_OK && t.headers_done && t.refused.empty()) {
       out.reserve_body(out.body.size());
       return {};
     }
     // Messages are built only on failure: the success path allocates nothing here.
-    const std::string where = " (" + req.method + " " + url + ")";
-    const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
-    // libcurl accepts an answer cut inside its headers as complete, with an empty body.
+    const std::string where = " (" + req.method + " " + url_ + ")";
+    const std::string detail = h_->errbuf[0] ? std::string(": ") + h_->errbuf : std::string(": ") + curl_easy_strerror(rc);
+    if (!t.refused.empty()) return transport_failure(errc::transport, std::string(t.refused) + where, sent);
     if (rc == CURLE_OK) return transport_failure(errc::transport, "connection closed mid-headers" + where, sent);
     if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED)
       return transport_failure(errc::too_large,
@@ -6457,17 +6260,18 @@ private:
                                     : "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes)) +
                                    " bytes" + where,
                                sent);
-    switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT: {
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
       curl_off_t uploaded = 0;
       curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &uploaded);
       const bool body_out = static_cast<std::uint64_t>(uploaded) >= req.body.size();
-      return transport_failure(errc::timeout, (t.got_status ? "the answer did not complete within the timeout"
-                                                  : !sent    ? "connecting timed out"
-                                                  : body_out ? "no answer within the timeout"
-                                                             : "sending the request timed out") + where, sent);
-    }
-    default: break;
+      return transport_failure(errc::timeout,
+                               std::string(t.headers_done ? "the answer's body did not arrive within the timeout"
+                                           : t.got_status ? "the answer did not complete within the timeout"
+                                           : !sent        ? "connecting timed out"
+                                           : body_out     ? "no answer within the timeout"
+                                                          : "sending the request timed out") +
+                                   where,
+                               sent);
     }
     if (auto e = connect_failure(rc, detail, where)) return std::move(*e);
     const bool cut = !t.headers_done || rc == CURLE_PARTIAL_FILE || t.content_length >= 0;
@@ -6479,206 +6283,12 @@ private:
     return transport_failure(errc::transport, what + detail + where, sent);
   }
 
-#if defined(ZIC_CURL_OWN_FRAMING)
-  // The exchange framed by zic on a connection libcurl opened (CURLOPT_CONNECT_ONLY): a poll
-  // is one send, one wait and one receive, as with the Beast transport.
-  result<void> exchange(const http_request& req, http_response& out) {
-    const auto deadline = detail::later(detail::curl_impl::clock_type::now(), req.timeout);
-    // A request that must not be repeated never rides a reused connection, where a stale
-    // connection would leave unknown whether it arrived.
-    if (!req.resendable() || peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
-    detail::http1::write_request(req, wire_);
-    for (int round = 0;; ++round) {
-      const bool reused = conn_ != nullptr;
-      if (!reused)
-        if (auto ok = connect(req, deadline); !ok) return ok;
-      bool stale = false;
-      auto answer = exchange_once(req, out, deadline, stale);
-      // A kept-alive connection the server had already closed: nothing of the answer came.
-      if (answer || !reused || round > 0 || !stale) return answer;
-    }
-  }
-
-  result<void> connect(const http_request& req, detail::curl_impl::clock_type::time_point deadline) {
-    using namespace detail::curl_impl;
-    close();
-    conn_.reset(curl_easy_init());
-    if (!conn_) return zic::error(errc::transport, "curl_easy_init failed");
-    CURL* h = conn_.get();
-    char errbuf[CURL_ERROR_SIZE] = {0};
-    req.write_url(url_);
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now()).count();
-    curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);  // TLS offers only http/1.1 by ALPN
-    curl_easy_setopt(h, CURLOPT_PROXY, "");  // the proxy variables were read once, when the transport was made
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::max<long long>(1, left)));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, left)));
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    apply_tls(h, opt_);
-    const CURLcode rc = curl_easy_perform(h);
-    curl_socket_t socket = CURL_SOCKET_BAD;
-    if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &socket);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);  // errbuf ends with this call
-    if (rc != CURLE_OK || socket == CURL_SOCKET_BAD) {
-      conn_.reset();
-      const std::string where = " (" + req.method + " " + url_ + ")";
-      const std::string detail = errbuf[0] ? std::string(": ") + errbuf : std::string(": ") + curl_easy_strerror(rc);
-      if (rc == CURLE_OPERATION_TIMEDOUT) return transport_failure(errc::timeout, "connecting timed out" + where, false);
-      if (auto e = connect_failure(rc, detail, where)) return std::move(*e);
-      return transport_failure(errc::transport, "cannot connect" + detail + where, false);
-    }
-    socket_ = socket;
-    ++opened_;
-    peer_host_ = req.host;
-    peer_port_ = req.port;
-    peer_tls_ = req.is_tls();
-    return {};
-  }
-
-  void close() noexcept {
-    conn_.reset();  // curl_easy_cleanup closes the connection the handle owns
-    socket_ = CURL_SOCKET_BAD;
-    peer_port_ = 0;
-    in_begin_ = in_end_ = 0;
-  }
-
-  // Waits until the socket is ready for some of `events`; returns those that are (an error
-  // counts as all of them: the next call reports it), or 0 when the deadline passed first.
-  short wait(short events, detail::curl_impl::clock_type::time_point deadline) const noexcept {
-    for (;;) {
-      const auto left =
-          std::chrono::ceil<std::chrono::milliseconds>(deadline - detail::curl_impl::clock_type::now()).count();
-      if (left <= 0) return 0;
-      pollfd p{socket_, events, 0};
-      const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
-      if (r > 0) return (p.revents & (POLLERR | POLLHUP | POLLNVAL)) ? events : static_cast<short>(p.revents & events);
-      if (r < 0 && errno != EINTR) return events;
-    }
-  }
-
-  // Sends the request and reads the answer. While the request is still going out, an answer
-  // that arrives early (a refusal before the body is read) is read rather than lost.
-  result<void> exchange_once(const http_request& req, http_response& out,
-                             detail::curl_impl::clock_type::time_point deadline, bool& stale) {
-    using detail::http1::answer_reader;
-    using detail::curl_impl::transport_failure;
-    CURL* h = conn_.get();
-    // Messages are built only on failure: the success path allocates nothing.
-    auto fail = [&](errc code, std::string what, bool sent) {
-      close();
-      return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
-    };
-
-    answer_reader reader(out, opt_.max_body_bytes, opt_.max_header_bytes, req.method == "HEAD");
-    std::size_t off = 0;               // bytes of the request sent
-    CURLcode send_error = CURLE_OK;    // why sending stopped, if it did
-    // Over plain TCP the answer to a request just sent is never there yet: wait, then read.
-    // TLS may hold bytes already, so it reads first.
-    bool wait_first = !peer_tls_;
-    bool closed = false, timed_out = false;
-    for (;;) {
-      if (in_begin_ < in_end_) {
-        in_begin_ += reader.feed({in_.data() + in_begin_, in_end_ - in_begin_});
-        if (reader.done() || reader.failed() != answer_reader::fault::none) break;
-      }
-      if (in_begin_ == in_end_) {
-        in_begin_ = in_end_ = 0;
-      } else if (in_begin_ > 0) {  // a line not yet whole moves to the front
-        std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
-        in_end_ -= in_begin_;
-        in_begin_ = 0;
-      }
-      if (in_end_ == in_.size()) in_.resize(in_.size() * 2);  // a line longer than the buffer; the reader bounds it
-      if (closed) break;
-
-      const bool sending = off < wire_.size() && send_error == CURLE_OK;
-      if (sending) {
-        std::size_t n = 0;
-        const CURLcode rc = curl_easy_send(h, wire_.data() + off, wire_.size() - off, &n);
-        if (rc == CURLE_OK) {
-          off += n;
-          continue;
-        }
-        if (rc != CURLE_AGAIN) {
-          send_error = rc;  // an answer may still be waiting: read what came
-          wait_first = false;
-          continue;
-        }
-        const short ready = wait(POLLOUT | POLLIN, deadline);
-        if (ready == 0) {
-          timed_out = true;
-          break;
-        }
-        if (!(ready & POLLIN)) continue;  // writable again
-      } else if (std::exchange(wait_first, false) && wait(POLLIN, deadline) == 0) {
-        timed_out = true;
-        break;
-      }
-
-      std::size_t n = 0;
-      const CURLcode rc = curl_easy_recv(h, in_.data() + in_end_, in_.size() - in_end_, &n);
-      if (rc == CURLE_AGAIN) {
-        if (!sending && wait(POLLIN, deadline) == 0) {
-          timed_out = true;
-          break;
-        }
-      } else if (rc != CURLE_OK || n == 0) {
-        reader.on_close();
-        if (reader.done()) break;
-        closed = true;
-      } else {
-        in_end_ += n;
-      }
-    }
-
-    const bool sent = off > 0;
-    if (reader.done()) {
-      // The connection carries no more after surplus bytes or a request cut short.
-      if (!reader.keep_alive() || in_begin_ != in_end_ || off < wire_.size()) close();
-      return {};
-    }
-    switch (reader.failed()) {
-    case answer_reader::fault::header_too_large:
-      return fail(errc::too_large, "the answer's headers exceed the limit of " + std::to_string(opt_.max_header_bytes) + " bytes", sent);
-    case answer_reader::fault::body_too_large:
-      return fail(errc::too_large, "the answer is larger than the limit of " + std::to_string(opt_.max_body_bytes) + " bytes", sent);
-    case answer_reader::fault::malformed:
-      return fail(errc::transport, "the answer is not valid HTTP/1.1: " + std::string(reader.why()), sent);
-    case answer_reader::fault::none: break;
-    }
-    if (timed_out)
-      return fail(errc::timeout, off < wire_.size()       ? "sending the request timed out"
-                                 : reader.header_done() ? "the answer's body did not arrive within the timeout"
-                                                        : "no answer within the timeout", sent);
-    stale = !reader.got_some();  // nothing of the answer came: the peer had closed the connection
-    if (stale && send_error != CURLE_OK)
-      return fail(errc::transport, std::string("connection closed while sending the request: ") + curl_easy_strerror(send_error), sent);
-    return fail(errc::transport,
-                detail::closed_answer(reader.got_some(), reader.header_done(), out.body.size(), reader.content_length()),
-                sent);
-  }
-#endif
-
   transport_options opt_;
-  std::unique_ptr<CURL, detail::curl_impl::easy_deleter> handle_;
+  std::unique_ptr<handle> h_ = std::make_unique<handle>();  // libcurl keeps pointers into it
   std::unique_ptr<curl_slist, detail::curl_impl::slist_deleter> slist_;
   std::vector<std::string> lines_;  // the header lines `slist_` was built from
   std::string url_;
   std::size_t opened_ = 0;
-  bool proxied_http_ = false, proxied_https_ = false;  // whether libcurl runs the whole transfer
-  // The connection zic frames: libcurl's handle, its socket, the peer, and what was received.
-  std::unique_ptr<CURL, detail::curl_impl::easy_deleter> conn_;
-  curl_socket_t socket_ = CURL_SOCKET_BAD;
-  std::string peer_host_;
-  std::uint16_t peer_port_ = 0;
-  bool peer_tls_ = false;
-  std::string wire_;  // the serialized request, reused
-  std::vector<char> in_ = std::vector<char>(16 * 1024);  // room for a typical answer in one receive
-  std::size_t in_begin_ = 0, in_end_ = 0;
 };
 
 static_assert(reusing_http_transport<curl_transport>);

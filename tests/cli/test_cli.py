@@ -214,6 +214,70 @@ class CliTest(unittest.TestCase):
         finally:
             short.stop()
 
+    def test_wait_never_takes_stray_bytes_for_an_answer(self):
+        # A server that only ever says Importing, and after each answer sends an unasked-for
+        # whole answer saying Failed: the wait must run to its deadline (4), never fail (5).
+        import socket
+        import threading
+
+        def answer(state, progress):
+            body = json.dumps({"code": 0, "data": {"jobId": "job-A", "state": state, "progress": progress}})
+            return (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        listener.settimeout(0.2)
+        port = listener.getsockname()[1]
+        seen = []
+        stop = threading.Event()
+
+        def serve(conn):
+            buf = b""
+            conn.settimeout(0.2)
+            while not stop.is_set():
+                head_end = buf.find(b"\r\n\r\n")
+                if head_end >= 0:
+                    length = int(re.search(rb"Content-Length: (\d+)", buf[:head_end]).group(1))
+                    if len(buf) >= head_end + 4 + length:
+                        seen.append(buf[:head_end])
+                        buf = buf[head_end + 4 + length:]
+                        conn.sendall(answer("Importing", 50) + answer("Failed", 0))
+                        continue
+                try:
+                    got = conn.recv(65536)
+                except socket.timeout:
+                    continue
+                if not got:
+                    break
+                buf += got
+            conn.close()
+
+        def accept():
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except socket.timeout:
+                    continue
+                threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+        acceptor = threading.Thread(target=accept, daemon=True)
+        acceptor.start()
+        try:
+            for transport in ("beast", "curl"):
+                seen.clear()
+                env = {"ZIC_ENDPOINT": f"http://127.0.0.1:{port}", "ZIC_API_KEY": KEY}
+                p = run("--transport", transport, "import", "wait", "job-A", "--interval", "0.1",
+                        "--deadline", "1.2", env=env)
+                self.assertEqual(p.returncode, 4, (transport, p.stdout, p.stderr))
+                self.assertNotIn("Failed", p.stdout, transport)
+                self.assertGreaterEqual(len(seen), 3, transport)
+        finally:
+            stop.set()
+            acceptor.join()
+            listener.close()
+
     def test_wait_draws_a_live_bar_on_a_terminal(self):
         emu = Emulator("--rows-per-second", "5000", data_dir=self.data)
         try:

@@ -21,9 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Header lines as libcurl hands them over, one callback per line.
   zic::http_response out;
   zic::detail::curl_impl::transfer_state t;
-  t.out = &out;
-  t.max_body = 1 << 16;
-  t.max_header = 1 << 13;
+  t.start(out, 1 << 16, 1 << 13);
   std::string copy(in);
   std::size_t start = 0;
   while (start <= copy.size()) {
@@ -36,5 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     start = end + 1;
   }
   if (!t.too_large && out.body.capacity() > (std::size_t(1) << 16) + 4096) __builtin_trap();
+  // A refused answer says why; an accepted status is one zic's rules allow.
+  if (t.got_status && t.refused.empty() && (out.status < 100 || out.status > 599 || out.status == 101)) __builtin_trap();
   return 0;
 }

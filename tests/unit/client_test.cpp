@@ -191,6 +191,35 @@ TEST_CASE("client: Milvus errors come as HTTP 200 with a code; 2100 'does not ex
   CHECK(other.error().code == errc::api_error);
 }
 
+TEST_CASE("client: a describe answer about another job is never read as this job's state") {
+  fixture f;
+  auto c = f.milvus();
+  // Another job's Completed (an answer out of step), then this job's own answer.
+  f.t.reply(R"({"code":0,"data":{"jobId":"job-B","state":"Completed","progress":100}})")
+      .reply(R"({"code":0,"data":{"jobId":"job-A","state":"Importing","progress":50}})");
+  auto p = c.describe_import("job-A");
+  REQUIRE_MESSAGE(p, p.error().message);
+  CHECK(p->state == zic::job_state::importing);
+  CHECK(f.t.requests().size() == 2);  // the wrong answer was asked again, not believed
+  REQUIRE(f.events.size() == 2);
+  CHECK(f.events[0].error == errc::transport);
+
+  // With no retry left the mismatch is the error, named, and never a state.
+  auto o = zic_test::milvus_options();
+  o.retry.max_attempts = 1;
+  auto once = f.milvus(o);
+  f.t.reply(R"({"code":0,"data":{"jobID":"job-B","state":"Failed","progress":0,"reason":"x"}})");
+  auto wrong = once.describe_import("job-A");
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().code == errc::transport);
+  CHECK(wrong.error().message.find("is for job job-B, not job-A") != std::string::npos);
+  f.t.reply(R"({"code":0,"data":{"jobId":"job-B","state":"Failed","progress":0}})");
+  CHECK(once.describe_import_view("job-A").error().code == errc::transport);
+  // An answer without a job id (some servers omit it) is read as before.
+  f.t.reply(R"({"code":0,"data":{"state":"Importing","progress":5}})");
+  CHECK(once.describe_import("job-A")->progress == 5);
+}
+
 TEST_CASE("client: the request id is kept") {
   fixture f;
   auto c = f.milvus();
@@ -499,7 +528,7 @@ TEST_CASE("rate limit: cloud defaults to 20/s per endpoint, paced on the fake cl
   zic::basic_client<fake_transport> c(o, t);
   for (int i = 0; i < 5; ++i) t.reply(progress("Importing", 1));
   t.reply(R"({"code":0,"data":{"records":[]}})");
-  for (int i = 0; i < 5; ++i) REQUIRE(c.describe_import("j"));
+  for (int i = 0; i < 5; ++i) REQUIRE(c.describe_import("1"));
   REQUIRE(c.list_import_jobs());  // another endpoint: its own budget, no wait
   REQUIRE(clk.s->sleeps.size() == 4);
   for (auto s : clk.s->sleeps) CHECK(s == 50ms);
@@ -509,7 +538,7 @@ TEST_CASE("rate limit: off for Milvus, shared between clients, thread-safe") {
   fixture f;
   auto c = f.milvus();
   for (int i = 0; i < 3; ++i) f.t.reply(progress("Importing", 1));
-  for (int i = 0; i < 3; ++i) REQUIRE(c.describe_import("j"));
+  for (int i = 0; i < 3; ++i) REQUIRE(c.describe_import("1"));
   CHECK(f.clk.s->sleeps.empty());
 
   zic::rate_limiter limiter(100);  // 10 ms apart

@@ -105,6 +105,7 @@ public:
   }
   template <class Token> auto async_describe_import(std::string_view job_id, const call_options& call, Token&& token) {
     return launch<import_progress>(std::forward<Token>(token), call.stop, [this, job_id, call] {
+      asked_.assign(job_id);
       return co_describe(make_describe_request(ctx_, job_id, request_), call);
     });
   }
@@ -113,6 +114,7 @@ public:
   template <class Token>
   auto async_describe_import(std::string_view job_id, import_progress& out, const call_options& call, Token&& token) {
     return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, &out, call] {
+      asked_.assign(job_id);
       return co_describe_into(make_describe_request(ctx_, job_id, request_), out, call);
     });
   }
@@ -210,7 +212,7 @@ private:
   awaitable<import_progress> co_describe(result<void> built, call_options call) {
     if (!built) co_return std::move(built).error();
     import_progress p;
-    auto read = detail::progress_into(p);
+    auto read = detail::progress_into(p, asked_);
     auto ok = co_await run(operation::describe, request_, read, call);
     if (!ok) co_return std::move(ok).error();
     co_return p;
@@ -218,7 +220,7 @@ private:
 
   awaitable<void> co_describe_into(result<void> built, import_progress& out, call_options call) {
     if (!built) co_return built;
-    auto read = detail::progress_into(out);
+    auto read = detail::progress_into(out, asked_);
     co_return co_await run(operation::describe, request_, read, call);
   }
 
@@ -261,7 +263,7 @@ private:
   boost::asio::awaitable<result<void>> describe_step(std::string_view job_id, import_progress& out,
                                                      const call_options& call) {
     if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) co_return ok;
-    auto read = detail::progress_into(out);
+    auto read = detail::progress_into(out, job_id);
     co_return co_await run(operation::describe, request_, read, call);
   }
 
@@ -335,6 +337,7 @@ private:
   response_parser parser_;
   std::shared_ptr<rate_limiter> limiter_;
   http_request request_;
+  std::string asked_;  // the job a describe asks about, to check the answer against
   http_response response_;
   boost::asio::steady_timer timer_;
   std::shared_ptr<detail::async::canceller> cancel_;

@@ -8,7 +8,8 @@
 
 #include <zic/zic.hpp>  // the core, as one header: also the single header
 #include <zic/detail/async.hpp>
-#include <zic/detail/http1.hpp>
+#include <zic/detail/answer_rules.hpp>
+#include <zic/detail/request_writer.hpp>
 #include <zic/transport/options.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -132,7 +133,9 @@ private:
 // Parses an answer into a caller's `http_response`, reusing its header strings and body.
 class answer_parser final : public http::basic_parser<false> {
 public:
-  answer_parser(http_response& out, std::size_t max_body, std::size_t max_header) : out_(out) {
+  /// `after_interim`: an interim answer came before this one, so the peer has heard the request.
+  answer_parser(http_response& out, std::size_t max_body, std::size_t max_header, bool after_interim = false)
+      : out_(out), after_interim_(after_interim) {
     body_limit(max_body);
     header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header, 0xffffffffu)));
     out_.status = 0;
@@ -143,11 +146,16 @@ private:
   void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code& ec) override {
     ec = http::error::bad_version;  // a response parser never sees a request line
   }
-  void on_response_impl(int code, beast::string_view, int, error_code&) override {
+  void on_response_impl(int code, beast::string_view, int version, error_code& ec) override {
     out_.status = code;
     fields_ = 0;
+    if (!(why_ = detail::answer_rules::status(version / 10, version % 10, code)).empty()) ec = http::error::bad_status;
   }
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code& ec) override {
+    if (!(why_ = rules_.check({name.data(), name.size()}, {value.data(), value.size()})).empty()) {
+      ec = http::error::bad_field;
+      return;
+    }
     if (fields_ == out_.headers.size()) out_.headers.emplace_back();
     out_.headers[fields_].name.assign(name.data(), name.size());
     out_.headers[fields_].value.assign(value.data(), value.size());
@@ -172,7 +180,29 @@ private:
 
   http_response& out_;
   std::size_t fields_ = 0;
+  detail::answer_rules::fields rules_;
+  std::string_view why_;
+  bool after_interim_;
+
+public:
+  /// Whether any byte of an answer to this request arrived.
+  bool heard() const noexcept { return after_interim_ || got_some(); }
+  /// Why the answer was refused by zic's rules (not Beast's own), or empty.
+  std::string_view refused() const noexcept { return why_; }
 };
+
+// Whether a kept-alive connection can carry another request: nothing may arrive on an idle
+// connection, so anything readable (stray bytes, a 408, the peer's close) means it is done.
+inline bool idle_and_open(tcp::socket& s, SSL* ssl, const beast::flat_buffer& leftover) noexcept {
+  if (leftover.size() != 0 || (ssl != nullptr && SSL_pending(ssl) > 0)) return false;
+#if defined(_WIN32)
+  error_code ec;
+  return s.available(ec) == 0 && !ec;
+#else
+  pollfd p{s.native_handle(), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+#endif
+}
 
 // The TLS client context for `opt`, made once; a setup failure is kept and reported again.
 inline result<void> make_tls_context(const transport_options& opt, std::optional<asio::ssl::context>& made,
@@ -229,6 +259,9 @@ struct exchange_failure {
   bool stale = false;
 };
 
+// A server that answers with interim (1xx) answers only.
+inline const error_code interim_limit = boost::system::errc::make_error_code(boost::system::errc::protocol_error);
+
 inline std::optional<exchange_failure> classify(const error_code& wec, const error_code& ec, const answer_parser& parser,
                                                 const http_response& out, std::size_t max_body) {
   if (wec && wec != asio::error::operation_aborted) {
@@ -240,24 +273,52 @@ inline std::optional<exchange_failure> classify(const error_code& wec, const err
   if (ec == beast::error::timeout)
     return exchange_failure{errc::timeout, parser.is_header_done() ? "the answer's body did not arrive within the timeout"
                                                                    : "no answer within the timeout"};
-  if (ec == http::error::header_limit) return exchange_failure{errc::too_large, "the answer's headers exceed the limit"};
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+    return exchange_failure{errc::too_large, "the answer's headers exceed the limit"};
+  if (!parser.refused().empty()) return exchange_failure{errc::transport, std::string(parser.refused())};
+  if (ec == interim_limit)
+    return exchange_failure{errc::transport, "more than " + std::to_string(detail::answer_rules::max_interim_answers) +
+                                                 " interim (1xx) answers"};
   if (ec == http::error::body_limit)
     return exchange_failure{errc::too_large, "the answer is larger than the limit of " + std::to_string(max_body) + " bytes"};
   if (is_closed(ec)) {
     const auto expected = parser.is_header_done() ? parser.content_length() : boost::none;  // asserts otherwise
     return exchange_failure{errc::transport,
-                            detail::closed_answer(parser.got_some(), parser.is_header_done(), out.body.size(),
+                            detail::closed_answer(parser.heard(), parser.is_header_done(), out.body.size(),
                                                   expected ? std::optional<std::uint64_t>(*expected) : std::nullopt),
-                            !parser.got_some()};
+                            !parser.heard()};
   }
   return exchange_failure{errc::transport, "reading the answer failed: " + ec.message()};
+}
+
+// The read buffer's cap: the answer's headers (or trailers) and one read's worth beyond them.
+// Body bytes leave the buffer as they are parsed, so only headers and trailers accumulate.
+inline std::size_t read_buffer_limit(const transport_options& opt) {
+  return std::max<std::size_t>(opt.max_header_bytes, 1024) + 64 * 1024;
+}
+
+// Reads answers with `read(parser, ec)` until the final one: interim (1xx) answers are read and
+// dropped, as RFC 9110 asks; `parser` holds the last one read. Returns the read's error.
+template <class Read>
+error_code read_final(std::optional<answer_parser>& parser, http_response& out, const transport_options& opt,
+                      Read&& read) {
+  for (std::size_t interim = 0;; ++interim) {
+    if (interim > detail::answer_rules::max_interim_answers) return interim_limit;
+    parser.emplace(out, opt.max_body_bytes, opt.max_header_bytes, interim > 0);
+    error_code ec;
+    read(*parser, ec);
+    if (ec || out.status >= 200) return ec;
+  }
 }
 
 // One keep-alive connection and the io_context that drives it.
 class connection {
 public:
   // Room for a typical answer in one receive; Beast's reads would otherwise come 512 bytes at a time.
-  explicit connection(transport_options o) : opt_(std::move(o)) { buffer_.reserve(16 * 1024); }
+  explicit connection(transport_options o) : opt_(std::move(o)) {
+    buffer_.reserve(16 * 1024);
+    buffer_.max_size(read_buffer_limit(opt_));
+  }
 
   std::size_t opened() const noexcept { return opened_; }
 
@@ -272,12 +333,12 @@ public:
   }
 
   result<void> send(const http_request& req, http_response& out) {
-    if (!detail::header_safe(req))
-      return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
-                                                "host or a header, which HTTP/1.1 cannot carry");
+    if (auto why = detail::unsendable(req); !why.empty()) return zic::error(errc::invalid_argument, std::string(why));
     const auto deadline = detail::later(clock_type::now(), req.timeout);
-        if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
-    detail::http1::write_request(req, wire_);
+    if (connected() && (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls() ||
+                        !idle_and_open(lowest().socket(), secure_ ? secure_->native_handle() : nullptr, buffer_)))
+      close();
+    detail::write_request(req, wire_);
 
     for (int round = 0;; ++round) {
       const bool reused = connected();
@@ -300,6 +361,7 @@ private:
   using tls_stream = beast::ssl_stream<tcp_stream>;
 
   bool connected() const noexcept { return plain_.has_value() || secure_.has_value(); }
+  tcp_stream& lowest() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
 
   // Runs the io_context until the started operation (and its timer) completes.
   template <class Start> error_code run(Start&& start) {
@@ -389,32 +451,36 @@ private:
       return transport_failure(code, std::move(what) + " (" + req.method + " " + req.url() + ")", sent);
     };
 
-    answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
+    std::optional<answer_parser> parser(std::in_place, out, opt_.max_body_bytes, opt_.max_header_bytes);
     error_code wec = asio::error::would_block, ec = asio::error::would_block;
 #if defined(ZIC_BEAST_SYNC_PLAIN)
     if constexpr (std::is_same_v<Stream, tcp_stream>) {
       deadline_socket s(lowest.socket(), deadline);
       asio::write(s, asio::buffer(wire_), wec);
-      if (!wec) http::read(s, buffer_, parser, ec);
+      if (!wec) ec = read_final(parser, out, opt_, [&](answer_parser& p, error_code& e) { http::read(s, buffer_, p, e); });
     } else
 #endif
     {
-      // The write and the whole read go out together and the loop runs once: a poll costs one
+      // The write and the first read go out together and the loop runs once: a poll costs one
       // turn of the event loop, not three.
       lowest.expires_at(deadline);
       asio::async_write(stream, asio::buffer(wire_), [&](error_code e, std::size_t) {
         wec = e;
         if (e) lowest.cancel();  // the read cannot succeed without the request
       });
-      http::async_read(stream, buffer_, parser, [&](error_code e, std::size_t) { ec = e; });
-      ioc_.restart();
-      ioc_.run();
+      ec = read_final(parser, out, opt_, [&](answer_parser& p, error_code& e) {
+        e = asio::error::would_block;
+        http::async_read(stream, buffer_, p, [&e](error_code r, std::size_t) { e = r; });
+        ioc_.restart();
+        ioc_.run();
+      });
     }
-    if (auto f = classify(wec, ec, parser, out, opt_.max_body_bytes)) {
+    if (auto f = classify(wec, ec, *parser, out, opt_.max_body_bytes)) {
       stale_ = f->stale;
       return fail(f->code, std::move(f->what), true);
     }
-    if (!parser.keep_alive()) close();
+    // Bytes after the answer answer nothing zic asked: the connection is out of step.
+    if (!parser->keep_alive() || buffer_.size() != 0) close();
     return {};
   }
 
@@ -441,6 +507,7 @@ public:
   async_connection(asio::any_io_executor ex, transport_options o)
       : ex_(std::move(ex)), opt_(std::move(o)), resolver_(ex_), watchdog_(ex_) {
     buffer_.reserve(16 * 1024);
+    buffer_.max_size(read_buffer_limit(opt_));
   }
 
   const asio::any_io_executor& executor() const noexcept { return ex_; }
@@ -455,14 +522,14 @@ public:
 
   asio::awaitable<async::outcome<void>> send(const http_request& req, http_response& out) {
     auto keep = shared_from_this();  // the transport may be moved while this runs
-    if (!detail::header_safe(req))
-      co_return zic::error(errc::invalid_argument, "the request has a control character in its method, target, "
-                                                   "host or a header, which HTTP/1.1 cannot carry");
+    if (auto why = detail::unsendable(req); !why.empty()) co_return zic::error(errc::invalid_argument, std::string(why));
     busy_ = true;
     aborted_ = timed_out_ = false;
     arm(detail::later(clock_type::now(), req.timeout));
-    if (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls()) close();
-    detail::http1::write_request(req, wire_);
+    if (connected() && (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls() ||
+                        !idle_and_open(lowest(), secure_ ? secure_->native_handle() : nullptr, buffer_)))
+      close();
+    detail::write_request(req, wire_);
     result<void> answer;
     for (int round = 0;; ++round) {
       const bool reused = connected();
@@ -570,32 +637,39 @@ private:
     co_return result<void>{};
   }
 
-  // The request out, then the whole answer in: the write's and the read's error codes.
+  // The request out, then the answer in, interim answers dropped: the write's and the read's
+  // error codes.
   template <class Stream>
-  asio::awaitable<std::pair<error_code, error_code>> write_then_read(Stream& stream, answer_parser& parser) {
+  asio::awaitable<std::pair<error_code, error_code>> write_then_read(Stream& stream, std::optional<answer_parser>& parser,
+                                                                    http_response& out) {
     auto [wec, written] = co_await asio::async_write(stream, asio::buffer(wire_), asio::as_tuple(asio::use_awaitable));
     if (wec) co_return std::pair(wec, error_code());
-    auto [ec, read] = co_await http::async_read(stream, buffer_, parser, asio::as_tuple(asio::use_awaitable));
-    co_return std::pair(error_code(), ec);
+    for (std::size_t interim = 0;; ++interim) {
+      if (interim > detail::answer_rules::max_interim_answers) co_return std::pair(error_code(), interim_limit);
+      parser.emplace(out, opt_.max_body_bytes, opt_.max_header_bytes, interim > 0);
+      auto [ec, read] = co_await http::async_read(stream, buffer_, *parser, asio::as_tuple(asio::use_awaitable));
+      if (ec || out.status >= 200) co_return std::pair(error_code(), ec);
+    }
   }
 
   asio::awaitable<result<void>> exchange(const http_request& req, http_response& out) {
-    answer_parser parser(out, opt_.max_body_bytes, opt_.max_header_bytes);
+    std::optional<answer_parser> parser(std::in_place, out, opt_.max_body_bytes, opt_.max_header_bytes);
     error_code wec, ec;
     if (secure_) {
-      std::tie(wec, ec) = co_await write_then_read(*secure_, parser);
+      std::tie(wec, ec) = co_await write_then_read(*secure_, parser, out);
     } else {
-      std::tie(wec, ec) = co_await write_then_read(*plain_, parser);
+      std::tie(wec, ec) = co_await write_then_read(*plain_, parser, out);
     }
     if (timed_out_) {  // the watchdog closed the socket: say what was cut short
       if (wec) wec = beast::error::timeout;
       else if (ec) ec = beast::error::timeout;
     }
-    if (auto f = classify(wec, ec, parser, out, opt_.max_body_bytes)) {
+    if (auto f = classify(wec, ec, *parser, out, opt_.max_body_bytes)) {
       stale_ = f->stale;
       co_return failure(req, f->code, std::move(f->what), true);
     }
-    if (!parser.keep_alive()) close();
+    // Bytes after the answer answer nothing zic asked: the connection is out of step.
+    if (!parser->keep_alive() || buffer_.size() != 0) close();
     co_return result<void>{};
   }
 
