@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -145,7 +146,9 @@ inline std::string store_error(std::string_view xml, long status) {
 
 class object_source final : public byte_source {
 public:
-  static constexpr std::int64_t max_whole = std::int64_t(1) << 30;  // a body that ignored Range
+  // How much of a size probe's answer is read: its one byte, a small object whole (when the
+  // store ignored the range), or the start of an error document. Never more.
+  static constexpr std::int64_t probe_bytes = 16 << 10;
 
   explicit object_source(object_location where) : where_(std::move(where)) {}
   ~object_source() override {
@@ -155,71 +158,105 @@ public:
   object_source& operator=(const object_source&) = delete;
 
   // The first byte's range answers with the total size (Content-Range), and an error document
-  // when the store refuses: one request, as a real server's "get file size" is.
+  // when the store refuses: one request, as a real server's "get file size" is. A store that
+  // ignores the range answers 200 with the whole object: its Content-Length is the size, and
+  // the rest of it is left unread unless it was small.
   bool size(std::int64_t& out, std::string& error) override {
     std::string body;
-    long status = 0;
-    if (!get("bytes=0-0", body, status, error)) return false;
-    if (status == 206 && total_) {
-      out = *total_;
+    answer a;
+    a.want = probe_bytes;
+    const sink keep = [&](std::string_view bytes) {
+      body.append(bytes);
       return true;
+    };
+    a.to = &keep;
+    if (!get(0, 0, a, error)) return false;
+    if (a.status == 206) {
+      if (a.total) out = *a.total;
+      else error = "the store answered a range without the object's size (Content-Range)";
+      return a.total.has_value();
     }
-    if (status == 200) {  // the server sent it all
-      whole_ = std::move(body);
-      out = static_cast<std::int64_t>(whole_->size());
-      return true;
+    if (a.status == 200) {
+      if (!a.stopped) {  // it all fit: nothing more to ask for
+        whole_ = std::move(body);
+        out = static_cast<std::int64_t>(whole_->size());
+        return true;
+      }
+      if (a.length) out = *a.length;
+      else error = "the store ignored the range and sent no Content-Length: the size is unknown";
+      return a.length.has_value();
     }
-    if (status == 416) {  // an empty object has no first byte
+    if (a.status == 416) {  // an empty object has no first byte
       out = 0;
       return true;
     }
-    error = store_error(body, status);
+    error = store_error(a.error_document, a.status);
     return false;
   }
 
   bool read(std::int64_t offset, std::int64_t length, std::string& out, std::string& error) override {
-    if (length == 0) {
-      out.clear();
+    out.clear();
+    return stream(offset, length, [&](std::string_view bytes) {
+      out.append(bytes);
       return true;
-    }
+    }, error);
+  }
+
+  // One request for the whole range, handed on as it arrives.
+  bool stream(std::int64_t offset, std::int64_t length, const sink& to, std::string& error) override {
+    if (length == 0) return true;
     if (whole_) {
-      out.assign(*whole_, static_cast<std::size_t>(offset), static_cast<std::size_t>(length));
-      return true;
+      if (offset + length > static_cast<std::int64_t>(whole_->size())) {
+        error = "the object is shorter than its size";
+        return false;
+      }
+      return to(std::string_view(*whole_).substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
     }
-    long status = 0;
-    const std::string range = "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1);
-    if (!get(range, out, status, error)) return false;
-    if (status == 200 && static_cast<std::int64_t>(out.size()) >= offset + length) {
-      out = out.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length));
-      return true;
-    }
-    if (status == 206 && static_cast<std::int64_t>(out.size()) == length) return true;
-    error = status >= 300 ? store_error(out, status) : "the store answered a range with the wrong bytes";
+    answer a;
+    a.want = length;
+    a.skip = offset;
+    a.to = &to;
+    if (!get(offset, offset + length - 1, a, error)) return false;
+    if (a.got == length && (a.status == 200 || (a.status == 206 && !a.stopped))) return true;
+    error = a.status >= 300 ? store_error(a.error_document, a.status)
+                            : "the store answered a range with the wrong bytes";
     return false;
   }
 
 private:
-  bool get(const std::string& range, std::string& body, long& status, std::string& error) {
+  // One answer as it arrives.
+  struct answer {
+    long status = 0;
+    std::optional<std::int64_t> total;   // "Content-Range: bytes A-B/TOTAL"
+    std::optional<std::int64_t> length;  // "Content-Length"
+    std::int64_t skip = 0;               // bytes of a 200 answer before the wanted ones
+    std::int64_t want = 0, got = 0;      // wanted bytes, and those handed on
+    const sink* to = nullptr;
+    std::string error_document;          // the start of a non-2xx body
+    bool stopped = false;                // the rest was not wanted, and was not read
+    bool refused = false;                // the sink said stop
+  };
+
+  bool get(std::int64_t first, std::int64_t last, answer& a, std::string& error) {
     if (!curl_ && !(curl_ = curl_easy_init())) {
       error = "cannot start libcurl";
       return false;
     }
     curl_easy_reset(curl_);
-    body.clear();
-    total_.reset();
+    const std::string range = std::to_string(first) + "-" + std::to_string(last);
     char message[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(curl_, CURLOPT_URL, where_.url.c_str());
     curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl_, CURLOPT_RANGE, range.c_str() + 6);
+    curl_easy_setopt(curl_, CURLOPT_RANGE, range.c_str());
     curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, message);
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);  // no progress for 30 s ends it
     curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 30L);
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &object_source::on_body);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &a);
     curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &object_source::on_header);
-    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &a);
     curl_slist* headers = nullptr;
     if (!where_.access_key.empty()) {
       const std::string scope = "aws:amz:" + where_.region + ":s3";
@@ -234,49 +271,77 @@ private:
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
     const CURLcode rc = curl_easy_perform(curl_);
     curl_slist_free_all(headers);
-    if (rc != CURLE_OK) {
-      error = rc == CURLE_WRITE_ERROR ? "the object is larger than the emulator reads whole (1 GiB)"
-                                      : std::string(message[0] ? message : curl_easy_strerror(rc));
-      return false;
-    }
-    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
-    return true;
+    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && a.stopped)) return true;
+    if (!a.refused) error = message[0] ? message : curl_easy_strerror(rc);
+    return false;
   }
 
   static std::size_t on_body(char* data, std::size_t one, std::size_t n, void* user) {
-    auto& body = *static_cast<std::string*>(user);
-    if (static_cast<std::int64_t>(body.size() + n) > max_whole) return 0;
-    body.append(data, one * n);
-    return one * n;
+    auto& a = *static_cast<answer*>(user);
+    std::string_view in(data, one * n);
+    if (a.status < 200 || a.status > 299) {  // an error document: its start names the error
+      constexpr std::size_t cap = 16 << 10;
+      a.error_document.append(in.substr(0, cap - std::min(cap, a.error_document.size())));
+      if (a.error_document.size() < cap) return one * n;
+      a.stopped = true;
+      return 0;
+    }
+    if (a.status == 200 && a.skip > 0) {  // the store ignored Range: it starts at byte 0
+      const auto drop = static_cast<std::size_t>(std::min<std::int64_t>(a.skip, std::int64_t(in.size())));
+      in.remove_prefix(drop);
+      a.skip -= static_cast<std::int64_t>(drop);
+    }
+    const bool beyond = static_cast<std::int64_t>(in.size()) > a.want - a.got;
+    if (beyond) in = in.substr(0, static_cast<std::size_t>(a.want - a.got));
+    a.got += static_cast<std::int64_t>(in.size());
+    if (!in.empty() && !(*a.to)(in)) {
+      a.refused = true;
+      return 0;
+    }
+    if (!beyond) return one * n;
+    a.stopped = true;  // what follows is not wanted: leave it unread
+    return 0;
   }
 
-  // "Content-Range: bytes 0-0/12345" gives the object's size.
+  // The status line, "Content-Range: bytes 0-0/12345" and "Content-Length: 12345".
   static std::size_t on_header(char* data, std::size_t one, std::size_t n, void* user) {
+    auto& a = *static_cast<answer*>(user);
     std::string_view line(data, one * n);
-    constexpr std::string_view name = "content-range:";
-    if (line.size() > name.size()) {
-      std::string lower(line.substr(0, name.size()));
-      for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-      auto slash = line.rfind('/');
-      if (lower == name && slash != std::string_view::npos) {
-        std::int64_t v = 0;
-        bool digits = false;
-        for (char c : line.substr(slash + 1)) {
-          if (c < '0' || c > '9') break;
-          digits = true;
-          v = v * 10 + (c - '0');
-          if (v > (std::int64_t(1) << 50)) return 0;
-        }
-        if (digits) static_cast<object_source*>(user)->total_ = v;
+    const auto number = [](std::string_view text) -> std::optional<std::int64_t> {
+      while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+      std::int64_t v = 0;
+      bool digits = false;
+      for (char c : text) {
+        if (c < '0' || c > '9') break;
+        digits = true;
+        v = v * 10 + (c - '0');
+        if (v > (std::int64_t(1) << 50)) return std::nullopt;
       }
+      return digits ? std::optional(v) : std::nullopt;
+    };
+    if (line.substr(0, 5) == "HTTP/") {  // a new answer (after a 100, say): forget the last
+      const auto space = line.find(' ');
+      a.total.reset();
+      a.length.reset();
+      a.status = space == std::string_view::npos ? 0 : static_cast<long>(number(line.substr(space)).value_or(0));
+      return one * n;
+    }
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) return one * n;
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    const auto value = line.substr(colon + 1);
+    if (name == "content-range") {
+      if (const auto slash = value.rfind('/'); slash != std::string_view::npos) a.total = number(value.substr(slash + 1));
+    } else if (name == "content-length") {
+      a.length = number(value);
     }
     return one * n;
   }
 
   object_location where_;
   CURL* curl_ = nullptr;
-  std::optional<std::int64_t> total_;
-  std::optional<std::string> whole_;
+  std::optional<std::string> whole_;  // a small object a store sent whole to the size probe
 };
 
 #endif

@@ -258,6 +258,34 @@ def create(emu, urls):
 
 
 class MisbehavingStoreTest(unittest.TestCase):
+    def test_a_store_that_ignores_range_is_read_only_as_far_as_needed(self):
+        rows = 1 << 28  # float32: a GiB of data
+        head = npy(rows, 1, "<f4", 1)[:128]
+        prefix = head[:head.index(b"\n") + 1]
+        origin = MisbehavingOrigin(stream=(prefix, len(prefix) + 4 * rows))
+        try:
+            with Emulator("--flavor", "cloud", "--object-store", origin.url, "--rows-per-second", "1000000") as emu:
+                job = create(emu, [[origin.url + "/stream/big.npy"]])
+                deadline = time.monotonic() + 60
+                while True:
+                    d = describe(emu, job)
+                    if d["state"] != "Pending" and (d["progress"] >= 40 or d["state"] == "Failed"):
+                        break
+                    self.assertLess(time.monotonic(), deadline, d)
+                    time.sleep(0.05)
+                self.assertEqual((d["reason"], d["totalRows"]), ("", rows))
+                self.assertEqual(d["details"][0]["fileSize"], len(prefix) + 4 * rows)  # from Content-Length
+                peak = peak_rss(emu.proc.pid)
+            print(f"\n  a {(len(prefix) + 4 * rows) / 2**30:.0f} GiB object that ignores Range: "
+                  f"{len(origin.seen)} requests, at most {max(n for _, n in origin.seen) / 2**20:.1f} MiB "
+                  f"written to each; peak RSS {peak / 2**20:.1f} MiB", file=sys.stderr)
+            self.assertLess(peak, 64 << 20)
+            self.assertTrue(origin.seen)
+            # Each answer was left after a few KiB (the rest sat in socket buffers), not read whole.
+            self.assertLess(max(n for _, n in origin.seen), 64 << 20)
+        finally:
+            origin.stop()
+
     def test_dot_segments_in_an_s3_url_are_refused_never_resolved(self):
         secret = b'[{"id": 1}]'
         origin = RecordingServer({"/otherbucket/secret.json": secret, "/userbucket/ok.json": secret})
