@@ -295,12 +295,12 @@ private:
 
   // Removes every credential of this call from a message built from server text.
   void scrub(zic::error& e) const {
-    detail::redact(e.message, env_.options.api_key.reveal());
-    detail::redact(e.request_id, env_.options.api_key.reveal());
+    detail::redact_credential(e.message, env_.options.api_key.reveal());
+    detail::redact_credential(e.request_id, env_.options.api_key.reveal());
     if (!secrets_) return;
-    detail::redact(e.message, secrets_->access_key.reveal());
-    detail::redact(e.message, secrets_->secret_key.reveal());
-    detail::redact(e.message, secrets_->token.reveal());
+    detail::redact_credential(e.message, secrets_->access_key.reveal());
+    detail::redact_credential(e.message, secrets_->secret_key.reveal());
+    detail::redact_credential(e.message, secrets_->token.reveal());
   }
 
   void notify(const attempt_event& ev) const {

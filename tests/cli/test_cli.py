@@ -50,6 +50,71 @@ def run(*args, env=None, check=None, timeout=60):
     return p
 
 
+def http_answer(body, status="200 OK"):
+    data = body.encode()
+    return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+
+
+class ScriptServer:
+    """An HTTP server on 127.0.0.1 that answers every request with `respond(head)` as raw bytes,
+    on kept-alive connections; `seen` holds the request heads. Stops when the block ends."""
+
+    def __init__(self, respond):
+        import socket
+        import threading
+        self.respond, self.seen, self.stop = respond, [], threading.Event()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.acceptor = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self):
+        self.acceptor.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.acceptor.join()
+        self.listener.close()
+
+    def _accept(self):
+        import socket
+        import threading
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        import socket
+        buf = b""
+        conn.settimeout(0.2)
+        while not self.stop.is_set():
+            head_end = buf.find(b"\r\n\r\n")
+            if head_end >= 0:
+                m = re.search(rb"(?i)content-length: *(\d+)", buf[:head_end])
+                length = int(m.group(1)) if m else 0
+                if len(buf) >= head_end + 4 + length:
+                    head = buf[:head_end]
+                    self.seen.append(head)
+                    buf = buf[head_end + 4 + length:]
+                    conn.sendall(self.respond(head))
+                    continue
+            try:
+                got = conn.recv(65536)
+            except socket.timeout:
+                continue
+            if not got:
+                break
+            buf += got
+        conn.close()
+
+
 class CliTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -217,66 +282,32 @@ class CliTest(unittest.TestCase):
     def test_wait_never_takes_stray_bytes_for_an_answer(self):
         # A server that only ever says Importing, and after each answer sends an unasked-for
         # whole answer saying Failed: the wait must run to its deadline (4), never fail (5).
-        import socket
-        import threading
+        def progress(state, pct):
+            return json.dumps({"code": 0, "data": {"jobId": "job-A", "state": state, "progress": pct}})
 
-        def answer(state, progress):
-            body = json.dumps({"code": 0, "data": {"jobId": "job-A", "state": state, "progress": progress}})
-            return (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
-
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        listener.settimeout(0.2)
-        port = listener.getsockname()[1]
-        seen = []
-        stop = threading.Event()
-
-        def serve(conn):
-            buf = b""
-            conn.settimeout(0.2)
-            while not stop.is_set():
-                head_end = buf.find(b"\r\n\r\n")
-                if head_end >= 0:
-                    length = int(re.search(rb"Content-Length: (\d+)", buf[:head_end]).group(1))
-                    if len(buf) >= head_end + 4 + length:
-                        seen.append(buf[:head_end])
-                        buf = buf[head_end + 4 + length:]
-                        conn.sendall(answer("Importing", 50) + answer("Failed", 0))
-                        continue
-                try:
-                    got = conn.recv(65536)
-                except socket.timeout:
-                    continue
-                if not got:
-                    break
-                buf += got
-            conn.close()
-
-        def accept():
-            while not stop.is_set():
-                try:
-                    conn, _ = listener.accept()
-                except socket.timeout:
-                    continue
-                threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-        acceptor = threading.Thread(target=accept, daemon=True)
-        acceptor.start()
-        try:
+        with ScriptServer(lambda head: http_answer(progress("Importing", 50)) +
+                          http_answer(progress("Failed", 0))) as server:
             for transport in ("beast", "curl"):
-                seen.clear()
-                env = {"ZIC_ENDPOINT": f"http://127.0.0.1:{port}", "ZIC_API_KEY": KEY}
+                server.seen.clear()
                 p = run("--transport", transport, "import", "wait", "job-A", "--interval", "0.1",
-                        "--deadline", "1.2", env=env)
+                        "--deadline", "1.2", env={"ZIC_ENDPOINT": server.url, "ZIC_API_KEY": KEY})
                 self.assertEqual(p.returncode, 4, (transport, p.stdout, p.stderr))
                 self.assertNotIn("Failed", p.stdout, transport)
-                self.assertGreaterEqual(len(seen), 3, transport)
-        finally:
-            stop.set()
-            acceptor.join()
-            listener.close()
+                self.assertGreaterEqual(len(server.seen), 3, transport)
+
+    def test_no_form_of_a_milvus_password_is_printed(self):
+        # A server that echoes the password alone, percent-encoded and upper-cased.
+        password = "Sup3rSecretPw"
+        message = (f"user root password {password} rejected; root%3A{password}; "
+                   f"ROOT:{password.upper()}; root%3a{password}")
+        body = json.dumps({"code": 1800, "message": message})
+        with ScriptServer(lambda head: http_answer(body)) as server:
+            for transport in ("beast", "curl"):
+                p = run("--verbose", "--transport", transport, "import", "list",
+                        env={"ZIC_ENDPOINT": server.url, "ZIC_API_KEY": "root:" + password})
+                self.assertEqual(p.returncode, 3, p.stderr)
+                self.assertIn("user root password *** rejected", p.stderr)
+                self.assertNotIn(password.lower(), (p.stdout + p.stderr).lower())
 
     def test_wait_draws_a_live_bar_on_a_terminal(self):
         emu = Emulator("--rows-per-second", "5000", data_dir=self.data)

@@ -182,6 +182,34 @@ TEST_CASE("Retry-After: the three HTTP-date forms of RFC 9110") {
     CHECK_FALSE(zic::parse_retry_after(bad, now).has_value());
 }
 
+TEST_CASE("scrubbing: every form of a user:password key a server could echo is masked") {
+  const std::string key = "root:Sup3rSecretPw";
+  for (const std::string echoed : {"user root password Sup3rSecretPw rejected", "bad credential root%3ASup3rSecretPw",
+                                   "BAD CREDENTIAL ROOT:SUP3RSECRETPW", "password=sup3rsecretpw",
+                                   "token root%3aSup3rSecretPw", "Sup3rSecretPw"}) {
+    CAPTURE(echoed);
+    std::string m = echoed;
+    zic::detail::redact_credential(m, key);
+    CHECK(zic::detail::ifind(m, "Sup3rSecretPw", 0) == std::string::npos);
+    CHECK(m.find("***") != std::string::npos);
+  }
+  // The user name is not a secret, and the password inside a longer word is another word.
+  std::string m = "user root: Sup3rSecretPwX is not the password";
+  zic::detail::redact_credential(m, key);
+  CHECK(m == "user root: Sup3rSecretPwX is not the password");
+  // Through the client: a Milvus server's message echoing the password alone.
+  zic_test::fake_transport t;
+  auto o = zic_test::milvus_options();
+  o.api_key = key;
+  o.retry.max_attempts = 1;
+  zic::basic_client<zic_test::fake_transport> c(o, t);
+  t.reply(R"({"code":1800,"message":"user root password Sup3rSecretPw (root%3ASup3rSecretPw) rejected"})");
+  auto r = c.describe_import("1");
+  REQUIRE_FALSE(r);
+  CHECK(zic::detail::ifind(r.error().message, "Sup3rSecretPw", 0) == std::string::npos);
+  CHECK(r.error().message.find("user root password *** (***) rejected") != std::string::npos);
+}
+
 TEST_CASE("scrubbing: whole tokens only, so a short key cannot mangle a message") {
   std::string m = "import job does not exist";
   zic::detail::redact(m, "x");

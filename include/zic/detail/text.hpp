@@ -60,26 +60,41 @@ inline bool stands_alone(std::string_view text, std::size_t pos, std::size_t n, 
   return true;
 }
 
+// Where `needle` next occurs in `text` from `from`, in any letter case.
+inline std::size_t ifind(std::string_view text, std::string_view needle, std::size_t from) noexcept {
+  const auto low = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (std::size_t i = from; i + needle.size() <= text.size(); ++i) {
+    std::size_t k = 0;
+    while (k < needle.size() && low(text[i + k]) == low(needle[k])) ++k;
+    if (k == needle.size()) return i;
+  }
+  return std::string_view::npos;
+}
+
+inline bool iequal_prefix(std::string_view a, std::string_view b) noexcept {
+  return ifind(a, b, 0) == 0 && a.size() == b.size();
+}
+
 /**
- * Replaces `secret` with `***` wherever it stands as a token of its own, so a one-letter key
- * cannot mangle "exist" while "Bearer KEY" or "key=KEY" is always masked. The start of a
- * secret that a length limit cut before an ellipsis (`printable` cuts server text before it
- * reaches a message) is masked too: the longest end of the text before each `...` that begins
- * `secret` and stands as a token.
+ * Replaces `secret` with `***` wherever it stands as a token of its own, in any letter case (a
+ * server may echo it upper-cased), so a one-letter key cannot mangle "exist" while "Bearer
+ * KEY" or "key=KEY" is always masked. The start of a secret that a length limit cut before an
+ * ellipsis (`printable` cuts server text before it reaches a message) is masked too: the
+ * longest end of the text before each `...` that begins `secret` and stands as a token.
  */
 inline void redact(std::string& text, std::string_view secret) {
   if (secret.empty()) return;
-  for (auto pos = text.find(secret); pos != std::string::npos;) {
+  for (auto pos = ifind(text, secret, 0); pos != std::string::npos;) {
     if (stands_alone(text, pos, secret.size(), secret)) {
       text.replace(pos, secret.size(), "***");
-      pos = text.find(secret, pos + 3);
+      pos = ifind(text, secret, pos + 3);
     } else {
-      pos = text.find(secret, pos + 1);
+      pos = ifind(text, secret, pos + 1);
     }
   }
   for (auto cut = text.find("..."); cut != std::string::npos; cut = text.find("...", cut + 3)) {
     for (std::size_t n = std::min(cut, secret.size() - 1); n > 0; --n) {
-      if (std::string_view(text).substr(cut - n, n) != secret.substr(0, n) ||
+      if (!iequal_prefix(std::string_view(text).substr(cut - n, n), secret.substr(0, n)) ||
           !stands_alone(text, cut - n, n, secret))
         continue;
       text.replace(cut - n, n, "***");
@@ -87,6 +102,39 @@ inline void redact(std::string& text, std::string_view secret) {
       break;
     }
   }
+}
+
+/// `s` percent-encoded as a URL or a form would carry it: unreserved characters as they are.
+inline std::string percent_encoded(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 15]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Masks every form of a credential a server could echo back: the whole key and, for a Milvus
+ * `user:password` key, the password alone; each also percent-encoded (hex digits in either
+ * case), and all of them in any letter case. The user name is not a secret and stays.
+ */
+inline void redact_credential(std::string& text, std::string_view key) {
+  auto every_form = [&text](std::string_view s) {
+    if (s.empty()) return;
+    redact(text, s);
+    if (const std::string encoded = percent_encoded(s); encoded != s) redact(text, encoded);
+  };
+  every_form(key);
+  if (const auto colon = key.find(':'); colon != std::string_view::npos) every_form(key.substr(colon + 1));
 }
 
 } // namespace detail
