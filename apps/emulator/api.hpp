@@ -13,6 +13,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -45,6 +46,8 @@ struct settings {
   object_store store;                   // where objects are read, when set
   std::int64_t simulated_rows = 10000;  // rows of a file that is not read (no store, no data dir)
   std::optional<std::uint64_t> seed;    // job ids: the same every run only when given
+  std::chrono::milliseconds read_timeout{std::chrono::minutes(5)};  // reading one file, at most
+  const std::atomic<bool>* stopping = nullptr;  // set when the emulator stops: reads give up
 };
 
 // The request's credentials for the user's bucket (cloud).
@@ -84,10 +87,12 @@ public:
     milvus_base_ = 400000000000000000LL + static_cast<std::int64_t>(rng_() % 100000000000000000ULL);
   }
 
-  /// Runs `read` away from the thread that answers requests and hands its files to `done` back
-  /// on that thread. Unset, files are read at once (by the create that names them).
+  /// Reads a job's units in order away from the thread that answers requests, stopping after
+  /// one that fails, and hands what it read to `done` back on that thread. Unset, files are
+  /// read at once (by the create that names them).
   using file_list = std::vector<import_file>;
-  std::function<void(std::function<file_list()> read, std::function<void(file_list)> done)> reader;
+  using unit_reader = std::function<import_file()>;
+  std::function<void(std::vector<unit_reader> units, std::function<void(file_list)> done)> reader;
 
   reply handle(const request_view& req, steady::time_point now) {
     const std::string op = operation_of(req.target, s_.kind);
@@ -299,7 +304,10 @@ private:
       if (known == seen.end()) {
         located where = locate(name);
         std::optional<file_scan> scan;
-        if (where.source) scan = scan_file(*where.source, zic::detail::file_type_of(name), name, max_file_bytes());
+        if (where.source) {
+          where.source->limit({steady::now() + s_.read_timeout, s_.read_timeout, s_.stopping});
+          scan = scan_file(*where.source, zic::detail::file_type_of(name), name, max_file_bytes());
+        }
         else if (!where.error.empty()) scan.emplace().error = where.error;
         known = seen.emplace(name, std::move(scan)).first;
       }
@@ -344,14 +352,15 @@ private:
     return f;
   }
 
-  // Reads a new job's files through `reader` (off the serving thread, in the server) or at
-  // once; the job stays in PreImporting until they are read.
-  void read_files(const std::string& id, std::function<file_list()> read) {
-    auto done = [this, id](std::vector<import_file> files) {
+  // Reads a new job's units through `reader` (off the serving thread, in the server) or at
+  // once; the job stays in PreImporting until they are read. Units after one that failed are
+  // not read (the job fails with it): they keep only their names.
+  void read_files(const std::string& id, std::vector<unit_reader> units) {
+    auto done = [this, id](file_list files) {
       const auto now = steady::now();
       job* j = jobs_.find(id, now);
       if (!j) return;
-      j->files = std::move(files);
+      for (std::size_t i = 0; i < files.size() && i < j->files.size(); ++i) j->files[i] = std::move(files[i]);
       for (const auto& f : j->files) {
         j->total_rows = saturating_add(j->total_rows, f.rows);
         j->total_bytes = saturating_add(j->total_bytes, f.bytes);
@@ -359,8 +368,13 @@ private:
       j->read = now;
       jobs_.changed(*j, now);
     };
-    if (reader) return reader(std::move(read), std::move(done));
-    done(read());
+    if (reader) return reader(std::move(units), std::move(done));
+    file_list files;
+    for (auto& unit : units) {
+      files.push_back(unit());
+      if (!files.back().error.empty()) break;
+    }
+    done(std::move(files));
   }
 
   // The server's unit rule (spec section 6), checked at create as the server does.
@@ -414,7 +428,9 @@ private:
     job j;
     j.created = now;
     j.created_wall = std::chrono::system_clock::now();
-    std::function<file_list()> read;  // reads and counts the units, off the serving thread
+    std::vector<unit_reader> units;  // each reads and counts one unit, off the serving thread
+    // A file named in several units of a job is read once; a job's units are read one at a time.
+    auto seen = std::make_shared<scans>();
     if (text(body, "collectionName", j.collection) || text(body, "partitionName", j.partition))
       return bind_error("collectionName/partitionName");
     if (j.collection.empty()) return error(1802, "missing required parameter: collectionName");
@@ -450,15 +466,16 @@ private:
       auto shown = [](const std::vector<std::string>& g) { return g.size() == 1 ? base_name(g[0]) : group_name(g); };
       for (const auto& g : urls) j.files.push_back(named(shown(g)));
       for (const auto& g : paths) j.files.push_back(named(shown(g)));
-      read = [this, urls = std::move(urls), paths = std::move(paths), keys = std::move(keys), shown] {
-        file_list files;
-        scans seen;
-        for (const auto& g : urls)
-          files.push_back(read_unit(g, shown(g), [&](const std::string& u) { return locate_cloud(u, keys); }, seen));
-        // Volumes are the service's own storage: simulated.
-        for (const auto& g : paths) files.push_back(read_unit(g, shown(g), [](const std::string&) { return located{}; }, seen));
-        return files;
-      };
+      auto shared_keys = std::make_shared<const credentials>(std::move(keys));
+      for (auto& g : urls)
+        units.push_back([this, g = std::move(g), shown, shared_keys, seen] {
+          return read_unit(g, shown(g), [&](const std::string& u) { return locate_cloud(u, *shared_keys); }, *seen);
+        });
+      // Volumes are the service's own storage: simulated.
+      for (auto& g : paths)
+        units.push_back([this, g = std::move(g), shown, seen] {
+          return read_unit(g, shown(g), [](const std::string&) { return located{}; }, *seen);
+        });
     } else {
       j.db = database(req, body);
       std::vector<std::vector<std::string>> files;
@@ -486,18 +503,15 @@ private:
       if (jobs_.running(now) >= 1024)
         return error(2100, "import failed: The number of jobs has reached the limit, please try again later");
       for (const auto& g : files) j.files.push_back(named(group_name(g)));
-      read = [this, files = std::move(files)] {
-        file_list out;
-        scans seen;
-        for (const auto& g : files)
-          out.push_back(read_unit(g, group_name(g), [&](const std::string& p) { return locate_milvus(p); }, seen));
-        return out;
-      };
+      for (auto& g : files)
+        units.push_back([this, g = std::move(g), seen] {
+          return read_unit(g, group_name(g), [this](const std::string& p) { return locate_milvus(p); }, *seen);
+        });
     }
     j.id = next_id();
     const std::string id = j.id;
     jobs_.add(std::move(j));
-    read_files(id, std::move(read));
+    read_files(id, std::move(units));
     if (!req.idempotency_key.empty()) idempotency_[std::string(req.idempotency_key)] = {id, now};
     return ok([&](writer& w) { w.member("jobId", id); });
   }

@@ -1,8 +1,11 @@
 // zic-emulator: a local stand-in for the Zilliz Cloud and Milvus bulk-import API.
 
+#include "readers.hpp"
 #include "server.hpp"
 
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -38,6 +41,10 @@ options:
   --object-store-region R  region for AWS Signature V4 (default us-east-1)
   --bucket NAME            Milvus: the server's bucket in the object store
   --object-store-key ID:SECRET  Milvus: the server's own credentials for that bucket
+  --read-timeout SECONDS   the most reading one file may take, all its requests together
+                           (default 300); past it the file fails its job with a reason
+  --readers N              threads that read files (default 4); jobs take turns, one unit
+                           at a time, so a slow store holds up one reader, not every job
   --rows-per-second N      import speed (default 10000)
   --seed N                 the same job ids on every run (default: new ones each run, as a
                            server never reuses an id)
@@ -73,6 +80,7 @@ int main(int argc, char** argv) {
   fault_plan faults;
   double rows_per_second = 10000;
   std::optional<std::int64_t> retention;
+  std::size_t reader_threads = 4;
   std::string store_key;
 
   std::vector<std::string_view> args(argv + 1, argv + argc);
@@ -117,7 +125,15 @@ int main(int argc, char** argv) {
       if (seconds > 1e9) fail("--retention must be at most 1e9 seconds (about 31 years)");
       retention = static_cast<std::int64_t>(seconds);
     }
-    else if (a == "--seed") {
+    else if (a == "--read-timeout") {
+      const double seconds = number(a, value());
+      if (seconds < 0.001 || seconds > 1e6) fail("--read-timeout must be between 0.001 and 1e6 seconds");
+      cfg.read_timeout = std::chrono::milliseconds(std::llround(seconds * 1000));
+    } else if (a == "--readers") {
+      const double n = number(a, value());
+      if (n < 1 || n > 64 || n != std::floor(n)) fail("--readers takes a whole number from 1 to 64");
+      reader_threads = static_cast<std::size_t>(n);
+    } else if (a == "--seed") {
       const std::string text = value();
       std::uint64_t seed = 0;
       const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
@@ -185,6 +201,13 @@ int main(int argc, char** argv) {
     cfg.store.secret_key = store_key.substr(colon + 1);
   }
 
+#if ZIC_EMULATOR_WITH_CURL
+  // Before any reader thread starts a transfer: libcurl's global setup is not theirs to race.
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) fail("cannot start libcurl");
+#endif
+  std::atomic<bool> stopping{false};
+  cfg.stopping = &stopping;
+
   try {
     asio::io_context ioc{1};
     std::optional<asio::ssl::context> tls;
@@ -201,11 +224,12 @@ int main(int argc, char** argv) {
     jobs.life.rows_per_second = rows_per_second;
     jobs.retention = std::chrono::seconds(*retention);
     api service(cfg, jobs);
-    // Files are read and counted on their own thread: a large one never stalls the answers.
-    asio::thread_pool readers(1);
-    service.reader = [&](std::function<api::file_list()> read, std::function<void(api::file_list)> done) {
-      asio::post(readers, [&ioc, read = std::move(read), done = std::move(done)]() mutable {
-        auto files = read();
+    // Files are read and counted on their own threads: a large one never stalls the answers,
+    // and a slow one never stalls the other jobs. Declared after `service`, whose units they
+    // run, so they stop first.
+    file_readers readers(reader_threads, stopping);
+    service.reader = [&](std::vector<api::unit_reader> units, std::function<void(api::file_list)> done) {
+      readers.submit(std::move(units), [&ioc, done = std::move(done)](api::file_list files) mutable {
         asio::post(ioc, [done = std::move(done), files = std::move(files)]() mutable { done(std::move(files)); });
       });
     };

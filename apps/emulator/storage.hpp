@@ -7,6 +7,9 @@
 // NumPy header costs a few requests, not the whole object.
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <climits>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -22,9 +25,29 @@
 
 namespace zic_emulator {
 
+// How long reading one file may take, all its requests together (a store that drips a byte a
+// second would otherwise hold a reader for good), and the flag that ends reading early when
+// the emulator stops.
+struct read_limits {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::chrono::milliseconds allowed{0};  // what the deadline allows, for the reason
+  const std::atomic<bool>* stopping = nullptr;
+};
+
+inline std::string seconds_text(std::chrono::milliseconds ms) {
+  std::string text = std::to_string(ms.count() / 1000);
+  if (const auto rest = ms.count() % 1000; rest != 0) {
+    std::string fraction = std::to_string(1000 + rest).substr(1);
+    while (fraction.back() == '0') fraction.pop_back();
+    text += "." + fraction;
+  }
+  return text + " s";
+}
+
 class byte_source {
 public:
   virtual ~byte_source() = default;
+  void limit(read_limits limits) { limits_ = limits; }
   /// The object's size, or false with `error` saying why it cannot be read.
   virtual bool size(std::int64_t& out, std::string& error) = 0;
   /// Replaces `out` with bytes [offset, offset + length), which lie within the object.
@@ -42,6 +65,25 @@ public:
     }
     return true;
   }
+
+protected:
+  /// False, with the reason, once the deadline has passed or the emulator is stopping.
+  bool within(std::string& error) const {
+    if (limits_.stopping && limits_.stopping->load()) {
+      error = "the emulator stopped while reading it";
+      return false;
+    }
+    if (std::chrono::steady_clock::now() < limits_.deadline) return true;
+    error = deadline_reason();
+    return false;
+  }
+
+  std::string deadline_reason() const {
+    return "reading it took longer than the " + seconds_text(limits_.allowed) +
+           " the emulator allows for one file (--read-timeout)";
+  }
+
+  read_limits limits_;
 };
 
 class file_source final : public byte_source {
@@ -49,6 +91,7 @@ public:
   explicit file_source(std::filesystem::path path) : path_(std::move(path)) {}
 
   bool size(std::int64_t& out, std::string& error) override {
+    if (!within(error)) return false;
     std::error_code ec;
     auto status = std::filesystem::status(path_, ec);
     if (ec || !std::filesystem::exists(status)) return fail(error, "no such file");
@@ -60,6 +103,7 @@ public:
   }
 
   bool read(std::int64_t offset, std::int64_t length, std::string& out, std::string& error) override {
+    if (!within(error)) return false;
     out.resize(static_cast<std::size_t>(length));
     in_.clear();
     in_.seekg(offset);
@@ -238,11 +282,27 @@ private:
   };
 
   bool get(std::int64_t first, std::int64_t last, answer& a, std::string& error) {
+    if (!within(error)) return false;
     if (!curl_ && !(curl_ = curl_easy_init())) {
       error = "cannot start libcurl";
       return false;
     }
     curl_easy_reset(curl_);
+    // The file's deadline bounds every request, connecting included.
+    long left_ms = 10000;  // when the file has no deadline: connecting's own limit
+    if (limits_.deadline != std::chrono::steady_clock::time_point::max()) {
+      // Rounded up, so that libcurl gives up at the deadline, not a moment before it.
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+                            limits_.deadline - std::chrono::steady_clock::now()) +
+                        std::chrono::milliseconds(1);
+      left_ms = static_cast<long>(std::clamp<std::int64_t>(left.count(), 1, LONG_MAX));
+      curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, left_ms);
+    }
+    if (limits_.stopping) {
+      curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, &object_source::on_progress);
+      curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, limits_.stopping);
+    }
     const std::string range = std::to_string(first) + "-" + std::to_string(last);
     char message[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(curl_, CURLOPT_URL, where_.url.c_str());
@@ -250,7 +310,7 @@ private:
     curl_easy_setopt(curl_, CURLOPT_RANGE, range.c_str());
     curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, message);
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, std::min(left_ms, 10000L));
     curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);  // no progress for 30 s ends it
     curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 30L);
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &object_source::on_body);
@@ -272,8 +332,19 @@ private:
     const CURLcode rc = curl_easy_perform(curl_);
     curl_slist_free_all(headers);
     if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && a.stopped)) return true;
-    if (!a.refused) error = message[0] ? message : curl_easy_strerror(rc);
+    if (a.refused) return false;
+    if (rc == CURLE_OPERATION_TIMEDOUT && limits_.deadline != std::chrono::steady_clock::time_point::max() &&
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(50) >= limits_.deadline) {
+      error = deadline_reason();
+      return false;
+    }
+    if (within(error)) error = message[0] ? message : curl_easy_strerror(rc);
     return false;
+  }
+
+  // Ends a transfer when the emulator stops (libcurl calls it at least once a second).
+  static int on_progress(void* stopping, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(stopping)->load() ? 1 : 0;
   }
 
   static std::size_t on_body(char* data, std::size_t one, std::size_t n, void* user) {

@@ -258,6 +258,33 @@ def create(emu, urls):
 
 
 class MisbehavingStoreTest(unittest.TestCase):
+    def test_a_slow_object_fails_its_job_at_the_deadline_and_holds_up_no_other_job(self):
+        origin = MisbehavingOrigin({"/fast.json": b'[{"id": 1}, {"id": 2}]'})
+        try:
+            with Emulator("--flavor", "cloud", "--object-store", origin.url, "--read-timeout", "4",
+                          "--rows-per-second", "1000000") as emu:
+                drip = create(emu, [[origin.url + "/drip/a.json"], [origin.url + "/drip/b.json"]])
+                silent = create(emu, [[origin.url + "/silent/c.json"]])
+                origin.wait_for("/drip/a.json")
+                origin.wait_for("/silent/c.json")
+                fast = create(emu, [[origin.url + "/fast.json"]])
+                done = zic(emu, "--json", "import", "wait", fast, "--interval", "0.1", "--deadline", "30")
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertEqual(json.loads(done.stdout)["total_rows"], 2)
+                for job in (drip, silent):  # the slow ones are still being read
+                    d = describe(emu, job)
+                    self.assertEqual(d["state"], "Importing")
+                    self.assertLess(d["progress"], 40)
+                for job, name in [(drip, "a.json"), (silent, "c.json")]:
+                    failed = zic(emu, "import", "wait", job, "--interval", "0.1", "--deadline", "30")
+                    self.assertEqual(failed.returncode, 5, failed.stdout + failed.stderr)
+                    reason = describe(emu, job)["reason"]
+                    self.assertIn(name, reason)
+                    self.assertIn("took longer than the 4 s", reason)
+                self.assertNotIn("/drip/b.json", [p for p, _ in origin.seen])  # its job had already failed
+        finally:
+            origin.stop()
+
     def test_a_store_that_ignores_range_is_read_only_as_far_as_needed(self):
         rows = 1 << 28  # float32: a GiB of data
         head = npy(rows, 1, "<f4", 1)[:128]
