@@ -26,6 +26,7 @@ enum class errc {
   cancelled,          ///< stopped through a stop token
   job_not_found,      ///< the job never existed or was garbage-collected (API code 2100)
   ambiguous_outcome,  ///< a non-idempotent call may have reached the server; not retried
+  busy,               ///< an asynchronous client was asked for a call while one was in flight
 };
 
 ZIC_NAMESPACE_END
@@ -52,6 +53,7 @@ inline const std::error_category& error_category() noexcept {
       case errc::cancelled: return "cancelled";
       case errc::job_not_found: return "import job not found";
       case errc::ambiguous_outcome: return "outcome unknown";
+      case errc::busy: return "a call is already in flight";
       }
       return "unknown zic error";
     }

@@ -95,6 +95,7 @@ enum class errc {
   cancelled,          ///< stopped through a stop token
   job_not_found,      ///< the job never existed or was garbage-collected (API code 2100)
   ambiguous_outcome,  ///< a non-idempotent call may have reached the server; not retried
+  busy,               ///< an asynchronous client was asked for a call while one was in flight
 };
 
 ZIC_NAMESPACE_END
@@ -121,6 +122,7 @@ inline const std::error_category& error_category() noexcept {
       case errc::cancelled: return "cancelled";
       case errc::job_not_found: return "import job not found";
       case errc::ambiguous_outcome: return "outcome unknown";
+      case errc::busy: return "a call is already in flight";
       }
       return "unknown zic error";
     }
@@ -5319,174 +5321,31 @@ ZIC_NAMESPACE_BEGIN
 
 template <class AsyncTransport> class async_job_watcher;
 
-/**
- * The import API over any `async_http_transport`, for event loops. Every call takes an Asio
- * completion token (a callback, `use_awaitable`, `use_future`, `deferred`) and completes with
- * `void(zic::result<T>)` on the token's executor; `call_options` may come before the token.
- *
- * - Policies are the blocking client's, from the same engines: retries with backoff and
- *   jitter, `Retry-After`, deadlines, idempotency keys, rate limiting, observer, scrubbing.
- *   Pauses are timers on the transport's executor; nothing blocks.
- * - Cancellation: terminal cancellation through the token's slot
- *   (`bind_cancellation_slot`), `call_options::stop`, `wait_options::stop` or `cancel()` ends
- *   the call promptly with `errc::cancelled`, during an exchange, a backoff or a rate-limit
- *   wait alike.
- * - One call at a time per client (it owns one connection, one parser and one timer), like an
- *   Asio socket. Run many calls at once over many clients (see `async_describe_many`).
- * - Arguments are read when the call is made (a `deferred` call: when it is launched); an
- *   `out` argument lives until completion. The client outlives its calls.
- *
- * @code
- * boost::asio::io_context io;
- * zic::basic_async_client client(options, zic::beast_async_transport(io.get_executor()));
- * boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
- *   auto id = co_await client.async_create_import(request, boost::asio::use_awaitable);
- *   auto done = co_await client.async_wait_for_import(id.value(), {}, boost::asio::use_awaitable);
- * }, boost::asio::detached);
- * io.run();
- * @endcode
- */
-template <class AsyncTransport>
-  requires async_http_transport<AsyncTransport>
-class basic_async_client {
+namespace detail::async {
+
+/// What a `basic_async_client` and its calls share. Each call holds it alive until it
+/// completes, so a client may be moved, or destroyed with a call in flight.
+template <class AsyncTransport> struct client_core {
   template <class T> using outcome = detail::async::outcome<T>;
   template <class T> using awaitable = boost::asio::awaitable<outcome<T>>;
 
-public:
-  using executor_type = boost::asio::any_io_executor;
+  client_core(client_options&& o, AsyncTransport&& t, request_context&& c)
+      : options_(std::move(o)), transport_(std::move(t)), ctx_(std::move(c)), limiter_(make_rate_limiter(options_, ctx_)),
+        timer_(transport_.get_executor()), cancel_(std::make_shared<canceller>(transport_.get_executor())) {}
 
-  /// Validates `options`; throws `zic::exception` on bad ones (`make` returns the error).
-  basic_async_client(client_options options, AsyncTransport transport)
-      : basic_async_client(std::move(options), std::move(transport), check(make_request_context(options))) {}
+  boost::asio::any_io_executor executor() const { return transport_.get_executor(); }
 
-  /// Like the constructor, returning the configuration error instead of throwing.
-  static result<basic_async_client> make(client_options options, AsyncTransport transport) {
-    auto ctx = make_request_context(options);
-    if (!ctx) return std::move(ctx).error();
-    return basic_async_client(std::move(options), std::move(transport), std::move(*ctx));
-  }
-
-  basic_async_client(basic_async_client&&) noexcept = default;
-
-  executor_type get_executor() const { return transport_.get_executor(); }
-  const request_context& context() const noexcept { return ctx_; }
-  const client_options& options() const noexcept { return options_; }
-  api_flavor flavor() const noexcept { return ctx_.flavor; }
-  /// HTTP attempts made so far (retries included).
-  std::uint64_t attempts() const noexcept { return attempts_; }
-  AsyncTransport& transport() noexcept { return transport_; }
-
-  /// Ends the call in progress with `errc::cancelled`, as a terminal cancellation would. Call
-  /// on the client's executor.
-  void cancel() { cancel_->abort_current(); }
-
-  /// Starts an import: `void(result<std::string>)` with the job id.
-  template <class Token> auto async_create_import(const create_import_request& r, Token&& token) {
-    return async_create_import(r, call_options{}, std::forward<Token>(token));
-  }
-  template <class Token> auto async_create_import(const create_import_request& r, const call_options& call, Token&& token) {
-    return launch<std::string>(std::forward<Token>(token), call.stop, [this, &r, call] {
-      return co_create(detail::make_keyed_create_request(options_, ctx_, r), r, call);
-    });
-  }
-
-  /// The job's progress: `void(result<import_progress>)`.
-  template <class Token> auto async_describe_import(std::string_view job_id, Token&& token) {
-    return async_describe_import(job_id, call_options{}, std::forward<Token>(token));
-  }
-  template <class Token> auto async_describe_import(std::string_view job_id, const call_options& call, Token&& token) {
-    return launch<import_progress>(std::forward<Token>(token), call.stop, [this, job_id, call] {
-      asked_.assign(job_id);
-      return co_describe(make_describe_request(ctx_, job_id, request_), call);
-    });
-  }
-  /// The same into `out`, reusing its storage (steady polling allocates nothing here):
-  /// `void(result<void>)`.
-  template <class Token>
-  auto async_describe_import(std::string_view job_id, import_progress& out, const call_options& call, Token&& token) {
-    return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, &out, call] {
-      asked_.assign(job_id);
-      return co_describe_into(make_describe_request(ctx_, job_id, request_), out, call);
-    });
-  }
-
-  /// One page of jobs (cloud), or every job (Milvus): `void(result<import_job_page>)`.
-  template <class Token> auto async_list_import_jobs(const list_import_jobs_request& r, Token&& token) {
-    return async_list_import_jobs(r, call_options{}, std::forward<Token>(token));
-  }
-  template <class Token>
-  auto async_list_import_jobs(const list_import_jobs_request& r, const call_options& call, Token&& token) {
-    return launch<import_job_page>(std::forward<Token>(token), call.stop, [this, &r, call] {
-      return co_list(make_list_request(ctx_, r), r, call);
-    });
-  }
-
-  /// Commits a two-phase import (Milvus): `void(result<void>)`.
-  template <class Token> auto async_commit_import(std::string_view job_id, Token&& token) {
-    return async_commit_import(job_id, call_options{}, std::forward<Token>(token));
-  }
-  template <class Token> auto async_commit_import(std::string_view job_id, const call_options& call, Token&& token) {
-    return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, call] {
-      return co_plain(operation::commit, make_commit_request(ctx_, job_id), call);
-    });
-  }
-
-  /// Aborts a two-phase import (Milvus): `void(result<void>)`.
-  template <class Token> auto async_abort_import(std::string_view job_id, Token&& token) {
-    return async_abort_import(job_id, call_options{}, std::forward<Token>(token));
-  }
-  template <class Token> auto async_abort_import(std::string_view job_id, const call_options& call, Token&& token) {
-    return launch<void>(std::forward<Token>(token), call.stop, [this, job_id, call] {
-      return co_plain(operation::abort, make_abort_request(ctx_, job_id), call);
-    });
-  }
-
-  /**
-   * Polls until the job is Completed or Failed (or Uncommitted with `two_phase`), as
-   * `basic_client::wait_for_import` does: `void(result<import_progress>)`.
-   */
-  template <class Token> auto async_wait_for_import(std::string_view job_id, const wait_options& w, Token&& token) {
-    return launch<import_progress>(std::forward<Token>(token), w.stop, [this, job_id, w] {
-      return co_wait(std::string(job_id), w);
-    });
-  }
-
-private:
-  template <class> friend class async_job_watcher;
-
-  basic_async_client(client_options&& options, AsyncTransport&& transport, request_context&& ctx)
-      : options_(std::move(options)), transport_(std::move(transport)), ctx_(std::move(ctx)),
-        limiter_(make_rate_limiter(options_, ctx_)), timer_(transport_.get_executor()),
-        cancel_(std::make_shared<detail::async::canceller>(transport_.get_executor())) {}
-
-  static request_context check(result<request_context> ctx) {
-    if (!ctx) detail::throw_error(ctx.error());
-    return std::move(*ctx);
-  }
-
-  // Starts the coroutine `make()` as one operation behind `token`: the token's cancellation
-  // slot and `stop` both abort it.
-  template <class T, class Token, class Make> auto launch(Token&& token, const std::stop_token& stop, Make make) {
-    return boost::asio::async_initiate<Token, void(result<T>)>(
-        [this](auto handler, std::stop_token s, Make m) {
-          const auto generation = cancel_->begin();
-          auto on_cancel = cancel_->slot_handler(generation);
-          if (!s.stop_possible()) {
-            detail::async::spawn<T>(get_executor(), std::move(handler), std::move(m), std::move(on_cancel));
-          } else {
-            detail::async::spawn<T>(get_executor(), std::move(handler),
-                                    [this, &s, &m, generation] { return watched<T>(m(), std::move(s), generation); },
-                                    std::move(on_cancel));
-          }
-        },
-        token, stop, std::move(make));
-  }
-
-  // Runs `body` with `stop` wired to this operation's abort.
+  // Runs `body`, holding `keep` (this core) until it ends, with `stop` wired to this
+  // operation's abort; the client is free for another call once it ends.
   template <class T>
-  awaitable<T> watched(boost::asio::awaitable<outcome<T>> body, std::stop_token stop, std::uint64_t generation) {
-    std::optional<detail::async::canceller::stop_callback> callback;
+  awaitable<T> guarded(std::shared_ptr<client_core> keep, boost::asio::awaitable<outcome<T>> body, std::stop_token stop,
+                       std::uint64_t generation) {
+    std::optional<canceller::stop_callback> callback;
     cancel_->watch(callback, stop, generation);
+    struct release {
+      client_core* c;
+      ~release() { c->busy_ = false; }
+    } done{keep.get()};
     co_return co_await std::move(body);
   }
 
@@ -5579,7 +5438,6 @@ private:
   template <class Read>
   boost::asio::awaitable<result<void>> run(operation op, http_request& req, Read&& read, const call_options& call,
                                            const create_import_request* secrets = nullptr) {
-    namespace asio = boost::asio;
     detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
     call_engine<Read&> engine(env, op, req, read, call, secrets);
     for (auto step = engine.start(now());;) {
@@ -5631,8 +5489,198 @@ private:
   std::string asked_;  // the job a describe asks about, to check the answer against
   http_response response_;
   boost::asio::steady_timer timer_;
-  std::shared_ptr<detail::async::canceller> cancel_;
+  std::shared_ptr<canceller> cancel_;
   std::uint64_t attempts_ = 0;
+  bool busy_ = false;  // a call is in flight
+};
+
+} // namespace detail::async
+
+/**
+ * The import API over any `async_http_transport`, for event loops. Every call takes an Asio
+ * completion token (a callback, `use_awaitable`, `use_future`, `deferred`) and completes with
+ * `void(zic::result<T>)` on the token's executor; `call_options` may come before the token.
+ *
+ * - Policies are the blocking client's, from the same engines: retries with backoff and
+ *   jitter, `Retry-After`, deadlines, idempotency keys, rate limiting, observer, scrubbing.
+ *   Pauses are timers on the transport's executor; nothing blocks.
+ * - Cancellation: terminal cancellation through the token's slot
+ *   (`bind_cancellation_slot`), `call_options::stop`, `wait_options::stop` or `cancel()` ends
+ *   the call promptly with `errc::cancelled`, during an exchange, a backoff or a rate-limit
+ *   wait alike.
+ * - One call at a time per client (it owns one connection, one parser and one timer). A call
+ *   made while another is in flight (a watcher's run included) completes at once with
+ *   `errc::busy` and sends nothing. Run many calls at once over many clients (see
+ *   `async_describe_many`).
+ * - Arguments are read when the call is made (a `deferred` call: when it is launched); an
+ *   `out` argument lives until completion.
+ * - The client's state lives behind a shared pointer that each call holds: moving the client,
+ *   or destroying it with a call in flight (on its executor), is safe. Destroying it ends the
+ *   call in flight as `cancel()` would, and its handler still runs, with `errc::cancelled`.
+ *
+ * @code
+ * boost::asio::io_context io;
+ * zic::basic_async_client client(options, zic::beast_async_transport(io.get_executor()));
+ * boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+ *   auto id = co_await client.async_create_import(request, boost::asio::use_awaitable);
+ *   auto done = co_await client.async_wait_for_import(id.value(), {}, boost::asio::use_awaitable);
+ * }, boost::asio::detached);
+ * io.run();
+ * @endcode
+ */
+template <class AsyncTransport>
+  requires async_http_transport<AsyncTransport>
+class basic_async_client {
+  using core = detail::async::client_core<AsyncTransport>;
+
+public:
+  using executor_type = boost::asio::any_io_executor;
+
+  /// Validates `options`; throws `zic::exception` on bad ones (`make` returns the error).
+  basic_async_client(client_options options, AsyncTransport transport)
+      : basic_async_client(std::move(options), std::move(transport), check(make_request_context(options))) {}
+
+  /// Like the constructor, returning the configuration error instead of throwing.
+  static result<basic_async_client> make(client_options options, AsyncTransport transport) {
+    auto ctx = make_request_context(options);
+    if (!ctx) return std::move(ctx).error();
+    return basic_async_client(std::move(options), std::move(transport), std::move(*ctx));
+  }
+
+  basic_async_client(basic_async_client&&) noexcept = default;
+  basic_async_client& operator=(basic_async_client&&) = delete;  // a call in flight would be orphaned
+  /// Ends a call in flight as `cancel()` does; its handler still runs. Call on the executor.
+  ~basic_async_client() {
+    if (c_ && c_->busy_) c_->cancel_->abort_current();
+  }
+
+  executor_type get_executor() const { return c_->executor(); }
+  const request_context& context() const noexcept { return c_->ctx_; }
+  const client_options& options() const noexcept { return c_->options_; }
+  api_flavor flavor() const noexcept { return c_->ctx_.flavor; }
+  /// HTTP attempts made so far (retries included).
+  std::uint64_t attempts() const noexcept { return c_->attempts_; }
+  AsyncTransport& transport() noexcept { return c_->transport_; }
+  /// Whether a call is in flight (another one would complete with `errc::busy`).
+  bool busy() const noexcept { return c_->busy_; }
+
+  /// Ends the call in progress with `errc::cancelled`, as a terminal cancellation would. Call
+  /// on the client's executor.
+  void cancel() { c_->cancel_->abort_current(); }
+
+  /// Starts an import: `void(result<std::string>)` with the job id.
+  template <class Token> auto async_create_import(const create_import_request& r, Token&& token) {
+    return async_create_import(r, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_create_import(const create_import_request& r, const call_options& call, Token&& token) {
+    return launch<std::string>(std::forward<Token>(token), call.stop, [c = c_.get(), &r, call] {
+      return c->co_create(detail::make_keyed_create_request(c->options_, c->ctx_, r), r, call);
+    });
+  }
+
+  /// The job's progress: `void(result<import_progress>)`.
+  template <class Token> auto async_describe_import(std::string_view job_id, Token&& token) {
+    return async_describe_import(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_describe_import(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<import_progress>(std::forward<Token>(token), call.stop, [c = c_.get(), job_id, call] {
+      c->asked_.assign(job_id);
+      return c->co_describe(make_describe_request(c->ctx_, job_id, c->request_), call);
+    });
+  }
+  /// The same into `out`, reusing its storage (steady polling allocates nothing here):
+  /// `void(result<void>)`.
+  template <class Token>
+  auto async_describe_import(std::string_view job_id, import_progress& out, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop, [c = c_.get(), job_id, &out, call] {
+      c->asked_.assign(job_id);
+      return c->co_describe_into(make_describe_request(c->ctx_, job_id, c->request_), out, call);
+    });
+  }
+
+  /// One page of jobs (cloud), or every job (Milvus): `void(result<import_job_page>)`.
+  template <class Token> auto async_list_import_jobs(const list_import_jobs_request& r, Token&& token) {
+    return async_list_import_jobs(r, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_list_import_jobs(const list_import_jobs_request& r, const call_options& call, Token&& token) {
+    return launch<import_job_page>(std::forward<Token>(token), call.stop, [c = c_.get(), &r, call] {
+      return c->co_list(make_list_request(c->ctx_, r), r, call);
+    });
+  }
+
+  /// Commits a two-phase import (Milvus): `void(result<void>)`.
+  template <class Token> auto async_commit_import(std::string_view job_id, Token&& token) {
+    return async_commit_import(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_commit_import(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop, [c = c_.get(), job_id, call] {
+      return c->co_plain(operation::commit, make_commit_request(c->ctx_, job_id), call);
+    });
+  }
+
+  /// Aborts a two-phase import (Milvus): `void(result<void>)`.
+  template <class Token> auto async_abort_import(std::string_view job_id, Token&& token) {
+    return async_abort_import(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token> auto async_abort_import(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop, [c = c_.get(), job_id, call] {
+      return c->co_plain(operation::abort, make_abort_request(c->ctx_, job_id), call);
+    });
+  }
+
+  /**
+   * Polls until the job is Completed or Failed (or Uncommitted with `two_phase`), as
+   * `basic_client::wait_for_import` does: `void(result<import_progress>)`.
+   */
+  template <class Token> auto async_wait_for_import(std::string_view job_id, const wait_options& w, Token&& token) {
+    return launch<import_progress>(std::forward<Token>(token), w.stop, [c = c_.get(), job_id, w] {
+      return c->co_wait(std::string(job_id), w);
+    });
+  }
+
+private:
+  template <class> friend class async_job_watcher;
+
+  basic_async_client(client_options&& options, AsyncTransport&& transport, request_context&& ctx)
+      : c_(std::make_shared<core>(std::move(options), std::move(transport), std::move(ctx))) {}
+
+  static request_context check(result<request_context> ctx) {
+    if (!ctx) detail::throw_error(ctx.error());
+    return std::move(*ctx);
+  }
+
+  // Starts the coroutine `make()` as one operation behind `token`: the token's cancellation
+  // slot and `stop` both abort it. With a call in flight it completes at once with `busy`.
+  template <class T, class Token, class Make> auto launch(Token&& token, const std::stop_token& stop, Make make) {
+    return boost::asio::async_initiate<Token, void(result<T>)>(
+        [c = c_](auto handler, std::stop_token s, Make m) {
+          namespace asio = boost::asio;
+          if (c->busy_) {
+            auto ex = asio::get_associated_executor(handler, c->executor());
+            asio::post(ex, [h = std::move(handler)]() mutable {
+              std::move(h)(result<T>(zic::error(errc::busy, "the client has a call in flight; it makes one call at a "
+                                                            "time (use one client per concurrent call)")));
+            });
+            return;
+          }
+          c->busy_ = true;
+          const auto generation = c->cancel_->begin();
+          auto on_cancel = c->cancel_->slot_handler(generation);
+          try {
+            detail::async::spawn<T>(
+                c->executor(), std::move(handler),
+                [&c, &s, &m, generation] { return c->template guarded<T>(c, m(), std::move(s), generation); },
+                std::move(on_cancel));
+          } catch (...) {  // nothing started (building the request ran out of memory, say)
+            c->busy_ = false;
+            throw;
+          }
+        },
+        token, stop, std::move(make));
+  }
+
+  std::shared_ptr<core> c_;
 };
 
 ZIC_NAMESPACE_END
@@ -5656,14 +5704,21 @@ template <class AsyncTransport> struct describe_many_state {
   std::vector<basic_async_client<AsyncTransport>> clients;
   std::vector<result<import_progress>> out;
   std::size_t next = 0, running = 0;
+  bool cancelled = false;  // ids not yet sent are marked cancelled, never sent
 };
 
 template <class AsyncTransport>
 boost::asio::awaitable<void> describe_worker(std::shared_ptr<describe_many_state<AsyncTransport>> s,
                                              std::span<const std::string> ids, std::size_t worker) {
   auto& client = s->clients[worker];
-  for (std::size_t i = s->next++; i < ids.size(); i = s->next++)
+  for (std::size_t i = s->next++; i < ids.size(); i = s->next++) {
+    if (s->cancelled) {
+      s->out[i] = zic::error(errc::cancelled, "describe of import job " + ids[i] +
+                                                  " was cancelled before it was sent; the job itself is unaffected");
+      continue;
+    }
     s->out[i] = co_await client.async_describe_import(ids[i], boost::asio::use_awaitable);
+  }
 }
 
 template <class AsyncTransport>
@@ -5688,7 +5743,8 @@ describe_all(std::shared_ptr<describe_many_state<AsyncTransport>> s, std::span<c
  * asynchronous client per connection (transports from `make_transport()`), sharing one rate
  * limiter, taking jobs from one queue. No thread is started. Completes with
  * `void(std::vector<zic::result<import_progress>>)` in the order of `job_ids`, which live until
- * completion. Terminal cancellation ends every call still running with `errc::cancelled`.
+ * completion. Terminal cancellation ends every call still running with `errc::cancelled`, and
+ * marks every job not yet described cancelled without sending its request.
  *
  * @code
  * auto all = co_await zic::async_describe_many(options, ids, 8,
@@ -5721,8 +5777,10 @@ auto async_describe_many(client_options options, std::span<const std::string> jo
           slot.template emplace<std::function<void(asio::cancellation_type)>>(
               [w = std::weak_ptr(s)](asio::cancellation_type t) {
                 if (!(t & asio::cancellation_type::terminal)) return;
-                if (auto p = w.lock())
+                if (auto p = w.lock()) {
+                  p->cancelled = true;
                   for (auto& c : p->clients) c.cancel();
+                }
               });
         auto hex = asio::get_associated_executor(handler, ex);
         asio::co_spawn(ex, detail::async::describe_all(s, ids),
@@ -5755,8 +5813,9 @@ ZIC_NAMESPACE_BEGIN
  * Follows many jobs to completion through a `basic_async_client`, as `job_watcher` does: each
  * sweep lists jobs and describes only what it must. `async_sweep` and `async_run` complete with
  * `void(zic::result<void>)`; a cancellation (the token's slot, `watch_options::stop` or the
- * client's `cancel()`) ends them with `errc::cancelled`, mid-sweep included. The watcher uses
- * its client for the whole operation; it and the client outlive it.
+ * client's `cancel()`) ends them with `errc::cancelled`, mid-sweep included. A sweep or a run
+ * is one call of its client: another call on that client meanwhile completes with
+ * `errc::busy`. The watcher outlives its sweeps and runs.
  *
  * @code
  * zic::async_job_watcher watcher(client);
@@ -5790,14 +5849,14 @@ private:
   }
 
   template <class On> boost::asio::awaitable<detail::async::outcome<void>> co_run(On on) {
-    if (auto ok = state_.start_run(client_.now()); !ok) co_return ok;
+    if (auto ok = state_.start_run(client_.c_->now()); !ok) co_return ok;
     while (state_.unfinished() > 0) {
       auto swept = co_await sweep(on);
       if (!swept) co_return swept;
       if (state_.unfinished() == 0) break;
-      auto pause = state_.next_pause(client_.now());
+      auto pause = state_.next_pause(client_.c_->now());
       if (!pause) co_return std::move(pause).error();
-      const bool slept = co_await client_.pause(*pause);
+      const bool slept = co_await client_.c_->pause(*pause);
       if (!slept) co_return detail::watch_state::cancelled();
     }
     co_return result<void>{};
@@ -5807,12 +5866,12 @@ private:
     list_walk walk(client_.context(), state_.begin_sweep());
     auto visit = [&](const import_job_summary& s) { return state_.on_listed(s, on); };
     while (walk.more()) {
-      auto listed = co_await client_.list_step(walk.request(), page_, state_.call());
+      auto listed = co_await client_.c_->list_step(walk.request(), page_, state_.call());
       if (!listed) co_return listed;
       if (auto ok = walk.after_page(page_, visit); !ok) co_return ok;
     }
     while (const std::string* id = state_.next_describe()) {
-      auto described = co_await client_.describe_step(*id, state_.progress(), state_.call());
+      auto described = co_await client_.c_->describe_step(*id, state_.progress(), state_.call());
       if (auto ok = state_.after_describe(std::move(described), on); !ok) co_return ok;
     }
     co_return result<void>{};

@@ -445,3 +445,78 @@ TEST_CASE("async: a watcher stopped mid-sweep ends cancelled") {
   REQUIRE(ran);
   CHECK(ran->error().code == errc::cancelled);
 }
+
+TEST_CASE("async: describe_many cancelled sends nothing more; queued jobs are marked cancelled") {
+  data_dir d(10);
+  // Every describe takes 300 ms: at 75 ms the first four are in flight and 36 are queued.
+  emulator_process e(emulator_args("milvus", d, false, {"--fault", "delay:ms=300,on=describe"}));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back(std::to_string(1000 + i));
+  asio::io_context io;
+  const auto before = e.stats().requests;
+  asio::cancellation_signal cancel;
+  asio::steady_timer soon(io, 75ms);
+  soon.async_wait([&](auto) { cancel.emit(asio::cancellation_type::terminal); });
+  std::optional<std::vector<zic::result<zic::import_progress>>> all;
+  zic::async_describe_many(options_for(e, zic::api_flavor::milvus), ids, 4,
+                           [&] { return zic::beast_async_transport(io.get_executor()); },
+                           asio::bind_cancellation_slot(cancel.slot(), [&](auto r) { all = std::move(r); }));
+  io.run();
+  REQUIRE(all);
+  REQUIRE(all->size() == ids.size());
+  for (const auto& r : *all) {
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::cancelled);
+  }
+  CHECK((*all)[39].error().message.find("1039") != std::string::npos);
+  // The four in flight reached the server; none of the queued ones did (stats is one more).
+  CHECK(e.stats().requests - before <= 4 + 1);
+}
+
+TEST_CASE("async: a second call while one is in flight is busy; the first goes on untouched") {
+  data_dir d(10);
+  emulator_process e(emulator_args("milvus", d, false, {"--fault", "delay:ms=300,on=list"}));
+  asio::io_context io;
+  auto client = make_client(io, e, zic::api_flavor::milvus);
+  std::optional<zic::result<zic::import_job_page>> first;
+  std::optional<zic::result<zic::import_progress>> second;
+  client.async_list_import_jobs({}, [&](auto r) { first = std::move(r); });
+  CHECK(client.busy());
+  client.async_describe_import("1", [&](auto r) { second = std::move(r); });
+  io.run();
+  REQUIRE(second);
+  CHECK(second->error().code == errc::busy);
+  REQUIRE(first);
+  CHECK_MESSAGE(*first, (*first ? std::string() : first->error().message));
+  CHECK_FALSE(client.busy());
+  // Free again: the next call runs, from within a completion handler too.
+  std::optional<zic::result<zic::import_job_page>> third, fourth;
+  io.restart();
+  client.async_list_import_jobs({}, [&](auto r) {
+    third = std::move(r);
+    client.async_list_import_jobs({}, [&](auto r2) { fourth = std::move(r2); });
+  });
+  io.run();
+  REQUIRE(third);
+  CHECK(*third);
+  REQUIRE(fourth);
+  CHECK(*fourth);
+}
+
+TEST_CASE("async: a client moved or destroyed with a call in flight ends it cancelled, touching no freed memory") {
+  data_dir d(10);
+  emulator_process e(emulator_args("milvus", d, false, {"--fault", "delay:ms=2000,on=list"}));
+  asio::io_context io;
+  std::optional<zic::result<zic::import_job_page>> got;
+  {
+    auto client = make_client(io, e, zic::api_flavor::milvus);
+    client.async_list_import_jobs({}, [&](auto r) { got = std::move(r); });
+    io.poll();  // the request is on its way
+    async_client moved(std::move(client));
+    CHECK(moved.busy());
+  }  // destroyed here, the exchange still waiting for its answer
+  io.run();
+  REQUIRE(got);
+  REQUIRE_FALSE(*got);
+  CHECK(got->error().code == errc::cancelled);
+}

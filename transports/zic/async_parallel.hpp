@@ -32,14 +32,21 @@ template <class AsyncTransport> struct describe_many_state {
   std::vector<basic_async_client<AsyncTransport>> clients;
   std::vector<result<import_progress>> out;
   std::size_t next = 0, running = 0;
+  bool cancelled = false;  // ids not yet sent are marked cancelled, never sent
 };
 
 template <class AsyncTransport>
 boost::asio::awaitable<void> describe_worker(std::shared_ptr<describe_many_state<AsyncTransport>> s,
                                              std::span<const std::string> ids, std::size_t worker) {
   auto& client = s->clients[worker];
-  for (std::size_t i = s->next++; i < ids.size(); i = s->next++)
+  for (std::size_t i = s->next++; i < ids.size(); i = s->next++) {
+    if (s->cancelled) {
+      s->out[i] = zic::error(errc::cancelled, "describe of import job " + ids[i] +
+                                                  " was cancelled before it was sent; the job itself is unaffected");
+      continue;
+    }
     s->out[i] = co_await client.async_describe_import(ids[i], boost::asio::use_awaitable);
+  }
 }
 
 template <class AsyncTransport>
@@ -64,7 +71,8 @@ describe_all(std::shared_ptr<describe_many_state<AsyncTransport>> s, std::span<c
  * asynchronous client per connection (transports from `make_transport()`), sharing one rate
  * limiter, taking jobs from one queue. No thread is started. Completes with
  * `void(std::vector<zic::result<import_progress>>)` in the order of `job_ids`, which live until
- * completion. Terminal cancellation ends every call still running with `errc::cancelled`.
+ * completion. Terminal cancellation ends every call still running with `errc::cancelled`, and
+ * marks every job not yet described cancelled without sending its request.
  *
  * @code
  * auto all = co_await zic::async_describe_many(options, ids, 8,
@@ -97,8 +105,10 @@ auto async_describe_many(client_options options, std::span<const std::string> jo
           slot.template emplace<std::function<void(asio::cancellation_type)>>(
               [w = std::weak_ptr(s)](asio::cancellation_type t) {
                 if (!(t & asio::cancellation_type::terminal)) return;
-                if (auto p = w.lock())
+                if (auto p = w.lock()) {
+                  p->cancelled = true;
                   for (auto& c : p->clients) c.cancel();
+                }
               });
         auto hex = asio::get_associated_executor(handler, ex);
         asio::co_spawn(ex, detail::async::describe_all(s, ids),

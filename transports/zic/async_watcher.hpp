@@ -18,8 +18,9 @@ ZIC_NAMESPACE_BEGIN
  * Follows many jobs to completion through a `basic_async_client`, as `job_watcher` does: each
  * sweep lists jobs and describes only what it must. `async_sweep` and `async_run` complete with
  * `void(zic::result<void>)`; a cancellation (the token's slot, `watch_options::stop` or the
- * client's `cancel()`) ends them with `errc::cancelled`, mid-sweep included. The watcher uses
- * its client for the whole operation; it and the client outlive it.
+ * client's `cancel()`) ends them with `errc::cancelled`, mid-sweep included. A sweep or a run
+ * is one call of its client: another call on that client meanwhile completes with
+ * `errc::busy`. The watcher outlives its sweeps and runs.
  *
  * @code
  * zic::async_job_watcher watcher(client);
@@ -53,14 +54,14 @@ private:
   }
 
   template <class On> boost::asio::awaitable<detail::async::outcome<void>> co_run(On on) {
-    if (auto ok = state_.start_run(client_.now()); !ok) co_return ok;
+    if (auto ok = state_.start_run(client_.c_->now()); !ok) co_return ok;
     while (state_.unfinished() > 0) {
       auto swept = co_await sweep(on);
       if (!swept) co_return swept;
       if (state_.unfinished() == 0) break;
-      auto pause = state_.next_pause(client_.now());
+      auto pause = state_.next_pause(client_.c_->now());
       if (!pause) co_return std::move(pause).error();
-      const bool slept = co_await client_.pause(*pause);
+      const bool slept = co_await client_.c_->pause(*pause);
       if (!slept) co_return detail::watch_state::cancelled();
     }
     co_return result<void>{};
@@ -70,12 +71,12 @@ private:
     list_walk walk(client_.context(), state_.begin_sweep());
     auto visit = [&](const import_job_summary& s) { return state_.on_listed(s, on); };
     while (walk.more()) {
-      auto listed = co_await client_.list_step(walk.request(), page_, state_.call());
+      auto listed = co_await client_.c_->list_step(walk.request(), page_, state_.call());
       if (!listed) co_return listed;
       if (auto ok = walk.after_page(page_, visit); !ok) co_return ok;
     }
     while (const std::string* id = state_.next_describe()) {
-      auto described = co_await client_.describe_step(*id, state_.progress(), state_.call());
+      auto described = co_await client_.c_->describe_step(*id, state_.progress(), state_.call());
       if (auto ok = state_.after_describe(std::move(described), on); !ok) co_return ok;
     }
     co_return result<void>{};
