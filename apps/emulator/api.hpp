@@ -234,8 +234,9 @@ private:
         return {nullptr, "failed to get file size of '" + url + "': an s3:// URL names a bucket and a key"};
       auto bucket = rest.substr(0, slash), key = rest.substr(slash + 1);
       if (has_dot_segment(bucket) || has_dot_segment(key))
-        return {nullptr, "failed to get file size of '" + url + "': a key with a '.' or '..' segment is "
-                         "refused, as its URL would name another object"};
+        return {nullptr, "failed to get file size of '" + url +
+                             "': a key with a '.' or '..' segment is refused, as its URL would "
+                             "name another object"};
       if (!s_.store.endpoint.empty()) return remote(in_store(object_url(s_.store.endpoint, bucket, key), keys));
       if (!s_.data_dir.empty()) return local(s_.data_dir / std::string(bucket) / std::string(key), url);
       return {};
@@ -360,7 +361,8 @@ private:
       const auto now = steady::now();
       job* j = jobs_.find(id, now);
       if (!j) return;
-      for (std::size_t i = 0; i < files.size() && i < j->files.size(); ++i) j->files[i] = std::move(files[i]);
+      for (std::size_t i = 0; i < files.size() && i < j->files.size(); ++i)
+        j->files[i] = std::move(files[i]);
       for (const auto& f : j->files) {
         j->total_rows = saturating_add(j->total_rows, f.rows);
         j->total_bytes = saturating_add(j->total_bytes, f.bytes);
@@ -469,7 +471,8 @@ private:
       auto shared_keys = std::make_shared<const credentials>(std::move(keys));
       for (auto& g : urls)
         units.push_back([this, g = std::move(g), shown, shared_keys, seen] {
-          return read_unit(g, shown(g), [&](const std::string& u) { return locate_cloud(u, *shared_keys); }, *seen);
+          const auto locate = [&](const std::string& u) { return locate_cloud(u, *shared_keys); };
+          return read_unit(g, shown(g), locate, *seen);
         });
       // Volumes are the service's own storage: simulated.
       for (auto& g : paths)
@@ -505,7 +508,8 @@ private:
       for (const auto& g : files) j.files.push_back(named(group_name(g)));
       for (auto& g : files)
         units.push_back([this, g = std::move(g), seen] {
-          return read_unit(g, group_name(g), [this](const std::string& p) { return locate_milvus(p); }, *seen);
+          const auto locate = [this](const std::string& p) { return locate_milvus(p); };
+          return read_unit(g, group_name(g), locate, *seen);
         });
     }
     j.id = next_id();

@@ -161,10 +161,10 @@ struct lifecycle {
     if (now < t->sort) {
       // In doubles, compared before converting: the product can pass any integer's range.
       const double done = std::chrono::duration<double>(now - t->import).count() * rows_per_second;
-      s.imported_rows = done >= double(j.total_rows) ? j.total_rows : static_cast<std::int64_t>(done);
-      s.progress = j.total_rows > 0 ? std::min(69, 40 + static_cast<int>(30.0 * double(s.imported_rows) /
-                                                                         double(j.total_rows)))
-                                    : 40;
+      s.imported_rows =
+          done >= double(j.total_rows) ? j.total_rows : static_cast<std::int64_t>(done);
+      const double share = j.total_rows > 0 ? double(s.imported_rows) / double(j.total_rows) : 0;
+      s.progress = std::min(69, 40 + static_cast<int>(30.0 * share));
       return s;
     }
     s.imported_rows = j.total_rows;

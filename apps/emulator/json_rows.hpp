@@ -48,7 +48,9 @@ private:
     value, value_or_close, key_or_close, key, colon, comma_or_close, end
   };
   enum class token : std::uint8_t { none, string, escape, unicode, number, literal };
-  enum class number : std::uint8_t { minus, zero, integer, dot, fraction, exp_mark, exp_sign, exponent };
+  enum class number : std::uint8_t {
+    minus, zero, integer, dot, fraction, exp_mark, exp_sign, exponent
+  };
   // The rows array: the root when it is an array, else the root object's first "rows" member.
   enum class rows_state : std::uint8_t { none, next_value, counting, counted, other };
 
@@ -71,7 +73,8 @@ private:
       if (c == 'u') {
         token_ = token::unicode;
         hex_left_ = 4;
-      } else if (std::string_view("\"\\/bfnrt").find(static_cast<char>(c)) != std::string_view::npos) {
+      } else if (std::string_view("\"\\/bfnrt").find(static_cast<char>(c)) !=
+                 std::string_view::npos) {
         token_ = token::string;
       } else {
         invalid("an unknown escape in a string", at);

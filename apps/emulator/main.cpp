@@ -127,11 +127,13 @@ int main(int argc, char** argv) {
     }
     else if (a == "--read-timeout") {
       const double seconds = number(a, value());
-      if (seconds < 0.001 || seconds > 1e6) fail("--read-timeout must be between 0.001 and 1e6 seconds");
+      if (seconds < 0.001 || seconds > 1e6)
+        fail("--read-timeout must be between 0.001 and 1e6 seconds");
       cfg.read_timeout = std::chrono::milliseconds(std::llround(seconds * 1000));
     } else if (a == "--readers") {
       const double n = number(a, value());
-      if (n < 1 || n > 64 || n != std::floor(n)) fail("--readers takes a whole number from 1 to 64");
+      if (n < 1 || n > 64 || n != std::floor(n))
+        fail("--readers takes a whole number from 1 to 64");
       reader_threads = static_cast<std::size_t>(n);
     } else if (a == "--seed") {
       const std::string text = value();
@@ -228,10 +230,14 @@ int main(int argc, char** argv) {
     // and a slow one never stalls the other jobs. Declared after `service`, whose units they
     // run, so they stop first.
     file_readers readers(reader_threads, stopping);
-    service.reader = [&](std::vector<api::unit_reader> units, std::function<void(api::file_list)> done) {
-      readers.submit(std::move(units), [&ioc, done = std::move(done)](api::file_list files) mutable {
-        asio::post(ioc, [done = std::move(done), files = std::move(files)]() mutable { done(std::move(files)); });
-      });
+    service.reader = [&](std::vector<api::unit_reader> units,
+                         std::function<void(api::file_list)> done) {
+      auto back = [&ioc, done = std::move(done)](api::file_list files) mutable {
+        asio::post(ioc, [done = std::move(done), files = std::move(files)]() mutable {
+          done(std::move(files));
+        });
+      };
+      readers.submit(std::move(units), std::move(back));
     };
     shared_state state{cfg.kind, service, faults, jobs, {}};
     boost::system::error_code ec;

@@ -128,7 +128,8 @@ inline std::optional<npy_header> parse_npy_header(std::string_view bytes, std::s
     return std::nullopt;
   }
   const auto shown = [&] {
-    return "'" + std::string(code.empty() ? descr.substr(0, descr.find_first_of(",}")) : code) + "'";
+    const auto text = code.empty() ? descr.substr(0, descr.find_first_of(",}")) : code;
+    return "'" + std::string(text) + "'";
   };
   if (code.size() >= 2 && std::string_view("<>|=").find(code[0]) != std::string_view::npos &&
       code[1] == 'O') {

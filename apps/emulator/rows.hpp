@@ -56,7 +56,8 @@ namespace detail {
 
 inline bool read_json(byte_source& src, std::int64_t size, file_scan& out, std::string& why) {
   json_row_counter counter;
-  const bool read = src.stream(0, size, [&](std::string_view bytes) { return counter.feed(bytes); }, why);
+  const auto feed = [&](std::string_view bytes) { return counter.feed(bytes); };
+  const bool read = src.stream(0, size, feed, why);
   if (!counter.error().empty() || (read && !counter.finish())) {
     why = counter.error();
     return false;
@@ -157,10 +158,12 @@ inline file_scan scan_file(byte_source& src, file_type type, std::string_view sh
   } else if (out.rows > max_bytes) {
     // A footer or header can claim any count; one no file within the limit could hold is not
     // real, and would only overflow the job's arithmetic.
-    out.error = "failed to read " + name + ": its " +
-                (type == file_type::parquet ? "footer" : type == file_type::numpy ? "header" : "content") +
-                " claims " + std::to_string(out.rows) + " rows, more than a file of at most " +
-                std::to_string(max_bytes >> 30) + " GiB can hold";
+    const char* part = type == file_type::parquet ? "footer"
+                       : type == file_type::numpy ? "header"
+                                                  : "content";
+    out.error = "failed to read " + name + ": its " + part + " claims " + std::to_string(out.rows) +
+                " rows, more than a file of at most " + std::to_string(max_bytes >> 30) +
+                " GiB can hold";
     out.rows = 0;
   }
   return out;

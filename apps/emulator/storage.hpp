@@ -57,11 +57,13 @@ public:
   /// is read in bounded memory; false when reading fails (`error` says why) or the sink
   /// returns false (then `error` is left alone).
   using sink = std::function<bool(std::string_view)>;
-  virtual bool stream(std::int64_t offset, std::int64_t length, const sink& to, std::string& error) {
+  virtual bool stream(std::int64_t offset, std::int64_t length, const sink& to,
+                      std::string& error) {
     constexpr std::int64_t piece = std::int64_t(1) << 20;
     std::string buffer;
     for (std::int64_t at = offset; at < offset + length; at += piece) {
-      if (!read(at, std::min(piece, offset + length - at), buffer, error) || !to(buffer)) return false;
+      const auto n = std::min(piece, offset + length - at);
+      if (!read(at, n, buffer, error) || !to(buffer)) return false;
     }
     return true;
   }
@@ -247,14 +249,16 @@ public:
   }
 
   // One request for the whole range, handed on as it arrives.
-  bool stream(std::int64_t offset, std::int64_t length, const sink& to, std::string& error) override {
+  bool stream(std::int64_t offset, std::int64_t length, const sink& to,
+              std::string& error) override {
     if (length == 0) return true;
     if (whole_) {
       if (offset + length > static_cast<std::int64_t>(whole_->size())) {
         error = "the object is shorter than its size";
         return false;
       }
-      return to(std::string_view(*whole_).substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
+      return to(std::string_view(*whole_).substr(static_cast<std::size_t>(offset),
+                                                 static_cast<std::size_t>(length)));
     }
     answer a;
     a.want = length;
@@ -333,8 +337,10 @@ private:
     curl_slist_free_all(headers);
     if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && a.stopped)) return true;
     if (a.refused) return false;
-    if (rc == CURLE_OPERATION_TIMEDOUT && limits_.deadline != std::chrono::steady_clock::time_point::max() &&
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(50) >= limits_.deadline) {
+    const bool at_deadline =
+        limits_.deadline != std::chrono::steady_clock::time_point::max() &&
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(50) >= limits_.deadline;
+    if (rc == CURLE_OPERATION_TIMEDOUT && at_deadline) {
       error = deadline_reason();
       return false;
     }
@@ -358,7 +364,8 @@ private:
       return 0;
     }
     if (a.status == 200 && a.skip > 0) {  // the store ignored Range: it starts at byte 0
-      const auto drop = static_cast<std::size_t>(std::min<std::int64_t>(a.skip, std::int64_t(in.size())));
+      const auto drop =
+          static_cast<std::size_t>(std::min<std::int64_t>(a.skip, std::int64_t(in.size())));
       in.remove_prefix(drop);
       a.skip -= static_cast<std::int64_t>(drop);
     }
@@ -394,7 +401,8 @@ private:
       const auto space = line.find(' ');
       a.total.reset();
       a.length.reset();
-      a.status = space == std::string_view::npos ? 0 : static_cast<long>(number(line.substr(space)).value_or(0));
+      const auto code = space == std::string_view::npos ? std::nullopt : number(line.substr(space));
+      a.status = static_cast<long>(code.value_or(0));
       return one * n;
     }
     const auto colon = line.find(':');
@@ -403,7 +411,8 @@ private:
     for (char& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     const auto value = line.substr(colon + 1);
     if (name == "content-range") {
-      if (const auto slash = value.rfind('/'); slash != std::string_view::npos) a.total = number(value.substr(slash + 1));
+      const auto slash = value.rfind('/');
+      if (slash != std::string_view::npos) a.total = number(value.substr(slash + 1));
     } else if (name == "content-length") {
       a.length = number(value);
     }
