@@ -1,6 +1,7 @@
 #ifndef ZIC_CLIENT_HPP
 #define ZIC_CLIENT_HPP
 
+#include "api_answer.hpp"
 #include "call_engine.hpp"
 #include "call_options.hpp"
 #include "list_walk.hpp"
@@ -125,27 +126,14 @@ private:
     return std::move(*ctx);
   }
 
-  // Drives one call's engine: send through the transport, sleep on the clock.
+  // One call of the import API through the one blocking driver.
   template <class Read>
   result<void> run(operation op, http_request& req, Read&& read, const call_options& call,
                    const create_import_request* secrets = nullptr) {
-    detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
-    call_engine<Read&> engine(env, op, req, read, call, secrets);
-    for (auto step = engine.start(options_.clock.now());;) {
-      switch (step.next) {
-      case call_step::send: {
-        auto sent = detail::send_into(transport_, req, response_);
-        step = engine.after_send(std::move(sent), response_, options_.clock.now());
-        break;
-      }
-      case call_step::wait: {
-        const bool slept = options_.clock.sleep(step.delay, call.stop);
-        step = engine.after_wait(!slept, options_.clock.now());
-        break;
-      }
-      case call_step::done: return engine.take_result();
-      }
-    }
+    detail::api_answer<Read&> answer{parser_, op, read, secrets};
+    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), op, req,
+                                                   answer, call);
+    return drive(engine, transport_, req, response_, options_.clock, call.stop);
   }
 
   client_options options_;

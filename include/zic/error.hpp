@@ -98,6 +98,9 @@ struct error {
   bool request_sent = false;
   /// The server's `Retry-After`, when it sent one.
   std::optional<std::chrono::milliseconds> retry_after;
+  /// Set by transports: a kept-alive connection proved closed before any byte of the answer
+  /// came. The call engine resends such a request once, at once, if it may be sent twice.
+  bool reused_connection_closed = false;
 
   error() = default;
   error(errc c, std::string msg) : code(make_error_code(c)), message(std::move(msg)) {}

@@ -440,6 +440,7 @@ private:
 };
 
 namespace detail {
+
 inline response_parser& thread_parser() {
   thread_local response_parser p;
   return p;

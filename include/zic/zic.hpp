@@ -27,6 +27,7 @@
 #include "requests.hpp"
 #include "responses.hpp"
 #include "views.hpp"
+#include "api_answer.hpp"
 #include "call_engine.hpp"
 #include "wait_engine.hpp"
 #include "list_walk.hpp"

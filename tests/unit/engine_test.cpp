@@ -250,3 +250,143 @@ TEST_CASE("any_transport: owns a transport given by unique_ptr") {
   CHECK(c.describe_import("3")->job_id == "3");
   CHECK(*calls == 1);
 }
+
+// The engine driven directly, as any driver would: no transport, no clock, no randomness but
+// what the test passes in.
+namespace {
+struct direct {
+  zic::retry_policy retry;
+  zic::attempt_observer observer;
+  std::vector<zic::attempt_event> events;
+  std::uint64_t attempts = 0;
+  zic::call_options call;
+  zic::http_request req;
+  zic::http_response answer;
+  zic::clock::time_point t0{};
+
+  direct() {
+    observer = [this](const zic::attempt_event& e) { events.push_back(e); };
+    req.target = "/v2/vectordb/jobs/import/describe";
+    req.host = "h";
+  }
+  zic::call_env env() { return {retry, std::chrono::seconds(60), std::chrono::seconds(10), &observer, "k", nullptr, attempts}; }
+};
+// An answer policy that reads nothing: 2xx is success, anything else an HTTP error.
+struct status_answer {
+  zic::result<void> operator()(const zic::http_response& r) const {
+    if (r.status >= 200 && r.status < 300) return {};
+    zic::error e(errc::http_status, "HTTP " + std::to_string(r.status));
+    e.http_status = r.status;
+    return e;
+  }
+};
+zic::error failure(errc code, bool sent, int status = 0) {
+  zic::error e(code, "it failed");
+  e.request_sent = sent;
+  e.http_status = status;
+  return e;
+}
+} // namespace
+
+TEST_CASE("engine: the retry decision as a table") {
+  using zic::retry_verdict;
+  using zic::detail::decide_retry;
+  struct row {
+    const char* what;
+    zic::error e;
+    int attempt;
+    bool keyed, idempotent, creates;
+    retry_verdict want;
+  };
+  auto json = failure(errc::json_parse, true, 200);
+  auto api_transient = failure(errc::api_error, true, 200);
+  api_transient.api_code = 1807;
+  const row rows[] = {
+      {"timeout, idempotent", failure(errc::timeout, true), 1, false, true, false, retry_verdict::retry},
+      {"timeout, attempts spent", failure(errc::timeout, true), 3, false, true, false, retry_verdict::give_up},
+      {"transport, not idempotent, sent", failure(errc::transport, true), 1, false, false, true, retry_verdict::ambiguous},
+      {"transport, not idempotent, not sent", failure(errc::transport, false), 1, false, false, true, retry_verdict::retry},
+      {"transport, not idempotent, keyed", failure(errc::transport, true), 1, true, false, true, retry_verdict::retry},
+      {"429, not idempotent", failure(errc::http_status, true, 429), 1, false, false, true, retry_verdict::retry},
+      {"503, not idempotent, sent", failure(errc::http_status, true, 503), 1, false, false, true, retry_verdict::ambiguous},
+      {"transient API code", api_transient, 1, false, false, true, retry_verdict::retry},
+      {"404", failure(errc::http_status, true, 404), 1, false, true, false, retry_verdict::done},
+      {"invalid argument", failure(errc::invalid_argument, false), 1, false, true, false, retry_verdict::done},
+      {"cancelled", failure(errc::cancelled, false), 1, false, true, false, retry_verdict::done},
+      {"unreadable create answer, keyed", json, 1, true, false, true, retry_verdict::retry},
+      {"unreadable create answer, keyed, spent", json, 3, true, false, true, retry_verdict::ambiguous},
+      {"unreadable create answer, no key", json, 1, false, false, true, retry_verdict::ambiguous},
+      {"unreadable describe answer", json, 1, false, true, false, retry_verdict::done},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(std::string(r.what));
+    CHECK(decide_retry(r.e, r.attempt, 3, r.keyed, r.idempotent, r.creates) == r.want);
+  }
+}
+
+TEST_CASE("engine: steps, backoff from the jitter given, the deadline, all without a driver") {
+  direct d;
+  d.retry.max_attempts = 3;
+  zic::call_engine<status_answer> engine(d.env(), zic::operation::describe, d.req, status_answer{}, d.call);
+  auto step = engine.start(d.t0);
+  REQUIRE(step.next == zic::call_step::send);
+  CHECK(d.attempts == 1);
+  d.answer.status = 503;
+  step = engine.after_send({}, d.answer, d.t0 + 5ms, 0.0);  // the least jitter: half the backoff
+  REQUIRE(step.next == zic::call_step::wait);
+  const auto low = step.delay;
+  CHECK(d.events.back().decision == zic::attempt_decision::retry);
+  step = engine.after_wait(false, d.t0 + 1s);
+  REQUIRE(step.next == zic::call_step::send);
+  step = engine.after_send({}, d.answer, d.t0 + 1100ms, 0.999);  // the most
+  REQUIRE(step.next == zic::call_step::wait);
+  CHECK(step.delay > low);
+  step = engine.after_wait(false, d.t0 + 5s);
+  d.answer.status = 200;
+  step = engine.after_send({}, d.answer, d.t0 + 5s);
+  REQUIRE(step.next == zic::call_step::done);
+  CHECK(engine.take_result());
+  CHECK(d.attempts == 3);
+  CHECK(d.events.size() == 3);
+}
+
+TEST_CASE("engine: a closed kept-alive connection is resent once, at once, counted and shown") {
+  direct d;
+  d.retry.max_attempts = 1;  // the resend is not a retry: it costs no attempt of the policy
+  zic::call_engine<status_answer> engine(d.env(), zic::operation::describe, d.req, status_answer{}, d.call);
+  REQUIRE(engine.start(d.t0).next == zic::call_step::send);
+  auto stale = failure(errc::transport, true);
+  stale.reused_connection_closed = true;
+  auto step = engine.after_send(stale, d.answer, d.t0);
+  REQUIRE(step.next == zic::call_step::send);  // no wait
+  CHECK(d.attempts == 2);
+  REQUIRE(d.events.size() == 1);
+  CHECK(d.events[0].decision == zic::attempt_decision::retry);
+  CHECK(d.events[0].retry_delay == 0ms);
+  // A second closed connection in the same call is an ordinary failure.
+  step = engine.after_send(stale, d.answer, d.t0);
+  REQUIRE(step.next == zic::call_step::done);
+  CHECK(engine.take_result().error().code == errc::transport);
+
+  SUBCASE("a request that must not be sent twice is not resent") {
+    direct n;
+    n.req.idempotent = false;
+    zic::call_engine<status_answer> once(n.env(), zic::operation::create, n.req, status_answer{}, n.call);
+    REQUIRE(once.start(n.t0).next == zic::call_step::send);
+    REQUIRE(once.after_send(stale, n.answer, n.t0).next == zic::call_step::done);
+    CHECK(once.take_result().error().code == errc::ambiguous_outcome);
+    CHECK(n.attempts == 1);
+  }
+}
+
+TEST_CASE("engine: a Retry-After date is read against the wall clock the driver gives") {
+  direct d;
+  zic::call_engine<status_answer> engine(d.env(), zic::operation::list, d.req, status_answer{}, d.call);
+  REQUIRE(engine.start(d.t0).next == zic::call_step::send);
+  d.answer.status = 503;
+  d.answer.headers = {{"Retry-After", "Wed, 21 Oct 2015 07:28:05 GMT"}};
+  const auto wall = std::chrono::system_clock::time_point(std::chrono::seconds(1445412480));  // 07:28:00
+  auto step = engine.after_send({}, d.answer, d.t0, 0.5, wall);
+  REQUIRE(step.next == zic::call_step::wait);
+  CHECK(step.delay == 5s);
+}

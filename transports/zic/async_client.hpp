@@ -145,16 +145,19 @@ template <class AsyncTransport> struct client_core {
   template <class Read>
   boost::asio::awaitable<result<void>> run(operation op, http_request& req, Read&& read, const call_options& call,
                                            const create_import_request* secrets = nullptr) {
-    detail::call_env env{options_, ctx_, limiter_.get(), parser_, attempts_};
-    call_engine<Read&> engine(env, op, req, read, call, secrets);
+    detail::api_answer<Read&> answer{parser_, op, read, secrets};
+    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), op, req,
+                                                   answer, call);
     for (auto step = engine.start(now());;) {
       if (cancel_->requested() && step.next != call_step::done) step = engine.cancel();
       switch (step.next) {
       case call_step::send: {
         auto sent = co_await send(req);
         // An answer that arrived is kept even when cancellation raced it: it may carry a job id.
-        step = cancel_->requested() && !sent ? engine.cancel(sent.error().request_sent)
-                                             : engine.after_send(std::move(sent), response_, now());
+        step = cancel_->requested() && !sent
+                   ? engine.cancel(sent.error().request_sent)
+                   : engine.after_send(std::move(sent), response_, now(), detail::uniform01(),
+                                       std::chrono::system_clock::now());
         break;
       }
       case call_step::wait: {

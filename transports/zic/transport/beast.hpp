@@ -339,21 +339,17 @@ public:
                         !idle_and_open(lowest().socket(), secure_ ? secure_->native_handle() : nullptr, buffer_)))
       close();
     detail::write_request(req, wire_);
-
-    for (int round = 0;; ++round) {
-      const bool reused = connected();
-      if (!reused)
-        if (auto ok = connect(req, deadline); !ok) return ok;
-      stale_ = false;
-      auto answer = secure_ ? exchange(*secure_, req, out, deadline) : exchange(*plain_, req, out, deadline);
-      if (answer || !reused || round > 0 || !stale_) return answer;
-      // A kept-alive connection the server had already closed: nothing of the answer came.
-      if (!req.resendable()) {
-        zic::error e = std::move(answer).error();
-        e.message += " (on a reused connection; not resent because the request is not idempotent)";
-        return e;
-      }
-    }
+    const bool reused = connected();
+    if (!reused)
+      if (auto ok = connect(req, deadline); !ok) return ok;
+    stale_ = false;
+    auto answer = secure_ ? exchange(*secure_, req, out, deadline) : exchange(*plain_, req, out, deadline);
+    // A kept-alive connection the server had already closed: nothing of the answer came. The
+    // call engine decides whether to send again.
+    if (answer || !reused || !stale_) return answer;
+    zic::error e = std::move(answer).error();
+    e.reused_connection_closed = true;
+    return e;
   }
 
 private:
@@ -531,21 +527,17 @@ public:
       close();
     detail::write_request(req, wire_);
     result<void> answer;
-    for (int round = 0;; ++round) {
-      const bool reused = connected();
-      if (!reused) {
-        answer = co_await connect(req);
-        if (!answer) break;
-      }
+    const bool reused = connected();
+    if (!reused) answer = co_await connect(req);
+    if (answer) {
       stale_ = false;
       answer = co_await exchange(req, out);
-      if (answer || !reused || round > 0 || !stale_ || aborted_ || timed_out_) break;
-      // A kept-alive connection the server had already closed: nothing of the answer came.
-      if (!req.resendable()) {
+      // A kept-alive connection the server had already closed: nothing of the answer came. The
+      // call engine decides whether to send again.
+      if (!answer && reused && stale_ && !aborted_ && !timed_out_) {
         zic::error e = std::move(answer).error();
-        e.message += " (on a reused connection; not resent because the request is not idempotent)";
+        e.reused_connection_closed = true;
         answer = std::move(e);
-        break;
       }
     }
     watchdog_.cancel();
@@ -696,9 +688,9 @@ private:
 
 /**
  * A transport over Boost.Beast. Keeps one connection alive and reuses it; when a reused
- * connection proves closed before any byte of the answer arrived, it reconnects once and
- * resends if the request is idempotent or carries an `Idempotency-Key`, and otherwise reports
- * `request_sent`. TLS verifies the peer (system store or `ca_file`, SNI, host name) unless
+ * connection proves closed before any byte of the answer arrived, the failure says so
+ * (`reused_connection_closed`) and the call engine resends the request once if it may be sent
+ * twice. TLS verifies the peer (system store or `ca_file`, SNI, host name) unless
  * `insecure` is set. One call at a time; not thread-safe.
  *
  * @code
@@ -742,8 +734,8 @@ static_assert(reusing_http_transport<beast_transport>);
 
 /**
  * The asynchronous Beast transport: one keep-alive connection on the caller's executor, with
- * the blocking transport's rules (TLS verification, body cap, one resend of a resendable
- * request on a stale connection, the request's timeout over the whole exchange). No private
+ * the blocking transport's rules (TLS verification, body cap, a stale connection reported as
+ * such, the request's timeout over the whole exchange). No private
  * `io_context`, no thread, no blocking call. Terminal cancellation through the completion
  * handler's slot closes the connection and completes with `errc::cancelled`. One exchange at a
  * time; the transport outlives its exchanges.
