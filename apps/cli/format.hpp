@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,13 +72,23 @@ private:
   std::vector<std::vector<std::string>> rows_;
 };
 
-// "imported/total". Cloud answers do not say how many rows are in: "?" until the job (or
-// file) is Completed, and then every row is.
+// The rows imported, as far as they are known: what the server said, or, for a Completed job
+// or file whose server does not say (the cloud), every row (`inferred`). Unknown otherwise.
+// The text and the JSON views both show this one rule.
+struct imported_rows {
+  std::optional<std::int64_t> count;
+  bool inferred = false;
+};
+template <class Progress> imported_rows known_imported(const Progress& p) {
+  if (p.has_imported_rows) return {p.imported_rows, false};
+  if (p.state == zic::job_state::completed) return {p.total_rows, true};
+  return {};
+}
+
+// "imported/total", "?" for an unknown count.
 template <class Progress> std::string rows_text(const Progress& p) {
-  const std::string imported = p.has_imported_rows               ? std::to_string(p.imported_rows)
-                               : p.state == zic::job_state::completed ? std::to_string(p.total_rows)
-                                                                       : std::string("?");
-  return imported + "/" + std::to_string(p.total_rows);
+  const auto known = known_imported(p);
+  return (known.count ? std::to_string(*known.count) : std::string("?")) + "/" + std::to_string(p.total_rows);
 }
 
 inline std::string describe_text(const zic::import_progress& p) {
@@ -121,9 +132,10 @@ template <class Progress> void write_progress_members(json_writer& w, const Prog
       .member("state_text", p.state_text)
       .member("progress", std::int64_t(p.progress))
       .key("imported_rows");
-  if (p.has_imported_rows) w.value(p.imported_rows);
+  const auto known = known_imported(p);
+  if (known.count) w.value(*known.count);
   else w.value(nullptr);  // the cloud does not say: unknown, not 0
-  w.member("total_rows", p.total_rows)
+  w.key("imported_rows_inferred").boolean(known.inferred).member("total_rows", p.total_rows)
       .member("complete_time", p.complete_time)
       .member("reason", p.reason);
 }

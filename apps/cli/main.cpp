@@ -161,6 +161,19 @@ std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
 }
 
+std::optional<std::string> env_value(const char* name) {
+  if (const char* e = std::getenv(name); e && *e) return std::string(e);
+  return std::nullopt;
+}
+
+// A bucket credential: the flag, else ZIC_<NAME>, else the store's standard variable, so that a
+// secret never has to be on the command line, where `ps` shows it.
+std::string credential(const command_line& cl, std::string_view flag, const char* zic_env, const char* std_env) {
+  if (auto v = cl.last(flag)) return *v;
+  if (auto v = env_value(zic_env)) return *v;
+  return env_value(std_env).value_or("");
+}
+
 std::string setting(const command_line& cl, std::string_view flag, const char* env, std::string fallback = {}) {
   if (auto v = cl.last(flag)) return *v;
   if (const char* e = std::getenv(env); e && *e) return e;
@@ -188,6 +201,10 @@ std::string hint_for(const zic::error& e) {
   if (e.code == errc::transport && e.message.find("cannot connect") != std::string::npos)
     return "is the endpoint right and the server running? see --endpoint or ZIC_ENDPOINT";
   if (e.api_code == 800) return "check --db";
+  if (e.code == errc::invalid_argument && (e.message.find("are cloud fields") != std::string::npos ||
+                                           e.message.find("the cloud flavour needs") != std::string::npos ||
+                                           e.message.find("belong to the cloud flavour") != std::string::npos))
+    return "choose the flavour with --flavor cloud|milvus or ZIC_FLAVOR; a local endpoint is milvus unless told";
   if (e.http_status == 404) return "this endpoint does not offer that call; check --endpoint and --flavor";
   return {};
 }
@@ -215,10 +232,10 @@ setup configure(const command_line& cl) {
   o.project_id = setting(cl, "project-id", "ZIC_PROJECT_ID");
   o.region_id = setting(cl, "region-id", "ZIC_REGION_ID");
   o.db_name = setting(cl, "db", "ZIC_DB");
-  if (auto f = cl.last("flavor")) {
+  if (auto f = cl.last("flavor") ? cl.last("flavor") : env_value("ZIC_FLAVOR")) {
     if (*f == "cloud") o.flavor = zic::api_flavor::cloud;
     else if (*f == "milvus") o.flavor = zic::api_flavor::milvus;
-    else throw usage_failure{"--flavor takes cloud or milvus, not \"" + *f + "\"", main_usage};
+    else throw usage_failure{"--flavor (or ZIC_FLAVOR) takes cloud or milvus, not \"" + *f + "\"", main_usage};
   }
   const double timeout = seconds_value(cl, "timeout", 30, main_usage);
   o.timeout = millis(timeout);
@@ -267,9 +284,15 @@ int run_create(zic::client& c, const setup& s, const command_line& cl) {
   }
   r.volume_name = cl.last("volume").value_or("");
   for (const auto& p : cl.all("data-path")) r.data_paths.push_back({p});
-  r.access_key = cl.last("access-key").value_or("");
-  r.secret_key = cl.last("secret-key").value_or("");
-  r.token = cl.last("token").value_or("");
+  if (!r.object_urls.empty()) {  // the keys of the bucket the cloud reads; nothing else takes them
+    r.access_key = credential(cl, "access-key", "ZIC_ACCESS_KEY", "AWS_ACCESS_KEY_ID");
+    r.secret_key = credential(cl, "secret-key", "ZIC_SECRET_KEY", "AWS_SECRET_ACCESS_KEY");
+    r.token = credential(cl, "token", "ZIC_SESSION_TOKEN", "AWS_SESSION_TOKEN");
+  } else {
+    r.access_key = cl.last("access-key").value_or("");
+    r.secret_key = cl.last("secret-key").value_or("");
+    r.token = cl.last("token").value_or("");
+  }
   for (const auto& kv : cl.all("option")) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) throw usage_failure{"--option takes KEY=VALUE, not \"" + kv + "\"", create_usage};

@@ -18,7 +18,8 @@ commands:
 global options (also from the environment; flags win):
   --endpoint URL         API endpoint [ZIC_ENDPOINT] (default https://api.cloud.zilliz.com)
   --api-key KEY          API key, or user:password for Milvus [ZIC_API_KEY]
-  --flavor cloud|milvus  API flavour (default: cloud for api.cloud.zilliz.com(.cn), else milvus)
+  --flavor cloud|milvus  API flavour [ZIC_FLAVOR] (default: cloud for api.cloud.zilliz.com(.cn),
+                         else milvus)
   --cluster-id ID        cloud cluster [ZIC_CLUSTER_ID]
   --project-id ID        cloud project, with --region-id [ZIC_PROJECT_ID]
   --region-id ID         cloud region, with --project-id [ZIC_REGION_ID]
@@ -57,8 +58,10 @@ Starts an import job and prints its id alone on stdout.
   --volume NAME          cloud: import from a Zilliz volume ...
   --data-path PATH       ... this path of it; repeat for more
   --access-key K         cloud: object-store access key (with --secret-key)
-  --secret-key S         cloud: object-store secret key
+                         [ZIC_ACCESS_KEY, else AWS_ACCESS_KEY_ID]
+  --secret-key S         cloud: object-store secret key [ZIC_SECRET_KEY, else AWS_SECRET_ACCESS_KEY]
   --token T              cloud: session token for short-term credentials
+                         [ZIC_SESSION_TOKEN, else AWS_SESSION_TOKEN]
   --option KEY=VALUE     Milvus import option, e.g. auto_commit=false, timeout=300s; repeatable
   --idempotency-key KEY  retrying with the same key never creates a second job
 )";
