@@ -1,0 +1,399 @@
+// The bulk writer's files, read back by readers that share no code with zic: DuckDB and
+// hyparquet for Parquet, Python's json and csv modules, NumPy for .npy.
+
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <zic/schema.hpp>
+#include <zic/write/bulk_writer.hpp>
+
+#include <simdjson.h>
+
+#include <array>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using zic::data_type;
+
+namespace {
+
+zic::field_schema field(std::string name, data_type type) {
+  zic::field_schema f;
+  f.name = std::move(name);
+  f.type = type;
+  return f;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  static int counter = 0;
+  fs::path p = fs::temp_directory_path() /
+               ("zic_write_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + "_" + name);
+  fs::remove_all(p);
+  return p;
+}
+
+int run(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// `quiet` hides the reader's list of differences (for the checks that expect some).
+int read_back(std::string_view format, const fs::path& path, const fs::path& expected, bool quiet = false) {
+  return run(std::string("/usr/bin/python3 ") + ZIC_WRITE_TEST_DIR "/read_back.py " + std::string(format) + " " +
+             quote(path) + " " + quote(expected) + (quiet ? " 2>/dev/null" : ""));
+}
+
+int read_parquet(std::string_view engine, const fs::path& path, const fs::path& expected, bool quiet = false) {
+  return run(std::string("ZIC_NODE_MODULES=" ZIC_NODE_MODULES " " ZIC_NODE " " ZIC_WRITE_TEST_DIR "/read_parquet.mjs ") +
+             std::string(engine) + " " + quote(path) + " " + quote(expected) + (quiet ? " 2>/dev/null" : ""));
+}
+
+void write_text(const fs::path& p, std::string_view text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Every type, nullable fields, defaults and the dynamic field. `numpy` drops what NumPy cannot
+// carry (arrays, sparse vectors, the fields whose rows hold nulls).
+zic::collection_schema all_types(bool auto_id, bool numpy) {
+  zic::collection_schema s;
+  s.enable_dynamic_field = true;
+  auto id = field("id", data_type::int64);
+  id.primary_key = true;
+  id.auto_id = auto_id;
+  s.fields.push_back(id);
+  s.fields.push_back(field("b", data_type::boolean));
+  s.fields.push_back(field("i8", data_type::int8));
+  auto i16 = field("i16", data_type::int16);
+  i16.default_value = std::int64_t(7);
+  s.fields.push_back(i16);
+  s.fields.push_back(field("i32", data_type::int32));
+  auto n = field("n", data_type::int32);
+  n.nullable = true;
+  if (!numpy) s.fields.push_back(n);
+  s.fields.push_back(field("f", data_type::float32));
+  auto d = field("d", data_type::float64);
+  d.default_value = 2.5;
+  s.fields.push_back(d);
+  auto str = field("s", data_type::varchar);
+  str.max_length = 16;
+  s.fields.push_back(str);
+  auto sn = field("sn", data_type::varchar);
+  sn.max_length = 16;
+  sn.nullable = true;
+  if (!numpy) s.fields.push_back(sn);
+  s.fields.push_back(field("t", data_type::text));
+  s.fields.push_back(field("j", data_type::json));
+  auto arr_i = field("arr_i", data_type::array);
+  arr_i.element_type = data_type::int32;
+  arr_i.max_capacity = 4;
+  auto arr_s = field("arr_s", data_type::array);
+  arr_s.element_type = data_type::varchar;
+  arr_s.max_capacity = 3;
+  arr_s.max_length = 8;
+  if (!numpy) {
+    s.fields.push_back(arr_i);
+    s.fields.push_back(arr_s);
+  }
+  auto fv = field("fv", data_type::float_vector);
+  fv.dim = 4;
+  s.fields.push_back(fv);
+  auto bv = field("bv", data_type::binary_vector);
+  bv.dim = 16;
+  s.fields.push_back(bv);
+  auto hv = field("hv", data_type::float16_vector);
+  hv.dim = 2;
+  s.fields.push_back(hv);
+  auto bfv = field("bfv", data_type::bfloat16_vector);
+  bfv.dim = 2;
+  s.fields.push_back(bfv);
+  auto i8v = field("i8v", data_type::int8_vector);
+  i8v.dim = 3;
+  s.fields.push_back(i8v);
+  if (!numpy) s.fields.push_back(field("sp", data_type::sparse_float_vector));
+  return s;
+}
+
+// The three rows every format must hold (logical values; see read_back.py).
+constexpr std::string_view expected_rows = R"([
+{"id":"9007199254740993","b":true,"i8":-128,"i16":7,"i32":2147483647,"n":null,"f":0.1,"d":0.1,
+ "s":"h\u00e9llo\u2713","sn":"x","t":"a,\"b\"\nline","j":{"k":[1,2],"s":"x,y"},"arr_i":[1,-2,3],
+ "arr_s":["a","\u03b2"],"fv":[0.5,-1.25,0.1,3],"bv":[255,1],"hv":[0.0999755859375,-2],
+ "bfv":[0.10009765625,1.5],"i8v":[-128,0,127],"sp":{"1":0.5,"7":-2},"$meta":{"extra":5,"tag":"x"}},
+{"id":"1","b":false,"i8":127,"i16":-32768,"i32":0,"n":42,"f":-3.5,"d":2.5,"s":"","sn":null,"t":"",
+ "j":[],"arr_i":[],"arr_s":[],"fv":[1,2,3,4],"bv":[0,128],"hv":[65504,-0.5],"bfv":[-1,2],
+ "i8v":[1,2,3],"sp":{"3":1.25},"$meta":{}},
+{"id":"-5","b":true,"i8":0,"i16":123,"i32":-2147483648,"n":-1,"f":3.4028234663852886e38,"d":2.5,
+ "s":"plain","sn":"y","t":"\u00fc","j":"str","arr_i":[2147483647],"arr_s":["12345678"],"fv":[0,0,0,0],
+ "bv":[15,240],"hv":[1,1],"bfv":[0.5,-0.5],"i8v":[0,0,0],"sp":{"4294967294":0.25},
+ "$meta":{"k":{"nested":true}}}
+])";
+
+// Appends the rows of `expected_rows` through the row builder.
+void append_all_types(zic::bulk_writer& w, bool auto_id, bool numpy) {
+  zic::row_builder row = w.make_row();
+  auto id = [&](std::int64_t v) {
+    if (!auto_id) row.set("id", v);
+  };
+  {
+    id(9007199254740993);
+    row.set("b", true).set("i8", -128).set("i32", 2147483647).set("f", 0.1f).set("d", 0.1);
+    row.set("s", "h\xc3\xa9llo\xe2\x9c\x93").set("t", "a,\"b\"\nline").set_json("j", R"({"k":[1,2],"s":"x,y"})");
+    if (!numpy) {
+      const std::array<std::int32_t, 3> a{1, -2, 3};
+      const std::array<std::string_view, 2> s{"a", "\xce\xb2"};
+      row.set("sn", "x").set("arr_i", std::span<const std::int32_t>(a)).set("arr_s", std::span<const std::string_view>(s));
+      const std::array<std::uint32_t, 2> idx{1, 7};
+      const std::array<float, 2> val{0.5f, -2.0f};
+      row.set_sparse("sp", idx, val);
+    }
+    const std::array<float, 4> fv{0.5f, -1.25f, 0.1f, 3.0f};
+    const std::array<std::uint8_t, 2> bv{255, 1};
+    const std::array<float, 2> hv{0.1f, -2.0f}, bfv{0.1f, 1.5f};
+    const std::array<std::int8_t, 3> i8v{-128, 0, 127};
+    row.set("fv", std::span<const float>(fv)).set("bv", std::span<const std::uint8_t>(bv));
+    row.set("hv", std::span<const float>(hv)).set("bfv", std::span<const float>(bfv)).set("i8v", std::span<const std::int8_t>(i8v));
+    row.set("extra", 5).set("tag", "x");
+    REQUIRE_MESSAGE(w.append(row), "row 0");
+  }
+  {
+    row.clear();
+    id(1);
+    row.set("b", false).set("i8", 127).set("i16", -32768).set("i32", 0).set("f", -3.5).set_null("d");
+    row.set("s", "").set("t", "").set_json("j", "[]");
+    if (!numpy) {
+      row.set("n", 42).set_null("sn").set("arr_i", std::span<const std::int64_t>()).set("arr_s", std::span<const std::string_view>());
+      const std::array<std::uint32_t, 1> idx{3};
+      const std::array<float, 1> val{1.25f};
+      row.set_sparse("sp", idx, val);
+    }
+    const std::array<double, 4> fv{1, 2, 3, 4};
+    const std::array<std::uint8_t, 2> bv{0, 128};
+    // Float16 given as raw little-endian bytes: 65504 (0x7bff) and -0.5 (0xb800).
+    const std::array<std::uint8_t, 4> hv{0xff, 0x7b, 0x00, 0xb8};
+    const std::array<float, 2> bfv{-1, 2};
+    const std::array<std::int8_t, 3> i8v{1, 2, 3};
+    row.set("fv", std::span<const double>(fv)).set("bv", std::span<const std::uint8_t>(bv));
+    row.set("hv", std::span<const std::uint8_t>(hv)).set("bfv", std::span<const float>(bfv)).set("i8v", std::span<const std::int8_t>(i8v));
+    REQUIRE_MESSAGE(w.append(row), "row 1");
+  }
+  {
+    row.clear();
+    id(-5);
+    row.set("b", true).set("i8", 0).set("i16", 123).set("i32", -2147483647 - 1).set("f", 3.4028234663852886e38);
+    row.set("s", "plain").set("t", "\xc3\xbc").set_json("j", "\"str\"");
+    if (!numpy) {
+      const std::array<std::int64_t, 1> a{2147483647};
+      const std::array<std::string_view, 1> s{"12345678"};
+      row.set("n", -1).set("sn", "y").set("arr_i", std::span<const std::int64_t>(a)).set("arr_s", std::span<const std::string_view>(s));
+      const std::array<std::uint32_t, 1> idx{4294967294u};
+      const std::array<float, 1> val{0.25f};
+      row.set_sparse("sp", idx, val);
+    }
+    const std::array<float, 4> fv{0, 0, 0, 0};
+    const std::array<std::uint8_t, 2> bv{15, 240};
+    const std::array<float, 2> hv{1, 1}, bfv{0.5f, -0.5f};
+    const std::array<std::int8_t, 3> i8v{0, 0, 0};
+    row.set("fv", std::span<const float>(fv)).set("bv", std::span<const std::uint8_t>(bv));
+    row.set("hv", std::span<const float>(hv)).set("bfv", std::span<const float>(bfv)).set("i8v", std::span<const std::int8_t>(i8v));
+    row.set_json("$meta", R"({"k":{"nested":true}})");
+    REQUIRE_MESSAGE(w.append(row), "row 2");
+  }
+}
+
+// EXPECTED for the readers: the file's columns, their types, and the rows.
+std::string expected_for(const zic::collection_schema& s, std::string_view rows = expected_rows) {
+  std::string columns, types;
+  for (const auto& f : s.fields) {
+    if (f.auto_id || f.function_output) continue;
+    columns += (columns.empty() ? "\"" : ",\"") + f.name + "\"";
+    types += (types.empty() ? "\"" : ",\"") + f.name + "\":{\"type\":\"" + std::string(zic::data_type_name(f.type)) +
+             "\",\"nullable\":" + (f.nullable ? "true" : "false");
+    if (f.element_type) types += ",\"element\":\"" + std::string(zic::data_type_name(*f.element_type)) + "\"";
+    types += "}";
+  }
+  if (s.enable_dynamic_field) {
+    columns += ",\"$meta\"";
+    types += ",\"$meta\":{\"type\":\"$meta\",\"nullable\":false}";
+  }
+  return "{\"columns\":[" + columns + "],\"types\":{" + types + "},\"rows\":" + std::string(rows) + "}";
+}
+
+struct written {
+  fs::path dir;
+  std::vector<std::vector<std::string>> units;
+  fs::path expected;
+};
+
+written write_all_types(zic::file_format format, bool auto_id, zic::compression codec = zic::compression::snappy) {
+  const bool numpy = format == zic::file_format::numpy;
+  written out;
+  out.dir = fresh_dir(std::string(zic::file_format_extension(format)));
+  const auto schema = all_types(auto_id, numpy);
+  zic::bulk_writer_options o;
+  o.directory = out.dir;
+  o.format = format;
+  o.compression = codec;
+  auto w = zic::bulk_writer::create(schema, o);
+  REQUIRE_MESSAGE(w, (w ? "" : w.error().message));
+  append_all_types(*w, auto_id, numpy);
+  REQUIRE(w->close());
+  out.units = w->units();
+  out.expected = out.dir / "expected.json";
+  write_text(out.expected, expected_for(schema));
+  return out;
+}
+
+} // namespace
+
+TEST_SUITE("schema") {
+  TEST_CASE("parses the REST v2 create shape") {
+    auto s = zic::collection_schema::parse(R"({"collectionName":"c","schema":{"autoId":true,"enableDynamicField":true,
+      "fields":[{"fieldName":"id","dataType":"Int64","isPrimary":true},
+                {"fieldName":"title","dataType":"VarChar","elementTypeParams":{"max_length":"512"},"nullable":true},
+                {"fieldName":"vec","dataType":"FloatVector","elementTypeParams":{"dim":768}},
+                {"fieldName":"tags","dataType":"Array","elementDataType":"VarChar","elementTypeParams":{"max_capacity":8,"max_length":16}},
+                {"fieldName":"n","dataType":"Int16","defaultValue":3},
+                {"fieldName":"sparse","dataType":"SparseFloatVector"}],
+      "functions":[{"name":"bm25","type":"BM25","inputFieldNames":["title"],"outputFieldNames":["sparse"]}]}})");
+    REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+    CHECK(s->enable_dynamic_field);
+    REQUIRE(s->fields.size() == 6);
+    CHECK(s->fields[0].primary_key);
+    CHECK(s->fields[0].auto_id);
+    CHECK(s->fields[1].type == data_type::varchar);
+    CHECK(s->fields[1].max_length == 512);
+    CHECK(s->fields[1].nullable);
+    CHECK(s->fields[2].dim == 768);
+    CHECK(s->fields[3].element_type == data_type::varchar);
+    CHECK(s->fields[3].max_capacity == 8);
+    CHECK(s->fields[3].max_length == 16);
+    CHECK(std::get<std::int64_t>(*s->fields[4].default_value) == 3);
+    CHECK(s->fields[5].function_output);
+    CHECK_FALSE(s->fields[4].function_output);
+  }
+
+  TEST_CASE("parses the describe answer") {
+    auto s = zic::collection_schema::parse(R"({"code":0,"data":{"collectionName":"c","autoId":false,"enableDynamicField":false,
+      "fields":[{"name":"pk","type":"VarChar","primaryKey":true,"autoId":false,"params":[{"key":"max_length","value":"64"}]},
+                {"name":"v","type":"BinaryVector","params":[{"key":"dim","value":"128"}]},
+                {"name":"x","type":"Double","nullable":true,"defaultValue":"0.5"}]}})");
+    REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+    CHECK_FALSE(s->enable_dynamic_field);
+    CHECK(s->fields[0].type == data_type::varchar);
+    CHECK(s->fields[0].max_length == 64);
+    CHECK_FALSE(s->fields[0].auto_id);
+    CHECK(s->fields[1].dim == 128);
+    CHECK(std::get<double>(*s->fields[2].default_value) == 0.5);
+  }
+
+  TEST_CASE("refuses impossible schemas, naming the field") {
+    auto refused = [](std::string_view fields) {
+      auto s = zic::collection_schema::parse("{\"fields\":[" + std::string(fields) + "]}");
+      REQUIRE_FALSE(s);
+      return s.error().message;
+    };
+    const std::string pk = R"({"fieldName":"id","dataType":"Int64","isPrimary":true})";
+    CHECK(refused(pk + R"(,{"fieldName":"id2","dataType":"Int64","isPrimary":true})").find("'id2'") != std::string::npos);
+    CHECK(refused(R"({"fieldName":"a","dataType":"Int64"})").find("no primary key") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"v","dataType":"FloatVector"})").find("'v': a vector field needs a dim") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"s","dataType":"VarChar"})").find("'s': a VarChar field needs max_length") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"q","dataType":"Quaternion"})").find("'q': unknown data type 'Quaternion'") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"bv","dataType":"BinaryVector","elementTypeParams":{"dim":12}})").find("'bv'") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"arr","dataType":"Array","elementDataType":"Int32"})").find("'arr': an Array field needs max_capacity") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"arr","dataType":"Array","elementDataType":"JSON","elementTypeParams":{"max_capacity":2}})").find("'arr'") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"id","dataType":"Int32"})").find("twice") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"n","dataType":"Int8","defaultValue":300})").find("'n'") != std::string::npos);
+    CHECK(refused(R"({"fieldName":"id","dataType":"Float","isPrimary":true})").find("'id'") != std::string::npos);
+    CHECK_FALSE(zic::collection_schema::parse("{not json"));
+  }
+}
+
+TEST_SUITE("read_back") {
+  TEST_CASE("Parquet: every type, nulls, defaults and the dynamic field, by DuckDB and hyparquet") {
+    for (bool auto_id : {false, true}) {
+      CAPTURE(auto_id);
+      const auto w = write_all_types(zic::file_format::parquet, auto_id);
+      REQUIRE(w.units == std::vector<std::vector<std::string>>{{"1.parquet"}});
+      const std::string bytes = slurp(w.dir / "1.parquet");
+      CHECK(bytes.substr(0, 4) == "PAR1");
+      CHECK(bytes.substr(bytes.size() - 4) == "PAR1");
+      CHECK(read_parquet("duckdb", w.dir / "1.parquet", w.expected) == 0);
+      CHECK(read_parquet("hyparquet", w.dir / "1.parquet", w.expected) == 0);
+    }
+  }
+
+  TEST_CASE("Parquet: ZSTD and uncompressed read the same") {
+    for (auto codec : {zic::compression::zstd, zic::compression::none}) {
+      const auto w = write_all_types(zic::file_format::parquet, false, codec);
+      CHECK(read_parquet("duckdb", w.dir / "1.parquet", w.expected) == 0);
+      if (codec == zic::compression::none) CHECK(read_parquet("hyparquet", w.dir / "1.parquet", w.expected) == 0);
+    }
+  }
+
+  TEST_CASE("JSON rows, by Python's json module") {
+    for (bool auto_id : {false, true}) {
+      CAPTURE(auto_id);
+      const auto w = write_all_types(zic::file_format::json, auto_id);
+      REQUIRE(w.units == std::vector<std::vector<std::string>>{{"1.json"}});
+      CHECK(read_back("json", w.dir / "1.json", w.expected) == 0);
+    }
+  }
+
+  TEST_CASE("CSV, by Python's csv module") {
+    for (bool auto_id : {false, true}) {
+      CAPTURE(auto_id);
+      const auto w = write_all_types(zic::file_format::csv, auto_id);
+      REQUIRE(w.units == std::vector<std::vector<std::string>>{{"1.csv"}});
+      CHECK(read_back("csv", w.dir / "1.csv", w.expected) == 0);
+    }
+  }
+
+  TEST_CASE("NumPy, one .npy per field in one folder, by numpy") {
+    for (bool auto_id : {false, true}) {
+      CAPTURE(auto_id);
+      const auto w = write_all_types(zic::file_format::numpy, auto_id);
+      REQUIRE(w.units.size() == 1);
+      CHECK(w.units[0].front().rfind("1/", 0) == 0);
+      CHECK(std::find(w.units[0].begin(), w.units[0].end(), "1/$meta.npy") != w.units[0].end());
+      CHECK((std::find(w.units[0].begin(), w.units[0].end(), "1/id.npy") != w.units[0].end()) == !auto_id);
+      CHECK(read_back("numpy", w.dir / "1", w.expected) == 0);
+    }
+  }
+
+  TEST_CASE("the readers see a wrong value (the checks can fail)") {
+    std::string wrong(expected_rows);
+    wrong.replace(wrong.find("\"i8\":127"), 8, "\"i8\":126");
+    for (auto format : {zic::file_format::parquet, zic::file_format::json, zic::file_format::csv}) {
+      const auto w = write_all_types(format, false);
+      write_text(w.expected, expected_for(all_types(false, false), wrong));
+      const fs::path file = w.dir / w.units[0][0];
+      if (format == zic::file_format::parquet) {
+        CHECK(read_parquet("duckdb", file, w.expected, true) == 1);
+        CHECK(read_parquet("hyparquet", file, w.expected, true) == 1);
+      } else {
+        CHECK(read_back(format == zic::file_format::json ? "json" : "csv", file, w.expected, true) == 1);
+      }
+    }
+    const auto n = write_all_types(zic::file_format::numpy, false);
+    write_text(n.expected, expected_for(all_types(false, true), wrong));
+    CHECK(read_back("numpy", n.dir / "1", n.expected, true) == 1);
+  }
+}
