@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -395,5 +396,379 @@ TEST_SUITE("read_back") {
     const auto n = write_all_types(zic::file_format::numpy, false);
     write_text(n.expected, expected_for(all_types(false, true), wrong));
     CHECK(read_back("numpy", n.dir / "1", n.expected, true) == 1);
+  }
+}
+
+namespace {
+
+zic::collection_schema small_schema(bool dynamic) {
+  zic::collection_schema s;
+  s.enable_dynamic_field = dynamic;
+  auto id = field("id", data_type::int64);
+  id.primary_key = true;
+  s.fields.push_back(id);
+  auto v = field("v", data_type::float_vector);
+  v.dim = 3;
+  s.fields.push_back(v);
+  auto str = field("s", data_type::varchar);
+  str.max_length = 4;
+  s.fields.push_back(str);
+  auto a = field("a", data_type::array);
+  a.element_type = data_type::int8;
+  a.max_capacity = 2;
+  s.fields.push_back(a);
+  s.fields.push_back(field("i", data_type::int8));
+  s.fields.push_back(field("j", data_type::json));
+  auto h = field("h", data_type::float16_vector);
+  h.dim = 1;
+  s.fields.push_back(h);
+  return s;
+}
+
+// A row of small_schema that fits.
+void good_row(zic::row_builder& row, std::optional<std::int64_t> id) {
+  static const std::array<float, 3> v{1, 2, 3};
+  static const std::array<std::int64_t, 2> a{1, -1};
+  static const std::array<float, 1> h{0.5f};
+  row.clear();
+  if (id) row.set("id", *id);
+  row.set("v", std::span<const float>(v)).set("s", "abcd").set("a", std::span<const std::int64_t>(a));
+  row.set("i", -3).set_json("j", "{}").set("h", std::span<const float>(h));
+}
+
+std::size_t json_rows(const fs::path& file) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.load(file.string()).get(doc)) return SIZE_MAX;
+  simdjson::dom::array rows;
+  if (doc["rows"].get_array().get(rows)) return SIZE_MAX;
+  return rows.size();
+}
+
+bool has_partial_files(const fs::path& dir) {
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().filename().string().find(".partial") != std::string::npos) return true;
+  return false;
+}
+
+} // namespace
+
+TEST_SUITE("rules") {
+  TEST_CASE("a value that does not fit is refused with the row and the field, and the writer goes on") {
+    zic::bulk_writer_options o;
+    o.directory = fresh_dir("refusals");
+    o.format = zic::file_format::json;
+    auto w = zic::bulk_writer::create(small_schema(false), o);
+    REQUIRE(w);
+    zic::row_builder row = w->make_row();
+    good_row(row, 0);
+    REQUIRE(w->append(row));
+
+    struct bad {
+      const char* what;
+      void (*spoil)(zic::row_builder&);
+      const char* message;
+    };
+    static const std::array<float, 2> short_v{1, 2};
+    static const std::array<float, 3> nan_v{1, std::numeric_limits<float>::quiet_NaN(), 3};
+    static const std::array<std::int64_t, 3> long_a{1, 2, 3};
+    static const std::array<std::int64_t, 1> wide_a{200};
+    static const std::array<float, 1> huge_h{1e6f};
+    const bad cases[] = {
+        {"wrong type", [](zic::row_builder& r) { r.set("i", "seven"); }, "row 1: field 'i': expected an integer"},
+        {"out of range", [](zic::row_builder& r) { r.set("i", 300); }, "row 1: field 'i': the integer is out of the type's range"},
+        {"wrong dim", [](zic::row_builder& r) { r.set("v", std::span<const float>(short_v)); }, "row 1: field 'v': the vector's length is not dim"},
+        {"NaN in a vector", [](zic::row_builder& r) { r.set("v", std::span<const float>(nan_v)); }, "row 1: field 'v': a vector value is not finite"},
+        {"over max_length", [](zic::row_builder& r) { r.set("s", "abcde"); }, "row 1: field 's': the string is longer than max_length"},
+        {"not UTF-8", [](zic::row_builder& r) { r.set("s", "\xff"); }, "row 1: field 's': the string is not UTF-8"},
+        {"null in a non-nullable field", [](zic::row_builder& r) { r.set_null("i"); }, "row 1: field 'i': null in a field that is not nullable"},
+        {"missing", [](zic::row_builder& r) { r.clear(); r.set("id", 1); }, "row 1: field 'v': no value"},
+        {"array over capacity", [](zic::row_builder& r) { r.set("a", std::span<const std::int64_t>(long_a)); }, "row 1: field 'a': the array holds more elements than max_capacity"},
+        {"array element out of range", [](zic::row_builder& r) { r.set("a", std::span<const std::int64_t>(wide_a)); }, "row 1: field 'a': an element is out of the type's range"},
+        {"unknown field without the dynamic field", [](zic::row_builder& r) { r.set("zzz", 1); }, "row 1: field 'zzz': not in the schema, and the dynamic field is off"},
+        {"bad JSON", [](zic::row_builder& r) { r.set_json("j", "{\"a\":"); }, "row 1: field 'j': the text is not one JSON value"},
+        {"Float16 overflow", [](zic::row_builder& r) { r.set("h", std::span<const float>(huge_h)); }, "row 1: field 'h': a vector value does not fit Float16"},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.what);
+      good_row(row, 1);
+      c.spoil(row);
+      auto r = w->append(row);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().code == zic::errc::invalid_argument);
+      CHECK_MESSAGE(r.error().message.rfind(c.message, 0) == 0, r.error().message);
+      CHECK(w->rows() == 1);
+    }
+    good_row(row, 1);
+    REQUIRE(w->append(row));
+    REQUIRE(w->close());
+    REQUIRE(w->units().size() == 1);
+    CHECK(json_rows(o.directory / "1.json") == 2);
+  }
+
+  TEST_CASE("an auto_id primary key or a function output given a value is refused") {
+    auto s = small_schema(false);
+    s.fields[0].auto_id = true;
+    auto out = field("bm25", data_type::sparse_float_vector);
+    out.function_output = true;
+    s.fields.push_back(out);
+    zic::bulk_writer_options o;
+    o.directory = fresh_dir("auto_id");
+    o.format = zic::file_format::json;
+    auto w = zic::bulk_writer::create(s, o);
+    REQUIRE(w);
+    zic::row_builder row = w->make_row();
+    good_row(row, 5);
+    auto r = w->append(row);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.rfind("row 0: field 'id': the primary key is auto_id", 0) == 0);
+    good_row(row, std::nullopt);
+    REQUIRE(w->append(row));
+    const std::array<std::uint32_t, 1> idx{1};
+    const std::array<float, 1> val{1};
+    row.set_sparse("bm25", idx, val);
+    r = w->append(row);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("field 'bm25': a function's output") != std::string::npos);
+  }
+
+  TEST_CASE("the writer refuses what a format cannot carry, and bad options") {
+    zic::bulk_writer_options o;
+    o.directory = fresh_dir("numpy_refusals");
+    o.format = zic::file_format::numpy;
+    auto w = zic::bulk_writer::create(all_types(false, false), o);
+    REQUIRE_FALSE(w);
+    CHECK(w.error().message.find("NumPy files cannot hold the Array field 'arr_i'") != std::string::npos);
+    auto s = small_schema(false);
+    s.fields.erase(s.fields.begin() + 3);  // no arrays in NumPy
+    s.fields.push_back(field("maybe", data_type::int32));
+    s.fields.back().nullable = true;
+    auto n = zic::bulk_writer::create(s, o);
+    REQUIRE(n);
+    zic::row_builder row = n->make_row();
+    const std::array<float, 3> v{1, 2, 3};
+    const std::array<float, 1> h{0.5f};
+    row.set("id", 1).set("v", std::span<const float>(v)).set("s", "ab").set("i", 1).set_json("j", "{}").set("h", std::span<const float>(h));
+    auto r = n->append(row);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "row 0: field 'maybe': NumPy files cannot hold a null");
+    o.chunk_size = 0;
+    CHECK_FALSE(zic::bulk_writer::create(small_schema(false), o));
+    o.chunk_size = 1024;
+    o.format = zic::file_format::csv;
+    o.csv.separator = '"';
+    CHECK_FALSE(zic::bulk_writer::create(small_schema(false), o));
+    auto bad = small_schema(false);
+    bad.fields[1].dim = 0;
+    CHECK_FALSE(zic::bulk_writer::create(bad, o));
+  }
+
+  TEST_CASE("chunks by buffered bytes: each chunk one unit, complete, under its final name") {
+    for (auto format : {zic::file_format::json, zic::file_format::parquet, zic::file_format::csv, zic::file_format::numpy}) {
+      CAPTURE(zic::file_format_extension(format));
+      zic::bulk_writer_options o;
+      o.directory = fresh_dir("chunks");
+      o.format = format;
+      o.chunk_size = 1000;
+      auto s = small_schema(false);
+      if (format == zic::file_format::numpy) s.fields.erase(s.fields.begin() + 3);  // no arrays in NumPy
+      auto w = zic::bulk_writer::create(s, o);
+      REQUIRE(w);
+      zic::row_builder row = w->make_row();
+      for (int i = 0; i < 100; ++i) {
+        good_row(row, i);
+        if (format == zic::file_format::numpy) {
+          row.clear();
+          const std::array<float, 3> v{1, 2, 3};
+          const std::array<float, 1> h{0.5f};
+          row.set("id", i).set("v", std::span<const float>(v)).set("s", "ab").set("i", 1).set_json("j", "{}").set("h", std::span<const float>(h));
+        }
+        REQUIRE(w->append(row));
+        // A chunk is finished once it reaches the size: never more than one row beyond it.
+        CHECK(w->buffered_bytes() < 1000);
+      }
+      REQUIRE(w->close());
+      const auto& units = w->units();
+      CHECK(units.size() > 3);
+      std::size_t total = 0;
+      for (std::size_t u = 0; u < units.size(); ++u) {
+        const std::string n = std::to_string(u + 1);
+        if (format == zic::file_format::numpy) {
+          CHECK(units[u].size() == 6);
+          for (const auto& f : units[u]) CHECK(fs::is_regular_file(o.directory / f));
+          CHECK(units[u].front() == n + "/id.npy");
+        } else {
+          REQUIRE(units[u].size() == 1);
+          CHECK(units[u][0] == n + "." + std::string(zic::file_format_extension(format)));
+          CHECK(fs::is_regular_file(o.directory / units[u][0]));
+          if (format == zic::file_format::json) total += json_rows(o.directory / units[u][0]);
+        }
+      }
+      if (format == zic::file_format::json) CHECK(total == 100);
+      CHECK_FALSE(has_partial_files(o.directory));
+      CHECK(w->rows() == 100);
+    }
+  }
+
+  TEST_CASE("an existing file is never overwritten: the next free number is taken") {
+    zic::bulk_writer_options o;
+    o.directory = fresh_dir("existing");
+    o.format = zic::file_format::json;
+    fs::create_directories(o.directory);
+    write_text(o.directory / "1.json", "precious");
+    auto w = zic::bulk_writer::create(small_schema(false), o);
+    REQUIRE(w);
+    zic::row_builder row = w->make_row();
+    good_row(row, 1);
+    REQUIRE(w->append(row));
+    REQUIRE(w->close());
+    CHECK(w->units() == std::vector<std::vector<std::string>>{{"2.json"}});
+    CHECK(slurp(o.directory / "1.json") == "precious");
+  }
+
+  TEST_CASE("the columnar path checks every row first: a refused batch leaves no trace") {
+    auto s = small_schema(true);
+    s.fields.erase(s.fields.begin() + 3);  // arrays go through row_builder
+    zic::bulk_writer_options o;
+    o.directory = fresh_dir("columns");
+    o.format = zic::file_format::json;
+    auto w = zic::bulk_writer::create(s, o);
+    REQUIRE(w);
+    const std::array<std::int64_t, 3> ids{10, 11, 12};
+    std::array<float, 9> v{1, 2, 3, 4, 5, 6, 7, 8, 0.1f};
+    const std::array<std::string_view, 3> strs{"a", "bb", "ccc"};
+    std::array<std::int8_t, 3> is{1, 2, 3};
+    const std::array<std::string_view, 3> js{"{}", "[1]", "null"};
+    const std::array<std::uint8_t, 6> h{0x00, 0x38, 0x00, 0x3c, 0x00, 0xc0};  // 0.5, 1, -2 as Float16 bytes
+    const std::vector<zic::column_values> cols{
+        {"id", std::span<const std::int64_t>(ids)}, {"v", std::span<const float>(v)},
+        {"s", std::span<const std::string_view>(strs)}, {"i", std::span<const std::int8_t>(is)},
+        {"j", std::span<const std::string_view>(js)}, {"h", std::span<const std::uint8_t>(h)}};
+    v[4] = std::numeric_limits<float>::infinity();
+    auto r = w->append_columns(cols, 3);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.rfind("row 1: field 'v'", 0) == 0);
+    CHECK(w->rows() == 0);
+    v[4] = 5;
+    const std::vector<zic::column_values> short_cols{{"id", std::span<const std::int64_t>(ids).first(2)}};
+    CHECK_FALSE(w->append_columns(short_cols, 3));
+    REQUIRE(w->append_columns(cols, 3));
+    REQUIRE(w->close());
+    const fs::path expected = o.directory / "expected.json";
+    write_text(expected, expected_for(s, R"([
+      {"id":"10","v":[1,2,3],"s":"a","i":1,"j":{},"h":[0.5],"$meta":{}},
+      {"id":"11","v":[4,5,6],"s":"bb","i":2,"j":[1],"h":[1],"$meta":{}},
+      {"id":"12","v":[7,8,0.1],"s":"ccc","i":3,"j":null,"h":[-2],"$meta":{}}])"));
+    CHECK(read_back("json", o.directory / "1.json", expected) == 0);
+  }
+
+  TEST_CASE("floats are written in the shortest form that reads back to the same bits") {
+    zic::collection_schema s;
+    auto id = field("id", data_type::int64);
+    id.primary_key = true;
+    s.fields.push_back(id);
+    s.fields.push_back(field("f", data_type::float32));
+    s.fields.push_back(field("d", data_type::float64));
+    zic::bulk_writer_options o;
+    o.directory = fresh_dir("floats");
+    o.format = zic::file_format::csv;
+    auto w = zic::bulk_writer::create(s, o);
+    REQUIRE(w);
+    std::mt19937_64 rng(42);
+    std::vector<float> fs_;
+    std::vector<double> ds;
+    zic::row_builder row = w->make_row();
+    while (fs_.size() < 20000) {
+      const auto f = std::bit_cast<float>(static_cast<std::uint32_t>(rng()));
+      const auto d = std::bit_cast<double>(rng());
+      if (!std::isfinite(f) || !std::isfinite(d)) continue;
+      row.clear();
+      row.set("id", static_cast<std::int64_t>(fs_.size())).set("f", f).set("d", d);
+      REQUIRE(w->append(row));
+      fs_.push_back(f);
+      ds.push_back(d);
+    }
+    REQUIRE(w->close());
+    std::ifstream in(o.directory / "1.csv");
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "id,f,d");
+    std::size_t i = 0, exact = 0;
+    while (std::getline(in, line)) {
+      const auto a = line.find(','), b = line.rfind(',');
+      float f = 0;
+      double d = 0;
+      std::from_chars(line.data() + a + 1, line.data() + b, f);
+      std::from_chars(line.data() + b + 1, line.data() + line.size(), d);
+      exact += i < fs_.size() && std::bit_cast<std::uint32_t>(f) == std::bit_cast<std::uint32_t>(fs_[i]) &&
+               std::bit_cast<std::uint64_t>(d) == std::bit_cast<std::uint64_t>(ds[i]);
+      ++i;
+    }
+    CHECK(i == fs_.size());
+    CHECK(exact == fs_.size());
+  }
+
+  TEST_CASE("Parquet with many rows: several row groups, runs of nulls, lists of every length") {
+    zic::collection_schema s;
+    auto id = field("id", data_type::int64);
+    id.primary_key = true;
+    s.fields.push_back(id);
+    auto n = field("n", data_type::int32);
+    n.nullable = true;
+    s.fields.push_back(n);
+    auto b = field("b", data_type::boolean);
+    b.nullable = true;
+    s.fields.push_back(b);
+    auto a = field("a", data_type::array);
+    a.element_type = data_type::int16;
+    a.max_capacity = 5;
+    a.nullable = true;
+    s.fields.push_back(a);
+    auto v = field("v", data_type::float_vector);
+    v.dim = 2;
+    s.fields.push_back(v);
+    for (auto codec : {zic::compression::snappy, zic::compression::none}) {
+      zic::bulk_writer_options o;
+      o.directory = fresh_dir("many");
+      o.compression = codec;
+      o.parquet_row_group_rows = 1000;
+      auto w = zic::bulk_writer::create(s, o);
+      REQUIRE(w);
+      zic::row_builder row = w->make_row();
+      std::string rows = "[";
+      std::mt19937 rng(7);
+      for (int i = 0; i < 2500; ++i) {
+        row.clear();
+        // Nulls in runs of all lengths (RLE runs and bit-packed groups of levels).
+        const bool null_n = (i / 3) % 5 == 0 || (i > 1200 && i < 1300) || rng() % 4 == 0;
+        const bool null_b = i % 2 == 0 && i < 1700;
+        const std::size_t len = i % 6;
+        std::array<std::int64_t, 5> elems{};
+        for (std::size_t k = 0; k < 5; ++k) elems[k] = static_cast<std::int64_t>(i) * 7 % 30000 - static_cast<std::int64_t>(k);
+        const std::array<float, 2> vec{static_cast<float>(i), -0.5f};
+        row.set("id", i).set("v", std::span<const float>(vec));
+        if (!null_n) row.set("n", i * 3);
+        if (!null_b) row.set("b", i % 3 == 0);
+        if (len < 5) row.set("a", std::span<const std::int64_t>(elems.data(), len));
+        REQUIRE(w->append(row));
+        rows += (i ? ",{" : "{");
+        rows += "\"id\":\"" + std::to_string(i) + "\",\"n\":" + (null_n ? "null" : std::to_string(i * 3));
+        rows += std::string(",\"b\":") + (null_b ? "null" : i % 3 == 0 ? "true" : "false") + ",\"a\":";
+        if (len == 5) {
+          rows += "null";
+        } else {
+          rows += "[";
+          for (std::size_t k = 0; k < len; ++k) rows += (k ? "," : "") + std::to_string(elems[k]);
+          rows += "]";
+        }
+        rows += ",\"v\":[" + std::to_string(i) + ",-0.5]}";
+      }
+      rows += "]";
+      REQUIRE(w->close());
+      const fs::path expected = o.directory / "expected.json";
+      write_text(expected, expected_for(s, rows));
+      CHECK(read_parquet("duckdb", o.directory / "1.parquet", expected) == 0);
+      CHECK(read_parquet("hyparquet", o.directory / "1.parquet", expected) == 0);
+    }
   }
 }

@@ -55,6 +55,9 @@ struct bulk_writer_options {
   /// A chunk is finished once its buffered values reach this many bytes (pymilvus and the
   /// Node SDK default to 128 MiB too). It bounds the writer's memory, not the file size.
   std::size_t chunk_size = std::size_t(128) << 20;
+  /// Parquet rows per row group; 0 sizes groups as pymilvus does (about 32 MiB, within
+  /// 1,000..1,000,000 rows).
+  std::size_t parquet_row_group_rows = 0;
   write::csv_options csv;                          ///< CSV only: separator and null text
   bool fsync = false;                              ///< flush each file to the disk before naming it
 };
@@ -347,7 +350,9 @@ public:
         po.zstd_level = options_.zstd_level;
         // pymilvus's rule: about 32 MiB per row group, within 1,000..1,000,000 rows.
         const std::size_t per_row = buffered_bytes() / rows + 1;
-        po.row_group_rows = std::clamp<std::size_t>((std::size_t(32) << 20) / per_row, 1000, 1000000);
+        po.row_group_rows = options_.parquet_row_group_rows
+                                ? options_.parquet_row_group_rows
+                                : std::clamp<std::size_t>((std::size_t(32) << 20) / per_row, 1000, 1000000);
         if (auto ok = write::encode_parquet(chunk, po, *parquet_, out_); !ok) return ok;
       } else if (options_.format == file_format::json) {
         write::encode_json(chunk, out_);
