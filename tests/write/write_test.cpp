@@ -742,7 +742,7 @@ TEST_SUITE("rules") {
         // Nulls in runs of all lengths (RLE runs and bit-packed groups of levels).
         const bool null_n = (i / 3) % 5 == 0 || (i > 1200 && i < 1300) || rng() % 4 == 0;
         const bool null_b = i % 2 == 0 && i < 1700;
-        const std::size_t len = i % 6;
+        const auto len = static_cast<std::size_t>(i % 6);
         std::array<std::int64_t, 5> elems{};
         for (std::size_t k = 0; k < 5; ++k) elems[k] = static_cast<std::int64_t>(i) * 7 % 30000 - static_cast<std::int64_t>(k);
         const std::array<float, 2> vec{static_cast<float>(i), -0.5f};
