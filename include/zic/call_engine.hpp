@@ -160,6 +160,7 @@ inline result<void> read_nothing(std::string_view, tape_value, bool) { return {}
 struct call_kind {
   std::string_view name;
   bool creates = false;
+  std::string_view job;  ///< the import job a read-only call (describe) is about, if any
   constexpr call_kind(std::string_view n, bool c = false) noexcept : name(n), creates(c) {}
   constexpr call_kind(operation op) noexcept : name(to_string(op)), creates(op == operation::create) {}
 };
@@ -400,7 +401,7 @@ private:
     return annotate(zic::error(errc::timeout, "the call's deadline passed before attempt " + std::to_string(n_) +
                                                   " could start"));
   }
-  zic::error cancelled() const { return zic::error(errc::cancelled, std::string(kind_.name) + " was cancelled"); }
+  zic::error cancelled() const { return zic::error(errc::cancelled, detail::cancelled_message(kind_.name, kind_.job)); }
 
   call_env env_;
   call_kind kind_;

@@ -129,10 +129,12 @@ private:
   // One call of the import API through the one blocking driver.
   template <class Read>
   result<void> run(operation op, http_request& req, Read&& read, const call_options& call,
-                   const create_import_request* secrets = nullptr) {
+                   const create_import_request* secrets = nullptr, std::string_view job = {}) {
     detail::api_answer<Read&> answer{parser_, op, read, secrets};
-    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), op, req,
-                                                   answer, call);
+    call_kind kind(op);
+    kind.job = job;
+    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), kind,
+                                                   req, answer, call);
     return drive(engine, transport_, req, response_, options_.clock, call.stop);
   }
 
@@ -174,14 +176,15 @@ result<import_progress> basic_client<Transport>::describe_import(std::string_vie
 template <http_transport Transport>
 result<void> basic_client<Transport>::describe_import(std::string_view job_id, import_progress& out, const call_options& call) {
   if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
-  return run(operation::describe, request_, detail::progress_into(out, job_id), call);
+  return run(operation::describe, request_, detail::progress_into(out, job_id), call, nullptr, job_id);
 }
 
 template <http_transport Transport>
 result<import_progress_view> basic_client<Transport>::describe_import_view(std::string_view job_id, const call_options& call) {
   if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return std::move(ok).error();
   import_progress_view v;
-  if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_, job_id), call); !ok)
+  if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_, job_id), call, nullptr, job_id);
+      !ok)
     return std::move(ok).error();
   return v;
 }

@@ -3,6 +3,7 @@
 
 #include "config.hpp"
 
+#include <string>
 #include <string_view>
 
 ZIC_NAMESPACE_BEGIN
@@ -33,6 +34,16 @@ constexpr std::string_view answer_name(operation op) noexcept {
   case operation::abort: return "abort answer";
   }
   return "answer";
+}
+
+/// One wording for every cancellation of a call that only reads a job (a describe, a wait):
+/// what was cancelled, of which job, and that the job on the server goes on as before.
+inline std::string cancelled_message(std::string_view what, std::string_view job) {
+  std::string m(what);
+  if (!job.empty()) m.append(" of import job ").append(job);
+  m += " was cancelled";
+  if (!job.empty()) m += "; the import job itself goes on, unaffected, on the server";
+  return m;
 }
 } // namespace detail
 

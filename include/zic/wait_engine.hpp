@@ -84,6 +84,8 @@ public:
   const call_options& describe_options() const noexcept { return call_; }
 
   wait_step after_describe(result<void> described, clock::time_point now) {
+    // A stop that lands in an exchange ends the wait, and says so as a stop in a pause does.
+    if (!described && described.error().code == errc::cancelled) return finish(cancelled());
     if (!described) return finish(std::move(described).error());
     if (w_.on_progress) w_.on_progress(p_);
     if (is_terminal(p_.state, w_.two_phase)) return finish({});
@@ -128,7 +130,7 @@ private:
     return {wait_step::done, {}};
   }
   zic::error cancelled() const {
-    return zic::error(errc::cancelled, "wait for import job " + job_id_ + " was cancelled");
+    return zic::error(errc::cancelled, detail::cancelled_message("wait", job_id_));
   }
 
   std::string job_id_;

@@ -1301,6 +1301,16 @@ constexpr std::string_view answer_name(operation op) noexcept {
   }
   return "answer";
 }
+
+/// One wording for every cancellation of a call that only reads a job (a describe, a wait):
+/// what was cancelled, of which job, and that the job on the server goes on as before.
+inline std::string cancelled_message(std::string_view what, std::string_view job) {
+  std::string m(what);
+  if (!job.empty()) m.append(" of import job ").append(job);
+  m += " was cancelled";
+  if (!job.empty()) m += "; the import job itself goes on, unaffected, on the server";
+  return m;
+}
 } // namespace detail
 
 ZIC_NAMESPACE_END
@@ -3372,6 +3382,7 @@ inline result<void> read_nothing(std::string_view, tape_value, bool) { return {}
 struct call_kind {
   std::string_view name;
   bool creates = false;
+  std::string_view job;  ///< the import job a read-only call (describe) is about, if any
   constexpr call_kind(std::string_view n, bool c = false) noexcept : name(n), creates(c) {}
   constexpr call_kind(operation op) noexcept : name(to_string(op)), creates(op == operation::create) {}
 };
@@ -3612,7 +3623,7 @@ private:
     return annotate(zic::error(errc::timeout, "the call's deadline passed before attempt " + std::to_string(n_) +
                                                   " could start"));
   }
-  zic::error cancelled() const { return zic::error(errc::cancelled, std::string(kind_.name) + " was cancelled"); }
+  zic::error cancelled() const { return zic::error(errc::cancelled, detail::cancelled_message(kind_.name, kind_.job)); }
 
   call_env env_;
   call_kind kind_;
@@ -3733,6 +3744,8 @@ public:
   const call_options& describe_options() const noexcept { return call_; }
 
   wait_step after_describe(result<void> described, clock::time_point now) {
+    // A stop that lands in an exchange ends the wait, and says so as a stop in a pause does.
+    if (!described && described.error().code == errc::cancelled) return finish(cancelled());
     if (!described) return finish(std::move(described).error());
     if (w_.on_progress) w_.on_progress(p_);
     if (is_terminal(p_.state, w_.two_phase)) return finish({});
@@ -3777,7 +3790,7 @@ private:
     return {wait_step::done, {}};
   }
   zic::error cancelled() const {
-    return zic::error(errc::cancelled, "wait for import job " + job_id_ + " was cancelled");
+    return zic::error(errc::cancelled, detail::cancelled_message("wait", job_id_));
   }
 
   std::string job_id_;
@@ -3977,10 +3990,12 @@ private:
   // One call of the import API through the one blocking driver.
   template <class Read>
   result<void> run(operation op, http_request& req, Read&& read, const call_options& call,
-                   const create_import_request* secrets = nullptr) {
+                   const create_import_request* secrets = nullptr, std::string_view job = {}) {
     detail::api_answer<Read&> answer{parser_, op, read, secrets};
-    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), op, req,
-                                                   answer, call);
+    call_kind kind(op);
+    kind.job = job;
+    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), kind,
+                                                   req, answer, call);
     return drive(engine, transport_, req, response_, options_.clock, call.stop);
   }
 
@@ -4022,14 +4037,15 @@ result<import_progress> basic_client<Transport>::describe_import(std::string_vie
 template <http_transport Transport>
 result<void> basic_client<Transport>::describe_import(std::string_view job_id, import_progress& out, const call_options& call) {
   if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return ok;
-  return run(operation::describe, request_, detail::progress_into(out, job_id), call);
+  return run(operation::describe, request_, detail::progress_into(out, job_id), call, nullptr, job_id);
 }
 
 template <http_transport Transport>
 result<import_progress_view> basic_client<Transport>::describe_import_view(std::string_view job_id, const call_options& call) {
   if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) return std::move(ok).error();
   import_progress_view v;
-  if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_, job_id), call); !ok)
+  if (auto ok = run(operation::describe, request_, detail::progress_view_into(v, views_, job_id), call, nullptr, job_id);
+      !ok)
     return std::move(ok).error();
   return v;
 }
@@ -5506,7 +5522,7 @@ template <class AsyncTransport> struct client_core {
     if (!built) co_return std::move(built).error();
     import_progress p;
     auto read = detail::progress_into(p, asked_);
-    auto ok = co_await run(operation::describe, request_, read, call);
+    auto ok = co_await run(operation::describe, request_, read, call, nullptr, asked_);
     if (!ok) co_return std::move(ok).error();
     co_return p;
   }
@@ -5514,7 +5530,7 @@ template <class AsyncTransport> struct client_core {
   awaitable<void> co_describe_into(result<void> built, import_progress& out, call_options call) {
     if (!built) co_return built;
     auto read = detail::progress_into(out, asked_);
-    co_return co_await run(operation::describe, request_, read, call);
+    co_return co_await run(operation::describe, request_, read, call, nullptr, asked_);
   }
 
   awaitable<import_job_page> co_list(result<http_request> req, list_import_jobs_request r, call_options call) {
@@ -5557,7 +5573,7 @@ template <class AsyncTransport> struct client_core {
                                                      const call_options& call) {
     if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) co_return ok;
     auto read = detail::progress_into(out, job_id);
-    co_return co_await run(operation::describe, request_, read, call);
+    co_return co_await run(operation::describe, request_, read, call, nullptr, job_id);
   }
 
   // One list page inside a longer operation.
@@ -5580,10 +5596,12 @@ template <class AsyncTransport> struct client_core {
   // Drives one call's engine: send through the transport, pause on the timer.
   template <class Read>
   boost::asio::awaitable<result<void>> run(operation op, http_request& req, Read&& read, const call_options& call,
-                                           const create_import_request* secrets = nullptr) {
+                                           const create_import_request* secrets = nullptr, std::string_view job = {}) {
     detail::api_answer<Read&> answer{parser_, op, read, secrets};
-    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), op, req,
-                                                   answer, call);
+    call_kind kind(op);
+    kind.job = job;
+    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), kind,
+                                                   req, answer, call);
     for (auto step = engine.start(now());;) {
       if (cancel_->requested() && step.next != call_step::done) step = engine.cancel();
       switch (step.next) {
@@ -5660,6 +5678,9 @@ template <class AsyncTransport> struct client_core {
  *   `async_describe_many`).
  * - Arguments are read when the call is made (a `deferred` call: when it is launched); an
  *   `out` argument lives until completion.
+ * - GCC 12: bind what a `co_await` returns to a named variable. GCC 12 can destroy a temporary
+ *   that lives across a `co_await` twice, so `auto r = c ? co_await a(...) : co_await b(...);`
+ *   compiles and then crashes; write an `if` with one named result in each branch instead.
  * - The client's state lives behind a shared pointer that each call holds: moving the client,
  *   or destroying it with a call in flight (on its executor), is safe. Destroying it ends the
  *   call in flight as `cancel()` would, and its handler still runs, with `errc::cancelled`.

@@ -336,7 +336,26 @@ TEST_CASE("async: cancellation by slot during a wait, by stop token during a bac
     REQUIRE(got);
     REQUIRE_FALSE(*got);
     CHECK(got->error().code == errc::cancelled);
+    CHECK(got->error().message == "wait of import job " + job +
+                                      " was cancelled; the import job itself goes on, unaffected, on the server");
     CHECK(polls == 1);
+  }
+  SUBCASE("the same words when the cancellation lands in the wait's exchange") {
+    auto o = options_for(e, zic::api_flavor::milvus);
+    emulator_process slow(emulator_args("milvus", d, false, {"--fault", "delay:ms=3000,on=describe"}));
+    async_client far(options_for(slow, zic::api_flavor::milvus), zic::beast_async_transport(io.get_executor()));
+    asio::cancellation_signal cancel;
+    asio::steady_timer soon(io, 100ms);
+    soon.async_wait([&](auto) { cancel.emit(asio::cancellation_type::terminal); });
+    std::optional<zic::result<zic::import_progress>> got;
+    io.restart();
+    far.async_wait_for_import("job-7", quick_wait(),
+                              asio::bind_cancellation_slot(cancel.slot(), [&](auto r) { got = std::move(r); }));
+    io.run();
+    REQUIRE(got);
+    REQUIRE_FALSE(*got);
+    CHECK(got->error().message ==
+          "wait of import job job-7 was cancelled; the import job itself goes on, unaffected, on the server");
   }
   SUBCASE("a stop token requested from another thread during a backoff") {
     std::stop_source stop;

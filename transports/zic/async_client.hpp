@@ -70,7 +70,7 @@ template <class AsyncTransport> struct client_core {
     if (!built) co_return std::move(built).error();
     import_progress p;
     auto read = detail::progress_into(p, asked_);
-    auto ok = co_await run(operation::describe, request_, read, call);
+    auto ok = co_await run(operation::describe, request_, read, call, nullptr, asked_);
     if (!ok) co_return std::move(ok).error();
     co_return p;
   }
@@ -78,7 +78,7 @@ template <class AsyncTransport> struct client_core {
   awaitable<void> co_describe_into(result<void> built, import_progress& out, call_options call) {
     if (!built) co_return built;
     auto read = detail::progress_into(out, asked_);
-    co_return co_await run(operation::describe, request_, read, call);
+    co_return co_await run(operation::describe, request_, read, call, nullptr, asked_);
   }
 
   awaitable<import_job_page> co_list(result<http_request> req, list_import_jobs_request r, call_options call) {
@@ -121,7 +121,7 @@ template <class AsyncTransport> struct client_core {
                                                      const call_options& call) {
     if (auto ok = make_describe_request(ctx_, job_id, request_); !ok) co_return ok;
     auto read = detail::progress_into(out, job_id);
-    co_return co_await run(operation::describe, request_, read, call);
+    co_return co_await run(operation::describe, request_, read, call, nullptr, job_id);
   }
 
   // One list page inside a longer operation.
@@ -144,10 +144,12 @@ template <class AsyncTransport> struct client_core {
   // Drives one call's engine: send through the transport, pause on the timer.
   template <class Read>
   boost::asio::awaitable<result<void>> run(operation op, http_request& req, Read&& read, const call_options& call,
-                                           const create_import_request* secrets = nullptr) {
+                                           const create_import_request* secrets = nullptr, std::string_view job = {}) {
     detail::api_answer<Read&> answer{parser_, op, read, secrets};
-    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), op, req,
-                                                   answer, call);
+    call_kind kind(op);
+    kind.job = job;
+    call_engine<detail::api_answer<Read&>&> engine(call_env::of(options_, ctx_, limiter_.get(), attempts_), kind,
+                                                   req, answer, call);
     for (auto step = engine.start(now());;) {
       if (cancel_->requested() && step.next != call_step::done) step = engine.cancel();
       switch (step.next) {
@@ -224,6 +226,9 @@ template <class AsyncTransport> struct client_core {
  *   `async_describe_many`).
  * - Arguments are read when the call is made (a `deferred` call: when it is launched); an
  *   `out` argument lives until completion.
+ * - GCC 12: bind what a `co_await` returns to a named variable. GCC 12 can destroy a temporary
+ *   that lives across a `co_await` twice, so `auto r = c ? co_await a(...) : co_await b(...);`
+ *   compiles and then crashes; write an `if` with one named result in each branch instead.
  * - The client's state lives behind a shared pointer that each call holds: moving the client,
  *   or destroying it with a call in flight (on its executor), is safe. Destroying it ends the
  *   call in flight as `cancel()` would, and its handler still runs, with `errc::cancelled`.
