@@ -2,6 +2,9 @@
 
 #include "format.hpp"
 #include "usage.hpp"
+#if defined(ZIC_CLI_WITH_WRITER)
+#include "write.hpp"
+#endif
 
 #include <zic/transport/beast.hpp>
 #if defined(ZIC_CLI_WITH_CURL)
@@ -36,6 +39,7 @@ enum exit_code {
   job_failed = 5,
   job_missing = 6,
   output_failed = 7,
+  input_mismatch = 8,
 };
 
 // Whether everything printed on stdout reached it: a full disk, a closed pipe or descriptor
@@ -66,6 +70,8 @@ constexpr flag_spec flags[] = {
     {"idempotency-key", true, "create"},
     {"page", true, "list"},        {"page-size", true, "list"},   {"all", false, "list"},
     {"interval", true, "wait"},    {"deadline", true, "wait"},    {"two-phase", false, "wait"},
+    {"schema", true, "write"},     {"out", true, "write"},        {"format", true, "write"},
+    {"compression", true, "write"}, {"chunk-size", true, "write"},
 };
 
 struct command_line {
@@ -416,11 +422,48 @@ int run_two_phase(zic::client& c, const setup& s, const std::string& command, co
   return ok;
 }
 
+// `zic write`: no server involved, so only --json and --help of the global flags apply.
+int run_write_command(const command_line& cl) {
+  if (cl.has("help")) {
+    std::fputs(write_usage, stdout);
+    return ok;
+  }
+  for (const auto& [name, values] : cl.values) {
+    const flag_spec* spec = find_flag(name);
+    if (spec->commands != "write" && name != "json")
+      throw usage_failure{"--" + name + " is not an option of write", write_usage};
+  }
+#if defined(ZIC_CLI_WITH_WRITER)
+  write_settings s;
+  auto need = [&](const char* flag) {
+    auto v = cl.last(flag);
+    if (!v) throw usage_failure{std::string("write needs --") + flag, write_usage};
+    return *v;
+  };
+  s.schema_path = need("schema");
+  s.out_dir = need("out");
+  s.format = cl.last("format").value_or("parquet");
+  s.compression = cl.last("compression").value_or("snappy");
+  s.chunk_size = cl.last("chunk-size");
+  s.json = cl.has("json");
+  s.inputs.assign(cl.positionals.begin() + 1, cl.positionals.end());
+  try {
+    return run_write(s);
+  } catch (const write_failure& f) {
+    std::fprintf(stderr, "zic: %s\n", f.message.c_str());
+    return f.code;
+  }
+#else
+  throw usage_failure{"this zic was built without the bulk writer (zic::writer)", main_usage};
+#endif
+}
+
 int run(int argc, char** argv) {
   command_line cl = scan(argc, argv);
   const auto& pos = cl.positionals;
   const std::string group = pos.size() > 0 ? pos[0] : "";
   const std::string command = pos.size() > 1 ? pos[1] : "";
+  if (group == "write") return run_write_command(cl);
   if (cl.has("help")) {
     std::fputs(group.empty() ? main_usage : usage_of(command), stdout);
     return ok;

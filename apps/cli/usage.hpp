@@ -14,6 +14,7 @@ commands:
   import wait       follow a job until it completes or fails
   import commit     commit a two-phase import (Milvus)
   import abort      abort a two-phase import (Milvus)
+  write             write rows as import files (Parquet, JSON, CSV, NumPy)
 
 global options (also from the environment; flags win):
   --endpoint URL         API endpoint [ZIC_ENDPOINT] (default https://api.cloud.zilliz.com)
@@ -34,7 +35,33 @@ global options (also from the environment; flags win):
 
 exit codes: 0 success, 2 usage error, 3 the server answered with an error, 4 transport failure
 or timeout, 5 the job failed, 6 the job does not exist (never created or expired), 7 the output
-could not be written (create then prints the job id on stderr).
+could not be written (create then prints the job id on stderr), 8 the input does not match the
+schema (write).
+)";
+
+inline constexpr const char* write_usage = R"(usage: zic write --schema FILE --out DIR [options] [INPUT ...]
+
+Write rows as import files: one unit per chunk (a Parquet, JSON or CSV file, or a folder of .npy
+files). Prints the units, one per line, files comma-separated and relative to DIR: each line can
+be passed to `zic import create --file`.
+
+INPUT is JSON Lines (one row object per line), a JSON array of rows, or {"rows":[...]}; - (the
+default) is standard input. Rows take the server's JSON row shapes: vectors as number arrays, a
+BinaryVector as dim/8 byte values, a sparse vector as an object, null for null; keys outside the
+schema go to $meta when the dynamic field is on.
+
+options:
+  --schema FILE          the collection's schema: the "schema" of a collections/create body, or
+                         a collections/describe answer
+  --out DIR              where the units go (created if missing)
+  --format F             parquet (default), json, csv or numpy
+  --compression C        Parquet pages: snappy (default), zstd or none
+  --chunk-size SIZE      bytes buffered per chunk, e.g. 64MiB (default 128MiB; KiB, MiB, GiB)
+  --json                 print {"units":[[...]],"rows":N,"bytes":N}
+
+exit codes: 0 success, 2 bad schema or flags, 7 a file could not be written, 8 a row does not
+match the schema (the message names the input, the line, the field and why; chunks finished
+before it stay complete and are listed, and no partial file is left).
 )";
 
 inline constexpr const char* import_usage = R"(usage: zic import <command> [options]

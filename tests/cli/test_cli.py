@@ -479,5 +479,133 @@ class CliTest(unittest.TestCase):
                 self.assertNotIn(secret, text)
 
 
+WRITE_SCHEMA = {"autoId": False, "enableDynamicField": True, "fields": [
+    {"fieldName": "id", "dataType": "Int64", "isPrimary": True},
+    {"fieldName": "title", "dataType": "VarChar", "elementTypeParams": {"max_length": 16}, "nullable": True},
+    {"fieldName": "vec", "dataType": "FloatVector", "elementTypeParams": {"dim": 3}},
+    {"fieldName": "bin", "dataType": "BinaryVector", "elementTypeParams": {"dim": 16}},
+    {"fieldName": "sp", "dataType": "SparseFloatVector"},
+    {"fieldName": "tags", "dataType": "Array", "elementDataType": "Int16",
+     "elementTypeParams": {"max_capacity": 3}},
+    {"fieldName": "n", "dataType": "Int32", "defaultValue": 7}]}
+
+
+def write_row(i):
+    return {"id": i, "title": None if i % 4 == 0 else f"t{i}", "vec": [1, 0.1, i], "bin": [1, 255],
+            "sp": {str(i): 0.5}, "tags": [i % 100, -1][: i % 3], "color": "red" if i % 2 else "blue"}
+
+
+class WriteTest(unittest.TestCase):
+    """`zic write`: JSON rows in, import units out; exit 8 on a row that does not fit, exit 2 on a
+    bad schema or flag, and never a partial file."""
+
+    def setUp(self):
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="zic-write-"))
+        (self.dir / "schema.json").write_text(json.dumps(WRITE_SCHEMA))
+        self.rows = [write_row(i) for i in range(1, 61)]
+        (self.dir / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in self.rows))
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, *args, check=None, stdin=None):
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZIC_")}
+        p = subprocess.run([ZIC, "write", "--schema", str(self.dir / "schema.json"), *args], capture_output=True,
+                           text=True, env=full_env, timeout=60, input=stdin)
+        OUTPUTS.extend([p.stdout, p.stderr])
+        if check is not None and p.returncode != check:
+            raise AssertionError(f"zic write {' '.join(args)} exited {p.returncode}, wanted {check}\n"
+                                 f"stdout: {p.stdout}\nstderr: {p.stderr}")
+        return p
+
+    def assert_no_partial(self, out):
+        left = [p.name for p in out.rglob("*") if ".partial" in p.name]
+        self.assertEqual(left, [])
+
+    def test_json_lines_to_parquet_units(self):
+        out = self.dir / "out"
+        p = self.write("--out", str(out), "--chunk-size", "1KiB", str(self.dir / "rows.jsonl"), check=0)
+        units = p.stdout.split()
+        self.assertGreater(len(units), 2)
+        self.assertEqual(units, [f"{n}.parquet" for n in range(1, len(units) + 1)])
+        for u in units:
+            data = (out / u).read_bytes()
+            self.assertEqual(data[:4], b"PAR1")
+            self.assertEqual(data[-4:], b"PAR1")
+        self.assert_no_partial(out)
+        p = self.write("--out", str(self.dir / "out2"), "--json", "--compression", "zstd",
+                       str(self.dir / "rows.jsonl"), check=0)
+        doc = json.loads(p.stdout)
+        self.assertEqual(doc["units"], [["1.parquet"]])
+        self.assertEqual(doc["rows"], 60)
+        self.assertEqual(doc["bytes"], (self.dir / "out2" / "1.parquet").stat().st_size)
+
+    def test_rows_read_back_as_json(self):
+        out = self.dir / "out"
+        self.write("--out", str(out), "--format", "json", check=0, stdin=(self.dir / "rows.jsonl").read_text())
+        rows = json.loads((out / "1.json").read_text())["rows"]
+        self.assertEqual(len(rows), len(self.rows))
+        for got, want in zip(rows, self.rows):
+            meta = {"color": want["color"]}
+            self.assertEqual(got["$meta"], meta)
+            self.assertEqual(got["id"], want["id"])
+            self.assertEqual(got["title"], want["title"])
+            self.assertEqual(got["vec"], [1, 0.1, want["id"]])
+            self.assertEqual(got["bin"], want["bin"])
+            self.assertEqual(got["sp"], want["sp"])
+            self.assertEqual(got["tags"], want["tags"])
+            self.assertEqual(got["n"], 7)
+
+    def test_documents_and_csv(self):
+        doc = self.dir / "doc.json"
+        doc.write_text(json.dumps({"rows": self.rows[:3]}, indent=2))
+        arr = self.dir / "arr.json"
+        arr.write_text(json.dumps(self.rows[3:5]))
+        out = self.dir / "out"
+        p = self.write("--out", str(out), "--format", "csv", str(doc), str(arr), "--json", check=0)
+        self.assertEqual(json.loads(p.stdout)["rows"], 5)
+        import csv as csv_module
+        with open(out / "1.csv", newline="") as f:
+            table = list(csv_module.reader(f))
+        self.assertEqual(table[0], ["id", "title", "vec", "bin", "sp", "tags", "n", "$meta"])
+        self.assertEqual([r[0] for r in table[1:]], ["1", "2", "3", "4", "5"])
+        self.assertEqual(table[4][1], "")  # row 4's title is null: the empty nullkey
+        self.assertEqual(json.loads(table[1][2]), [1, 0.1, 1])
+
+    def test_exit_8_names_the_input_line_and_field_and_keeps_finished_chunks(self):
+        bad = dict(self.rows[40])
+        bad["vec"] = [1, 2]
+        lines = [json.dumps(r) for r in self.rows[:40]] + [json.dumps(bad)] + [json.dumps(r) for r in self.rows[41:]]
+        (self.dir / "bad.jsonl").write_text("\n".join(lines) + "\n")
+        out = self.dir / "out"
+        p = self.write("--out", str(out), "--chunk-size", "1KiB", str(self.dir / "bad.jsonl"), check=8)
+        self.assertIn("bad.jsonl:41: field 'vec': the vector's length is not dim", p.stderr)
+        units = p.stdout.split()
+        self.assertGreater(len(units), 0)
+        self.assertEqual(sorted(x.name for x in out.iterdir()), sorted(units))
+        self.assert_no_partial(out)
+        for extra, why in ((['{"id": 1, "vec": [1,2,3], "bin": [1,256]}'], "field 'bin'"),
+                           (['{"id": 1, "vec": "no", "bin": [1,2], "sp": {"1": 1}, "tags": []}'], "field 'vec'"),
+                           (['{"id": 1, "vec": [1,2,3], "bin": [1,2], "sp": {"1": 1}, "tags": [1,2,3,4]}'], "field 'tags'"),
+                           (['{"id": 1, "vec": [1,2,3], "bin": [1,2], "sp": {"1": 1}, "tags": []}', 'not json'],
+                            "stdin:2: not a JSON row"),
+                           (['{"id": 1', '}'], "stdin: a JSON document that is neither")):
+            p = self.write("--out", str(self.dir / "o2"), check=8, stdin="\n".join(extra) + "\n")
+            self.assertIn(why, p.stderr)
+
+    def test_exit_2_for_bad_schema_or_flags(self):
+        rows = str(self.dir / "rows.jsonl")
+        p = self.write("--out", str(self.dir / "o"), "--format", "xml", rows, check=2)
+        self.assertIn("--format", p.stderr)
+        self.write("--out", str(self.dir / "o"), "--chunk-size", "12XB", rows, check=2)
+        self.write("--out", str(self.dir / "o"), "--compression", "lz4", rows, check=2)
+        self.write("--out", str(self.dir / "o"), "--endpoint", "http://x", rows, check=2)
+        self.write(rows, check=2)  # no --out
+        (self.dir / "schema.json").write_text(json.dumps({"fields": [{"fieldName": "v", "dataType": "FloatVector"}]}))
+        p = self.write("--out", str(self.dir / "o"), rows, check=2)
+        self.assertIn("'v'", p.stderr)
+        self.assertFalse((self.dir / "o").exists() and any((self.dir / "o").iterdir()))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -313,7 +313,8 @@ public:
         if (pass == 0) {
           if (auto ok = check(row_slots_.data(), no_extras_, nullptr, nullptr, rows_ + r); !ok) return ok;
         } else {
-          if (auto ok = check(row_slots_.data(), no_extras_, nullptr, nullptr, rows_); !ok) return ok;
+          // Already checked in pass 1: only resolve (defaults) again.
+          if (auto ok = check(row_slots_.data(), no_extras_, nullptr, nullptr, rows_, false); !ok) return ok;
           commit();
           if (auto ok = after_row(); !ok) return ok;
         }
@@ -379,6 +380,8 @@ public:
   const std::vector<std::vector<std::string>>& units() const noexcept { return units_; }
   /** Rows appended so far. */
   std::uint64_t rows() const noexcept { return rows_; }
+  /** Rows in the unfinished chunk (not yet in any unit). */
+  std::size_t buffered_rows() const noexcept { return columns_.empty() ? 0 : columns_.front().rows; }
   /** Bytes written to finished files so far. */
   std::uint64_t bytes_written() const noexcept { return bytes_written_; }
   /** Bytes the unfinished chunk holds. */
@@ -674,7 +677,7 @@ private:
   // Checks a row and resolves each field's value (defaults filled) into resolved_, and the
   // dynamic keys into meta_. Nothing is buffered yet.
   result<void> check(const slot* slots, const std::vector<write::detail::extra>& extras, const char* arena,
-                     const char* names, std::uint64_t row) {
+                     const char* names, std::uint64_t row, bool verify = true) {
     const auto& fields = schema_->fields;
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const field_schema& f = fields[i];
@@ -698,7 +701,7 @@ private:
                                                           : "null in a field that is not nullable");
         }
       }
-      if (const char* why = fault(f, s, arena)) return refuse(row, f.name, why);
+      if (const char* why = verify ? fault(f, s, arena) : nullptr) return refuse(row, f.name, why);
       if (!s.external && s.kind != kind::boolean && s.kind != kind::integer && s.kind != kind::real) s.external = arena + s.offset;
       resolved_[i] = s;
     }
