@@ -1,5 +1,6 @@
 """Reads an import file zic wrote, independently of zic, and compares it value for value with
-the expected rows. Usage: read_back.py json|csv|numpy PATH EXPECTED.json  (exit 0 = equal)
+the expected rows. Usage: read_back.py json|csv|numpy PATH EXPECTED.json [SEP NULLKEY]
+(exit 0 = equal; SEP and NULLKEY are a CSV file's separator and null text, default "," and "")
 
 EXPECTED holds "columns" (exactly the columns the file must have, in order for row formats),
 "types" ({column: {"type": Milvus type, "element": ..., "nullable": bool}}) and "rows" (logical
@@ -45,9 +46,9 @@ def same(t, actual, expected, element=None):
     raise SystemExit(f"unknown type {t}")
 
 
-def from_text(t, cell, nullable, element):
+def from_text(t, cell, nullable, null_key):
     """A CSV cell as the value it holds."""
-    if nullable and cell == "":
+    if nullable and cell == null_key:
         return None
     if t == "Bool":
         if cell not in ("True", "False"):
@@ -111,6 +112,7 @@ def read_numpy(path, columns, types, nrows):
 
 def main():
     fmt, path, expected_path = sys.argv[1:4]
+    sep, null_key = (sys.argv[4], sys.argv[5]) if len(sys.argv) > 5 else (",", "")
     with open(expected_path, encoding="utf-8") as f:
         expected = json.load(f)
     columns, types, want = expected["columns"], expected["types"], expected["rows"]
@@ -125,14 +127,14 @@ def main():
                 raise SystemExit(f"row keys {list(r)}, expected {columns}")
     elif fmt == "csv":
         with open(path, encoding="utf-8", newline="") as f:
-            table = list(csv.reader(f))
+            table = list(csv.reader(f, delimiter=sep))
         if table[0] != columns:
             raise SystemExit(f"header {table[0]}, expected {columns}")
         rows = []
         for line in table[1:]:
             if len(line) != len(columns):
                 raise SystemExit(f"a line has {len(line)} cells: {line}")
-            rows.append({c: from_text(types[c]["type"], cell, types[c]["nullable"], types[c].get("element"))
+            rows.append({c: from_text(types[c]["type"], cell, types[c]["nullable"], null_key)
                          for c, cell in zip(columns, line)})
     elif fmt == "numpy":
         rows = read_numpy(path, columns, types, len(want))

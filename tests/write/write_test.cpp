@@ -615,6 +615,7 @@ TEST_SUITE("rules") {
     o.directory = fresh_dir("existing");
     o.format = zic::file_format::json;
     fs::create_directories(o.directory);
+    o.fsync = true;
     write_text(o.directory / "1.json", "precious");
     auto w = zic::bulk_writer::create(small_schema(false), o);
     REQUIRE(w);
@@ -1007,5 +1008,45 @@ TEST_SUITE("read_back") {
         }
       }
     }
+  }
+}
+
+TEST_SUITE("read_back") {
+  TEST_CASE("CSV with another separator and a null key tells an empty string from null") {
+    zic::collection_schema s;
+    auto id = field("id", data_type::int64);
+    id.primary_key = true;
+    s.fields.push_back(id);
+    auto t = field("t", data_type::varchar);
+    t.max_length = 8;
+    t.nullable = true;
+    s.fields.push_back(t);
+    auto v = field("v", data_type::float_vector);
+    v.dim = 2;
+    s.fields.push_back(v);
+    zic::bulk_writer_options o;
+    o.directory = fresh_dir("csv_options");
+    o.format = zic::file_format::csv;
+    o.csv.separator = ';';
+    o.csv.null_key = "\\N";
+    auto w = zic::bulk_writer::create(s, o);
+    REQUIRE(w);
+    zic::row_builder row = w->make_row();
+    const std::array<float, 2> vec{0.5f, 1};
+    row.set("id", 1).set("t", "").set("v", std::span<const float>(vec));
+    REQUIRE(w->append(row));
+    row.clear();
+    row.set("id", 2).set_null("t").set("v", std::span<const float>(vec));
+    REQUIRE(w->append(row));
+    row.clear();
+    row.set("id", 3).set("t", "a;b").set("v", std::span<const float>(vec));
+    REQUIRE(w->append(row));
+    REQUIRE(w->close());
+    CHECK(slurp(o.directory / "1.csv") == "id;t;v\n1;;[0.5,1]\n2;\\N;[0.5,1]\n3;\"a;b\";[0.5,1]\n");
+    const fs::path expected = o.directory / "expected.json";
+    write_text(expected, expected_for(s, R"([{"id":"1","t":"","v":[0.5,1]},{"id":"2","t":null,"v":[0.5,1]},
+                                             {"id":"3","t":"a;b","v":[0.5,1]}])"));
+    CHECK(run("/usr/bin/python3 " ZIC_WRITE_TEST_DIR "/read_back.py csv " + quote(o.directory / "1.csv") + " " +
+              quote(expected) + " ';' '\\N'") == 0);
   }
 }
