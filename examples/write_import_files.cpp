@@ -19,11 +19,11 @@ int main(int argc, char** argv) {
 
   zic::bulk_writer_options options;
   options.directory = argc > 1 ? argv[1] : "import_files";
-  options.chunk_size = 64 << 10;  // small, to show several units; the default is 128 MiB
+  options.chunk_size = 64 << 10; // small, to show several units; the default is 128 MiB
   auto writer = zic::bulk_writer::create(*schema, options);
   if (!writer) return std::fprintf(stderr, "%s\n", writer.error().message.c_str()), 2;
 
-  zic::row_builder row = writer->make_row();  // reused: no allocation per row once warm
+  zic::row_builder row = writer->make_row(); // reused: no allocation per row once warm
   std::vector<float> vector(4, 0.5f);
   std::string title;
   for (int i = 0; i < 5000; ++i) {
@@ -31,12 +31,14 @@ int main(int argc, char** argv) {
     title = "item " + std::to_string(i);
     vector[0] = static_cast<float>(i);
     row.set("title", title).set("vector", std::span<const float>(vector));
-    row.set("color", i % 2 ? "red" : "blue");  // not in the schema: goes to $meta
-    if (auto ok = writer->append(row); !ok) {   // e.g. "row 7: field 'vector': ..."
+    row.set("color", i % 2 ? "red" : "blue"); // not in the schema: goes to $meta
+    if (auto ok = writer->append(row); !ok) { // e.g. "row 7: field 'vector': ..."
       std::fprintf(stderr, "%s\n", ok.error().message.c_str());
       return 8;
     }
   }
-  if (auto ok = writer->close(); !ok) return std::fprintf(stderr, "%s\n", ok.error().message.c_str()), 1;
-  for (const auto& unit : writer->units()) std::printf("%s\n", unit.front().c_str());
+  if (auto ok = writer->close(); !ok)
+    return std::fprintf(stderr, "%s\n", ok.error().message.c_str()), 1;
+  for (const auto& unit : writer->units())
+    std::printf("%s\n", unit.front().c_str());
 }

@@ -34,7 +34,11 @@ inline std::optional<std::size_t> parse_size(std::string_view s) {
   }
   if (i == 0) return std::nullopt;
   const std::string_view unit = s.substr(i);
-  const int shift = unit.empty() || unit == "B" ? 0 : unit == "KiB" ? 10 : unit == "MiB" ? 20 : unit == "GiB" ? 30 : -1;
+  const int shift = unit.empty() || unit == "B" ? 0
+                    : unit == "KiB"             ? 10
+                    : unit == "MiB"             ? 20
+                    : unit == "GiB"             ? 30
+                                                : -1;
   if (shift < 0 || n == 0) return std::nullopt;
   return n << shift;
 }
@@ -77,7 +81,8 @@ private:
     return json_text_;
   }
 
-  bool field(const zic::field_schema& f, simdjson::dom::element v, zic::row_builder& out, std::string& why) {
+  bool field(const zic::field_schema& f, simdjson::dom::element v, zic::row_builder& out,
+             std::string& why) {
     using zic::data_type;
     const std::string_view key = f.name;
     if (f.type == data_type::json) {
@@ -86,11 +91,16 @@ private:
     }
     if (f.type == data_type::sparse_float_vector) return sparse(key, v, out, why);
     if (v.is_array()) return list(f, v, out, why);
-    if (v.is_bool()) out.set(key, v.get_bool().value_unsafe());
-    else if (v.is_int64()) out.set(key, v.get_int64().value_unsafe());
-    else if (v.is_uint64()) out.set(key, v.get_uint64().value_unsafe());
-    else if (v.is_double()) out.set(key, v.get_double().value_unsafe());
-    else if (v.is_string()) out.set(key, v.get_string().value_unsafe());
+    if (v.is_bool())
+      out.set(key, v.get_bool().value_unsafe());
+    else if (v.is_int64())
+      out.set(key, v.get_int64().value_unsafe());
+    else if (v.is_uint64())
+      out.set(key, v.get_uint64().value_unsafe());
+    else if (v.is_double())
+      out.set(key, v.get_double().value_unsafe());
+    else if (v.is_string())
+      out.set(key, v.get_string().value_unsafe());
     else {
       why = "an object where " + std::string(zic::data_type_name(f.type)) + " is expected";
       return false;
@@ -98,10 +108,13 @@ private:
     return true;
   }
 
-  bool list(const zic::field_schema& f, simdjson::dom::element v, zic::row_builder& out, std::string& why) {
+  bool list(const zic::field_schema& f, simdjson::dom::element v, zic::row_builder& out,
+            std::string& why) {
     using zic::data_type;
-    const data_type t = f.type == data_type::array ? f.element_type.value_or(data_type::int64) : f.type;
-    floats_.clear(), ints_.clear(), bytes_.clear(), int8s_.clear(), strings_.clear(), bools_.clear();
+    const data_type t =
+        f.type == data_type::array ? f.element_type.value_or(data_type::int64) : f.type;
+    floats_.clear(), ints_.clear(), bytes_.clear(), int8s_.clear(), strings_.clear(),
+        bools_.clear();
     for (simdjson::dom::element e : v.get_array().value_unsafe()) {
       switch (t) {
       case data_type::float_vector:
@@ -110,31 +123,36 @@ private:
       case data_type::float32:
       case data_type::float64: {
         double d = 0;
-        if (e.get_double().get(d)) return (why = "a vector or array holds something other than numbers"), false;
+        if (e.get_double().get(d))
+          return (why = "a vector or array holds something other than numbers"), false;
         floats_.push_back(d);
         break;
       }
       case data_type::binary_vector: {
         std::int64_t n = 0;
-        if (e.get_int64().get(n) || n < 0 || n > 255) return (why = "a BinaryVector holds byte values 0..255"), false;
+        if (e.get_int64().get(n) || n < 0 || n > 255)
+          return (why = "a BinaryVector holds byte values 0..255"), false;
         bytes_.push_back(static_cast<std::uint8_t>(n));
         break;
       }
       case data_type::int8_vector: {
         std::int64_t n = 0;
-        if (e.get_int64().get(n) || n < -128 || n > 127) return (why = "an Int8Vector holds integers -128..127"), false;
+        if (e.get_int64().get(n) || n < -128 || n > 127)
+          return (why = "an Int8Vector holds integers -128..127"), false;
         int8s_.push_back(static_cast<std::int8_t>(n));
         break;
       }
       case data_type::varchar: {
         std::string_view s;
-        if (e.get_string().get(s)) return (why = "an array of VarChar holds something other than strings"), false;
+        if (e.get_string().get(s))
+          return (why = "an array of VarChar holds something other than strings"), false;
         strings_.push_back(s);
         break;
       }
       case data_type::boolean: {
         bool b = false;
-        if (e.get_bool().get(b)) return (why = "an array of Bool holds something other than bools"), false;
+        if (e.get_bool().get(b))
+          return (why = "an array of Bool holds something other than bools"), false;
         bools_.push_back(b ? 1 : 0);
         break;
       }
@@ -147,26 +165,38 @@ private:
     }
     const std::string_view key = f.name;
     switch (t) {
-    case data_type::binary_vector: out.set(key, std::span<const std::uint8_t>(bytes_)); break;
-    case data_type::int8_vector: out.set(key, std::span<const std::int8_t>(int8s_)); break;
-    case data_type::varchar: out.set(key, std::span<const std::string_view>(strings_)); break;
+    case data_type::binary_vector:
+      out.set(key, std::span<const std::uint8_t>(bytes_));
+      break;
+    case data_type::int8_vector:
+      out.set(key, std::span<const std::int8_t>(int8s_));
+      break;
+    case data_type::varchar:
+      out.set(key, std::span<const std::string_view>(strings_));
+      break;
     case data_type::boolean:
       bool_array_.reset(new bool[bools_.size() + 1]);
-      for (std::size_t i = 0; i < bools_.size(); ++i) bool_array_[i] = bools_[i] != 0;
+      for (std::size_t i = 0; i < bools_.size(); ++i)
+        bool_array_[i] = bools_[i] != 0;
       out.set(key, std::span<const bool>(bool_array_.get(), bools_.size()));
       break;
     case data_type::float_vector:
     case data_type::float16_vector:
     case data_type::bfloat16_vector:
     case data_type::float32:
-    case data_type::float64: out.set(key, std::span<const double>(floats_)); break;
-    default: out.set(key, std::span<const std::int64_t>(ints_)); break;
+    case data_type::float64:
+      out.set(key, std::span<const double>(floats_));
+      break;
+    default:
+      out.set(key, std::span<const std::int64_t>(ints_));
+      break;
     }
     return true;
   }
 
   // {"3": 0.5, ...} or {"indices": [...], "values": [...]}.
-  bool sparse(std::string_view key, simdjson::dom::element v, zic::row_builder& out, std::string& why) {
+  bool sparse(std::string_view key, simdjson::dom::element v, zic::row_builder& out,
+              std::string& why) {
     indices_.clear(), values_.clear();
     simdjson::dom::object obj;
     if (v.get_object().get(obj)) return (why = "a sparse vector is a JSON object"), false;
@@ -174,7 +204,8 @@ private:
     if (!obj["indices"].get_array().get(idx) && !obj["values"].get_array().get(val)) {
       for (simdjson::dom::element e : idx) {
         std::uint64_t n = 0;
-        if (e.get_uint64().get(n) || n > UINT32_MAX) return (why = "a sparse index is not a 32-bit unsigned integer"), false;
+        if (e.get_uint64().get(n) || n > UINT32_MAX)
+          return (why = "a sparse index is not a 32-bit unsigned integer"), false;
         indices_.push_back(static_cast<std::uint32_t>(n));
       }
       for (simdjson::dom::element e : val) {
@@ -235,18 +266,30 @@ inline int run_write(const write_settings& s) {
 
   zic::bulk_writer_options o;
   o.directory = s.out_dir;
-  if (s.format == "parquet") o.format = zic::file_format::parquet;
-  else if (s.format == "json") o.format = zic::file_format::json;
-  else if (s.format == "csv") o.format = zic::file_format::csv;
-  else if (s.format == "numpy") o.format = zic::file_format::numpy;
-  else throw fail(2, "--format takes parquet, json, csv or numpy, not \"" + s.format + "\"");
-  if (s.compression == "snappy") o.compression = zic::compression::snappy;
-  else if (s.compression == "zstd") o.compression = zic::compression::zstd;
-  else if (s.compression == "none") o.compression = zic::compression::none;
-  else throw fail(2, "--compression takes snappy, zstd or none, not \"" + s.compression + "\"");
+  if (s.format == "parquet")
+    o.format = zic::file_format::parquet;
+  else if (s.format == "json")
+    o.format = zic::file_format::json;
+  else if (s.format == "csv")
+    o.format = zic::file_format::csv;
+  else if (s.format == "numpy")
+    o.format = zic::file_format::numpy;
+  else
+    throw fail(2, "--format takes parquet, json, csv or numpy, not \"" + s.format + "\"");
+  if (s.compression == "snappy")
+    o.compression = zic::compression::snappy;
+  else if (s.compression == "zstd")
+    o.compression = zic::compression::zstd;
+  else if (s.compression == "none")
+    o.compression = zic::compression::none;
+  else
+    throw fail(2, "--compression takes snappy, zstd or none, not \"" + s.compression + "\"");
   if (s.chunk_size) {
     auto n = parse_size(*s.chunk_size);
-    if (!n) throw fail(2, "--chunk-size takes a number of bytes, optionally with KiB, MiB or GiB, not \"" + *s.chunk_size + "\"");
+    if (!n)
+      throw fail(2,
+                 "--chunk-size takes a number of bytes, optionally with KiB, MiB or GiB, not \"" +
+                     *s.chunk_size + "\"");
     o.chunk_size = *n;
   }
   auto writer = zic::bulk_writer::create(*schema, o);
@@ -274,12 +317,14 @@ inline int run_write(const write_settings& s) {
         }
         out += ']';
       }
-      out += "],\"rows\":" + std::to_string(rows) + ",\"bytes\":" + std::to_string(writer->bytes_written()) + "}\n";
+      out += "],\"rows\":" + std::to_string(rows) +
+             ",\"bytes\":" + std::to_string(writer->bytes_written()) + "}\n";
       std::fputs(out.c_str(), stdout);
     } else {
       for (const auto& unit : units) {
         std::string line;
-        for (const auto& f : unit) line += (line.empty() ? "" : ",") + f;
+        for (const auto& f : unit)
+          line += (line.empty() ? "" : ",") + f;
         std::printf("%s\n", line.c_str());
       }
     }
@@ -290,7 +335,8 @@ inline int run_write(const write_settings& s) {
     if (!last && now - last_shown < std::chrono::milliseconds(250)) return;
     last_shown = now;
     const double seconds = std::chrono::duration<double>(now - start).count();
-    std::fprintf(stderr, "\rzic: %llu rows, %.1f MB/s, %zu files%s", static_cast<unsigned long long>(writer->rows()),
+    std::fprintf(stderr, "\rzic: %llu rows, %.1f MB/s, %zu files%s",
+                 static_cast<unsigned long long>(writer->rows()),
                  seconds > 0 ? static_cast<double>(writer->bytes_written()) / seconds / 1e6 : 0.0,
                  writer->units().size(), last ? "\n" : "");
   };
@@ -305,12 +351,12 @@ inline int run_write(const write_settings& s) {
     }
     if (auto ok = writer->append(row); !ok) {
       std::string m = ok.error().message;
-      if (m.rfind("row ", 0) != 0) {  // not the row's fault: a chunk could not be written
+      if (m.rfind("row ", 0) != 0) { // not the row's fault: a chunk could not be written
         failure = m;
         code = 7;
         return false;
       }
-      failure = where + ": " + m.substr(m.find(": ") + 2);  // the input's place says where
+      failure = where + ": " + m.substr(m.find(": ") + 2); // the input's place says where
       code = write_input_mismatch;
       return false;
     }
@@ -334,7 +380,8 @@ inline int run_write(const write_settings& s) {
     std::size_t line_no = 0;
     bool whole = false;
     int c;
-    while ((c = in->peek()) == ' ' || c == '\n' || c == '\r' || c == '\t') in->get();
+    while ((c = in->peek()) == ' ' || c == '\n' || c == '\r' || c == '\t')
+      in->get();
     if (c == '[') whole = true;
     std::string first;
     if (!whole && std::getline(*in, first)) {
@@ -342,7 +389,7 @@ inline int run_write(const write_settings& s) {
       simdjson::dom::element e;
       simdjson::dom::element rows;
       if (parser.parse(first).get(e) != simdjson::SUCCESS) {
-        whole = true;  // a document over several lines
+        whole = true; // a document over several lines
       } else if (e.is_object() && !e["rows"].get(rows) && rows.is_array()) {
         whole = true;
       } else if (!take(e, shown + ":" + std::to_string(line_no))) {

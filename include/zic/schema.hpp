@@ -29,8 +29,8 @@ enum class data_type {
   int16,
   int32,
   int64,
-  float32,  ///< Milvus "Float"
-  float64,  ///< Milvus "Double"
+  float32, ///< Milvus "Float"
+  float64, ///< Milvus "Double"
   varchar,
   text,
   json,
@@ -46,23 +46,40 @@ enum class data_type {
 /** The Milvus name of a type ("Int64", "FloatVector", ...). */
 constexpr std::string_view data_type_name(data_type t) noexcept {
   switch (t) {
-  case data_type::boolean: return "Bool";
-  case data_type::int8: return "Int8";
-  case data_type::int16: return "Int16";
-  case data_type::int32: return "Int32";
-  case data_type::int64: return "Int64";
-  case data_type::float32: return "Float";
-  case data_type::float64: return "Double";
-  case data_type::varchar: return "VarChar";
-  case data_type::text: return "Text";
-  case data_type::json: return "JSON";
-  case data_type::array: return "Array";
-  case data_type::float_vector: return "FloatVector";
-  case data_type::binary_vector: return "BinaryVector";
-  case data_type::float16_vector: return "Float16Vector";
-  case data_type::bfloat16_vector: return "BFloat16Vector";
-  case data_type::int8_vector: return "Int8Vector";
-  case data_type::sparse_float_vector: return "SparseFloatVector";
+  case data_type::boolean:
+    return "Bool";
+  case data_type::int8:
+    return "Int8";
+  case data_type::int16:
+    return "Int16";
+  case data_type::int32:
+    return "Int32";
+  case data_type::int64:
+    return "Int64";
+  case data_type::float32:
+    return "Float";
+  case data_type::float64:
+    return "Double";
+  case data_type::varchar:
+    return "VarChar";
+  case data_type::text:
+    return "Text";
+  case data_type::json:
+    return "JSON";
+  case data_type::array:
+    return "Array";
+  case data_type::float_vector:
+    return "FloatVector";
+  case data_type::binary_vector:
+    return "BinaryVector";
+  case data_type::float16_vector:
+    return "Float16Vector";
+  case data_type::bfloat16_vector:
+    return "BFloat16Vector";
+  case data_type::int8_vector:
+    return "Int8Vector";
+  case data_type::sparse_float_vector:
+    return "SparseFloatVector";
   }
   return "unknown";
 }
@@ -102,8 +119,10 @@ constexpr bool is_array_element(data_type t) noexcept {
   case data_type::int64:
   case data_type::float32:
   case data_type::float64:
-  case data_type::varchar: return true;
-  default: return false;
+  case data_type::varchar:
+    return true;
+  default:
+    return false;
   }
 }
 
@@ -112,17 +131,17 @@ using default_value = std::variant<bool, std::int64_t, double, std::string>;
 
 /** One field of a collection. */
 struct field_schema {
-  std::string name;                     ///< "fieldName" / "name"
-  data_type type = data_type::int64;    ///< "dataType" / "type"
-  bool primary_key = false;             ///< "isPrimary" / "primaryKey"
-  bool auto_id = false;                 ///< the server assigns the primary key
-  std::uint32_t dim = 0;                ///< dense vectors: "dim"
-  std::uint32_t max_length = 0;         ///< VarChar, and Array of VarChar: "max_length", in bytes
-  std::optional<data_type> element_type;  ///< Array: "elementDataType" / "elementType"
-  std::uint32_t max_capacity = 0;       ///< Array: "max_capacity"
-  bool nullable = false;                ///< "nullable"
-  std::optional<zic::default_value> default_value;  ///< "defaultValue"
-  bool function_output = false;         ///< written by a function (e.g. BM25): never in a file
+  std::string name;                      ///< "fieldName" / "name"
+  data_type type = data_type::int64;     ///< "dataType" / "type"
+  bool primary_key = false;              ///< "isPrimary" / "primaryKey"
+  bool auto_id = false;                  ///< the server assigns the primary key
+  std::uint32_t dim = 0;                 ///< dense vectors: "dim"
+  std::uint32_t max_length = 0;          ///< VarChar, and Array of VarChar: "max_length", in bytes
+  std::optional<data_type> element_type; ///< Array: "elementDataType" / "elementType"
+  std::uint32_t max_capacity = 0;        ///< Array: "max_capacity"
+  bool nullable = false;                 ///< "nullable"
+  std::optional<zic::default_value> default_value; ///< "defaultValue"
+  bool function_output = false; ///< written by a function (e.g. BM25): never in a file
 };
 
 namespace detail {
@@ -145,7 +164,7 @@ inline zic::error schema_error(std::string_view field, std::string_view why) {
  */
 struct collection_schema {
   std::vector<field_schema> fields;
-  bool enable_dynamic_field = false;  ///< "enableDynamicField"
+  bool enable_dynamic_field = false; ///< "enableDynamicField"
 
   /** The field called `name`, or null. */
   const field_schema* find(std::string_view name) const noexcept {
@@ -174,16 +193,19 @@ struct collection_schema {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const field_schema& f = fields[i];
       if (f.name.empty()) return schema_error("", "a field has no name");
-      if (f.name == "$meta") return schema_error(f.name, "the name is reserved for the dynamic field");
+      if (f.name == "$meta")
+        return schema_error(f.name, "the name is reserved for the dynamic field");
       for (std::size_t j = 0; j < i; ++j)
         if (fields[j].name == f.name) return schema_error(f.name, "the name appears twice");
       if (f.primary_key) {
-        if (pk) return schema_error(f.name, "a second primary key (the first is '" + pk->name + "')");
+        if (pk)
+          return schema_error(f.name, "a second primary key (the first is '" + pk->name + "')");
         pk = &f;
         if (f.type != data_type::int64 && f.type != data_type::varchar)
           return schema_error(f.name, "a primary key must be Int64 or VarChar");
         if (f.nullable) return schema_error(f.name, "a primary key cannot be nullable");
-        if (f.default_value) return schema_error(f.name, "a primary key cannot have a default value");
+        if (f.default_value)
+          return schema_error(f.name, "a primary key cannot have a default value");
       } else if (f.auto_id) {
         return schema_error(f.name, "auto_id is set on a field that is not the primary key");
       }
@@ -191,20 +213,24 @@ struct collection_schema {
         if (f.dim == 0) return schema_error(f.name, "a vector field needs a dim");
         if (f.type == data_type::binary_vector && f.dim % 8 != 0)
           return schema_error(f.name, "a BinaryVector's dim must be a multiple of 8");
-        if (f.nullable) return schema_error(f.name, "nullable vectors are not written (JSON import refuses them)");
+        if (f.nullable)
+          return schema_error(f.name,
+                              "nullable vectors are not written (JSON import refuses them)");
       }
       if (f.type == data_type::varchar && f.max_length == 0)
         return schema_error(f.name, "a VarChar field needs max_length");
       if (f.type == data_type::array) {
         if (!f.element_type) return schema_error(f.name, "an Array field needs an element type");
         if (!is_array_element(*f.element_type))
-          return schema_error(f.name, "an Array cannot hold " + std::string(data_type_name(*f.element_type)));
+          return schema_error(f.name, "an Array cannot hold " +
+                                          std::string(data_type_name(*f.element_type)));
         if (f.max_capacity == 0) return schema_error(f.name, "an Array field needs max_capacity");
         if (*f.element_type == data_type::varchar && f.max_length == 0)
           return schema_error(f.name, "an Array of VarChar needs max_length");
       }
       if (f.default_value) {
-        if (f.function_output) return schema_error(f.name, "a function's output cannot have a default value");
+        if (f.function_output)
+          return schema_error(f.name, "a function's output cannot have a default value");
         if (auto why = default_fault(f)) return schema_error(f.name, why);
       }
     }
@@ -240,21 +266,29 @@ private:
     case data_type::int64: {
       if (!std::holds_alternative<std::int64_t>(v)) return "the default value is not an integer";
       const std::int64_t n = std::get<std::int64_t>(v);
-      const int bits = f.type == data_type::int8 ? 8 : f.type == data_type::int16 ? 16 : f.type == data_type::int32 ? 32 : 64;
-      if (bits < 64 && (n < -(std::int64_t(1) << (bits - 1)) || n >= (std::int64_t(1) << (bits - 1))))
+      const int bits = f.type == data_type::int8    ? 8
+                       : f.type == data_type::int16 ? 16
+                       : f.type == data_type::int32 ? 32
+                                                    : 64;
+      if (bits < 64 &&
+          (n < -(std::int64_t(1) << (bits - 1)) || n >= (std::int64_t(1) << (bits - 1))))
         return "the default value is out of the type's range";
       return nullptr;
     }
     case data_type::float32:
     case data_type::float64:
-      if (std::holds_alternative<double>(v) || std::holds_alternative<std::int64_t>(v)) return nullptr;
+      if (std::holds_alternative<double>(v) || std::holds_alternative<std::int64_t>(v))
+        return nullptr;
       return "the default value is not a number";
     case data_type::varchar:
       if (!std::holds_alternative<std::string>(v)) return "the default value is not a string";
-      return std::get<std::string>(v).size() > f.max_length ? "the default value is longer than max_length" : nullptr;
+      return std::get<std::string>(v).size() > f.max_length
+                 ? "the default value is longer than max_length"
+                 : nullptr;
     case data_type::text:
       return std::holds_alternative<std::string>(v) ? nullptr : "the default value is not a string";
-    default: return "this type cannot have a default value";
+    default:
+      return "this type cannot have a default value";
     }
   }
 
@@ -294,8 +328,10 @@ private:
   // create's {"dim": "768"} object or describe's [{"key": "dim", "value": "768"}] list.
   static result<void> read_params(simdjson::dom::element params, field_schema& f) {
     auto take = [&](std::string_view key, simdjson::dom::element v) -> result<void> {
-      std::uint32_t* slot = key == "dim" ? &f.dim : key == "max_length" ? &f.max_length
-                          : key == "max_capacity" ? &f.max_capacity : nullptr;
+      std::uint32_t* slot = key == "dim"            ? &f.dim
+                            : key == "max_length"   ? &f.max_length
+                            : key == "max_capacity" ? &f.max_capacity
+                                                    : nullptr;
       if (slot && !read_count(v, *slot))
         return detail::schema_error(f.name, "'" + std::string(key) + "' is not a count");
       return {};
@@ -317,7 +353,8 @@ private:
 
   static result<void> read_default(simdjson::dom::element v, field_schema& f) {
     if (v.is_null()) return {};
-    const bool numeric_text = v.is_string() && f.type != data_type::varchar && f.type != data_type::text;
+    const bool numeric_text =
+        v.is_string() && f.type != data_type::varchar && f.type != data_type::text;
     if (v.is_bool()) {
       f.default_value = v.get_bool().value_unsafe();
     } else if (v.is_int64()) {
@@ -329,10 +366,13 @@ private:
       std::string_view s = v.get_string().value_unsafe();
       std::int64_t n = 0;
       double d = 0;
-      if (s == "true" || s == "false") f.default_value = s == "true";
-      else if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n); ec == std::errc() && p == s.data() + s.size())
+      if (s == "true" || s == "false")
+        f.default_value = s == "true";
+      else if (auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+               ec == std::errc() && p == s.data() + s.size())
         f.default_value = n;
-      else if (auto [q, ec2] = std::from_chars(s.data(), s.data() + s.size(), d); ec2 == std::errc() && q == s.data() + s.size())
+      else if (auto [q, ec2] = std::from_chars(s.data(), s.data() + s.size(), d);
+               ec2 == std::errc() && q == s.data() + s.size())
         f.default_value = d;
       else
         return detail::schema_error(f.name, "the default value is not a value of the field's type");
@@ -369,8 +409,11 @@ private:
     // describe answers sometimes carry the parameters at the field's top level
     for (std::string_view key : {"dim", "max_length", "maxLength", "max_capacity", "maxCapacity"}) {
       if (e[key].get(v)) continue;
-      std::uint32_t* slot = key == "dim" ? &f.dim : (key == "max_length" || key == "maxLength") ? &f.max_length : &f.max_capacity;
-      if (!read_count(v, *slot)) return detail::schema_error(f.name, "'" + std::string(key) + "' is not a count");
+      std::uint32_t* slot = key == "dim"                                  ? &f.dim
+                            : (key == "max_length" || key == "maxLength") ? &f.max_length
+                                                                          : &f.max_capacity;
+      if (!read_count(v, *slot))
+        return detail::schema_error(f.name, "'" + std::string(key) + "' is not a count");
     }
     if (!e["elementDataType"].get_string().get(s) || !e["elementType"].get_string().get(s)) {
       auto et = parse_data_type(s);
@@ -384,9 +427,12 @@ private:
 
   static result<collection_schema> from_json(simdjson::dom::element root) {
     simdjson::dom::element inner;
-    // The whole create body ({"collectionName":..,"schema":{..}}) or describe answer ({"code":0,"data":{..}}).
-    if (!root["schema"].get(inner) && inner.is_object()) root = inner;
-    else if (!root["data"].get(inner) && inner.is_object()) root = inner;
+    // The whole create body ({"collectionName":..,"schema":{..}}) or describe answer
+    // ({"code":0,"data":{..}}).
+    if (!root["schema"].get(inner) && inner.is_object())
+      root = inner;
+    else if (!root["data"].get(inner) && inner.is_object())
+      root = inner;
     if (!root.is_object()) return zic::error(errc::json_schema, "schema: not an object");
     collection_schema out;
     bool auto_id = false;

@@ -593,6 +593,32 @@ class WriteTest(unittest.TestCase):
             p = self.write("--out", str(self.dir / "o2"), check=8, stdin="\n".join(extra) + "\n")
             self.assertIn(why, p.stderr)
 
+    def test_units_import_through_the_emulator_with_exact_row_counts(self):
+        schema = dict(WRITE_SCHEMA)
+        schema["fields"] = [f for f in WRITE_SCHEMA["fields"] if f["dataType"] not in ("Array", "SparseFloatVector")]
+        (self.dir / "schema.json").write_text(json.dumps(schema))
+        rows = [{k: v for k, v in r.items() if k not in ("tags", "sp")} | {"title": f"t{r['id']}"} for r in self.rows]
+        (self.dir / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        for fmt in ("parquet", "json", "csv", "numpy"):
+            with self.subTest(fmt=fmt):
+                out = self.dir / fmt
+                units = self.write("--out", str(out), "--format", fmt, "--chunk-size", "2KiB",
+                                   str(self.dir / "rows.jsonl"), check=0).stdout.split()
+                self.assertGreater(len(units), 1)
+                emu = Emulator(data_dir=out)
+                try:
+                    env = {"ZIC_ENDPOINT": emu.url, "ZIC_API_KEY": KEY}
+                    args = ["import", "create", "--collection", "c"]
+                    for u in units:
+                        args += ["--file", u]
+                    job = run(*args, env=env, check=0).stdout.strip()
+                    done = json.loads(run("import", "wait", job, "--json", "--interval", "0.1", env=env, check=0).stdout)
+                    self.assertEqual(done["state"], "Completed")
+                    self.assertEqual(done["total_rows"], len(rows))
+                    self.assertEqual(len(done["details"]), len(units))
+                finally:
+                    emu.stop()
+
     def test_exit_2_for_bad_schema_or_flags(self):
         rows = str(self.dir / "rows.jsonl")
         p = self.write("--out", str(self.dir / "o"), "--format", "xml", rows, check=2)

@@ -24,16 +24,19 @@ zic::collection_schema schema() {
   zic::field_schema id;
   id.name = "id", id.type = data_type::int64, id.primary_key = true;
   zic::field_schema title;
-  title.name = "title", title.type = data_type::varchar, title.max_length = 64, title.nullable = true;
+  title.name = "title", title.type = data_type::varchar, title.max_length = 64,
+  title.nullable = true;
   zic::field_schema vec;
   vec.name = "vec", vec.type = data_type::float_vector, vec.dim = 768;
   zic::field_schema tags;
-  tags.name = "tags", tags.type = data_type::array, tags.element_type = data_type::int32, tags.max_capacity = 4;
+  tags.name = "tags", tags.type = data_type::array, tags.element_type = data_type::int32,
+  tags.max_capacity = 4;
   return {{id, title, vec, tags}, true};
 }
 
 std::filesystem::path fresh_dir(const char* name) {
-  auto p = std::filesystem::temp_directory_path() / ("zic_write_alloc_" + std::to_string(::getpid()) + name);
+  auto p = std::filesystem::temp_directory_path() /
+           ("zic_write_alloc_" + std::to_string(::getpid()) + name);
   std::filesystem::remove_all(p);
   return p;
 }
@@ -55,15 +58,19 @@ TEST_CASE("appending rows allocates nothing once the first chunk is written") {
     auto append = [&](std::int64_t i) {
       row.clear();
       vec[0] = static_cast<float>(i);
-      row.set("id", i).set("vec", std::span<const float>(vec)).set("tags", std::span<const std::int32_t>(tags));
+      row.set("id", i)
+          .set("vec", std::span<const float>(vec))
+          .set("tags", std::span<const std::int32_t>(tags));
       if (i % 3) row.set("title", "a title of some length");
-      if (i % 5 == 0) row.set("note", i);  // a dynamic key
+      if (i % 5 == 0) row.set("note", i); // a dynamic key
       return w->append(row);
     };
     std::int64_t i = 0;
-    while (w->units().empty()) REQUIRE(append(i++));
+    while (w->units().empty())
+      REQUIRE(append(i++));
     const long before = allocations.load();
-    for (int k = 0; k < 2000; ++k) CHECK(append(i++));
+    for (int k = 0; k < 2000; ++k)
+      CHECK(append(i++));
     CHECK(allocations.load() - before == 0);
     REQUIRE(w->close());
   }
@@ -81,12 +88,15 @@ TEST_CASE("appending columns allocates nothing once the first chunk is written")
   std::vector<std::int64_t> ids(100);
   std::vector<std::string_view> titles(100, "a title");
   std::vector<float> vecs(100 * 768, 0.25f);
-  const std::array<zic::column_values, 3> cols{{{"id", std::span<const std::int64_t>(ids)},
-                                                {"title", std::span<const std::string_view>(titles)},
-                                                {"vec", std::span<const float>(vecs)}}};
-  while (w->units().empty()) REQUIRE(w->append_columns(cols, 100));
+  const std::array<zic::column_values, 3> cols{
+      {{"id", std::span<const std::int64_t>(ids)},
+       {"title", std::span<const std::string_view>(titles)},
+       {"vec", std::span<const float>(vecs)}}};
+  while (w->units().empty())
+    REQUIRE(w->append_columns(cols, 100));
   const long before = allocations.load();
-  for (int k = 0; k < 20; ++k) CHECK(w->append_columns(cols, 100));
+  for (int k = 0; k < 20; ++k)
+    CHECK(w->append_columns(cols, 100));
   CHECK(allocations.load() - before == 0);
   REQUIRE(w->close());
 }

@@ -35,8 +35,8 @@ zic::field_schema field(std::string name, data_type type) {
 
 fs::path fresh_dir(const std::string& name) {
   static int counter = 0;
-  fs::path p = fs::temp_directory_path() /
-               ("zic_write_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + "_" + name);
+  fs::path p = fs::temp_directory_path() / ("zic_write_test_" + std::to_string(::getpid()) + "_" +
+                                            std::to_string(++counter) + "_" + name);
   fs::remove_all(p);
   return p;
 }
@@ -49,14 +49,19 @@ int run(const std::string& command) {
 std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
 
 // `quiet` hides the reader's list of differences (for the checks that expect some).
-int read_back(std::string_view format, const fs::path& path, const fs::path& expected, bool quiet = false) {
-  return run(std::string("/usr/bin/python3 ") + ZIC_WRITE_TEST_DIR "/read_back.py " + std::string(format) + " " +
-             quote(path) + " " + quote(expected) + (quiet ? " 2>/dev/null" : ""));
+int read_back(std::string_view format, const fs::path& path, const fs::path& expected,
+              bool quiet = false) {
+  return run(std::string("/usr/bin/python3 ") + ZIC_WRITE_TEST_DIR "/read_back.py " +
+             std::string(format) + " " + quote(path) + " " + quote(expected) +
+             (quiet ? " 2>/dev/null" : ""));
 }
 
-int read_parquet(std::string_view engine, const fs::path& path, const fs::path& expected, bool quiet = false) {
-  return run(std::string("ZIC_NODE_MODULES=" ZIC_NODE_MODULES " " ZIC_NODE " " ZIC_WRITE_TEST_DIR "/read_parquet.mjs ") +
-             std::string(engine) + " " + quote(path) + " " + quote(expected) + (quiet ? " 2>/dev/null" : ""));
+int read_parquet(std::string_view engine, const fs::path& path, const fs::path& expected,
+                 bool quiet = false) {
+  return run(std::string("ZIC_NODE_MODULES=" ZIC_NODE_MODULES " " ZIC_NODE " " ZIC_WRITE_TEST_DIR
+                         "/read_parquet.mjs ") +
+             std::string(engine) + " " + quote(path) + " " + quote(expected) +
+             (quiet ? " 2>/dev/null" : ""));
 }
 
 void write_text(const fs::path& p, std::string_view text) {
@@ -156,11 +161,15 @@ void append_all_types(zic::bulk_writer& w, bool auto_id, bool numpy) {
   {
     id(9007199254740993);
     row.set("b", true).set("i8", -128).set("i32", 2147483647).set("f", 0.1f).set("d", 0.1);
-    row.set("s", "h\xc3\xa9llo\xe2\x9c\x93").set("t", "a,\"b\"\nline").set_json("j", R"({"k":[1,2],"s":"x,y"})");
+    row.set("s", "h\xc3\xa9llo\xe2\x9c\x93")
+        .set("t", "a,\"b\"\nline")
+        .set_json("j", R"({"k":[1,2],"s":"x,y"})");
     if (!numpy) {
       const std::array<std::int32_t, 3> a{1, -2, 3};
       const std::array<std::string_view, 2> s{"a", "\xce\xb2"};
-      row.set("sn", "x").set("arr_i", std::span<const std::int32_t>(a)).set("arr_s", std::span<const std::string_view>(s));
+      row.set("sn", "x")
+          .set("arr_i", std::span<const std::int32_t>(a))
+          .set("arr_s", std::span<const std::string_view>(s));
       const std::array<std::uint32_t, 2> idx{1, 7};
       const std::array<float, 2> val{0.5f, -2.0f};
       row.set_sparse("sp", idx, val);
@@ -170,17 +179,27 @@ void append_all_types(zic::bulk_writer& w, bool auto_id, bool numpy) {
     const std::array<float, 2> hv{0.1f, -2.0f}, bfv{0.1f, 1.5f};
     const std::array<std::int8_t, 3> i8v{-128, 0, 127};
     row.set("fv", std::span<const float>(fv)).set("bv", std::span<const std::uint8_t>(bv));
-    row.set("hv", std::span<const float>(hv)).set("bfv", std::span<const float>(bfv)).set("i8v", std::span<const std::int8_t>(i8v));
+    row.set("hv", std::span<const float>(hv))
+        .set("bfv", std::span<const float>(bfv))
+        .set("i8v", std::span<const std::int8_t>(i8v));
     row.set("extra", 5).set("tag", "x");
     REQUIRE_MESSAGE(w.append(row), "row 0");
   }
   {
     row.clear();
     id(1);
-    row.set("b", false).set("i8", 127).set("i16", -32768).set("i32", 0).set("f", -3.5).set_null("d");
+    row.set("b", false)
+        .set("i8", 127)
+        .set("i16", -32768)
+        .set("i32", 0)
+        .set("f", -3.5)
+        .set_null("d");
     row.set("s", "").set("t", "").set_json("j", "[]");
     if (!numpy) {
-      row.set("n", 42).set_null("sn").set("arr_i", std::span<const std::int64_t>()).set("arr_s", std::span<const std::string_view>());
+      row.set("n", 42)
+          .set_null("sn")
+          .set("arr_i", std::span<const std::int64_t>())
+          .set("arr_s", std::span<const std::string_view>());
       const std::array<std::uint32_t, 1> idx{3};
       const std::array<float, 1> val{1.25f};
       row.set_sparse("sp", idx, val);
@@ -192,18 +211,27 @@ void append_all_types(zic::bulk_writer& w, bool auto_id, bool numpy) {
     const std::array<float, 2> bfv{-1, 2};
     const std::array<std::int8_t, 3> i8v{1, 2, 3};
     row.set("fv", std::span<const double>(fv)).set("bv", std::span<const std::uint8_t>(bv));
-    row.set("hv", std::span<const std::uint8_t>(hv)).set("bfv", std::span<const float>(bfv)).set("i8v", std::span<const std::int8_t>(i8v));
+    row.set("hv", std::span<const std::uint8_t>(hv))
+        .set("bfv", std::span<const float>(bfv))
+        .set("i8v", std::span<const std::int8_t>(i8v));
     REQUIRE_MESSAGE(w.append(row), "row 1");
   }
   {
     row.clear();
     id(-5);
-    row.set("b", true).set("i8", 0).set("i16", 123).set("i32", -2147483647 - 1).set("f", 3.4028234663852886e38);
+    row.set("b", true)
+        .set("i8", 0)
+        .set("i16", 123)
+        .set("i32", -2147483647 - 1)
+        .set("f", 3.4028234663852886e38);
     row.set("s", "plain").set("t", "\xc3\xbc").set_json("j", "\"str\"");
     if (!numpy) {
       const std::array<std::int64_t, 1> a{2147483647};
       const std::array<std::string_view, 1> s{"12345678"};
-      row.set("n", -1).set("sn", "y").set("arr_i", std::span<const std::int64_t>(a)).set("arr_s", std::span<const std::string_view>(s));
+      row.set("n", -1)
+          .set("sn", "y")
+          .set("arr_i", std::span<const std::int64_t>(a))
+          .set("arr_s", std::span<const std::string_view>(s));
       const std::array<std::uint32_t, 1> idx{4294967294u};
       const std::array<float, 1> val{0.25f};
       row.set_sparse("sp", idx, val);
@@ -213,7 +241,9 @@ void append_all_types(zic::bulk_writer& w, bool auto_id, bool numpy) {
     const std::array<float, 2> hv{1, 1}, bfv{0.5f, -0.5f};
     const std::array<std::int8_t, 3> i8v{0, 0, 0};
     row.set("fv", std::span<const float>(fv)).set("bv", std::span<const std::uint8_t>(bv));
-    row.set("hv", std::span<const float>(hv)).set("bfv", std::span<const float>(bfv)).set("i8v", std::span<const std::int8_t>(i8v));
+    row.set("hv", std::span<const float>(hv))
+        .set("bfv", std::span<const float>(bfv))
+        .set("i8v", std::span<const std::int8_t>(i8v));
     row.set_json("$meta", R"({"k":{"nested":true}})");
     REQUIRE_MESSAGE(w.append(row), "row 2");
   }
@@ -225,16 +255,19 @@ std::string expected_for(const zic::collection_schema& s, std::string_view rows 
   for (const auto& f : s.fields) {
     if (f.auto_id || f.function_output) continue;
     columns += (columns.empty() ? "\"" : ",\"") + f.name + "\"";
-    types += (types.empty() ? "\"" : ",\"") + f.name + "\":{\"type\":\"" + std::string(zic::data_type_name(f.type)) +
+    types += (types.empty() ? "\"" : ",\"") + f.name + "\":{\"type\":\"" +
+             std::string(zic::data_type_name(f.type)) +
              "\",\"nullable\":" + (f.nullable ? "true" : "false");
-    if (f.element_type) types += ",\"element\":\"" + std::string(zic::data_type_name(*f.element_type)) + "\"";
+    if (f.element_type)
+      types += ",\"element\":\"" + std::string(zic::data_type_name(*f.element_type)) + "\"";
     types += "}";
   }
   if (s.enable_dynamic_field) {
     columns += ",\"$meta\"";
     types += ",\"$meta\":{\"type\":\"$meta\",\"nullable\":false}";
   }
-  return "{\"columns\":[" + columns + "],\"types\":{" + types + "},\"rows\":" + std::string(rows) + "}";
+  return "{\"columns\":[" + columns + "],\"types\":{" + types + "},\"rows\":" + std::string(rows) +
+         "}";
 }
 
 struct written {
@@ -243,7 +276,8 @@ struct written {
   fs::path expected;
 };
 
-written write_all_types(zic::file_format format, bool auto_id, zic::compression codec = zic::compression::snappy) {
+written write_all_types(zic::file_format format, bool auto_id,
+                        zic::compression codec = zic::compression::snappy) {
   const bool numpy = format == zic::file_format::numpy;
   written out;
   out.dir = fresh_dir(std::string(zic::file_format_extension(format)));
@@ -266,7 +300,8 @@ written write_all_types(zic::file_format format, bool auto_id, zic::compression 
 
 TEST_SUITE("schema") {
   TEST_CASE("parses the REST v2 create shape") {
-    auto s = zic::collection_schema::parse(R"({"collectionName":"c","schema":{"autoId":true,"enableDynamicField":true,
+    auto s = zic::collection_schema::parse(
+        R"({"collectionName":"c","schema":{"autoId":true,"enableDynamicField":true,
       "fields":[{"fieldName":"id","dataType":"Int64","isPrimary":true},
                 {"fieldName":"title","dataType":"VarChar","elementTypeParams":{"max_length":"512"},"nullable":true},
                 {"fieldName":"vec","dataType":"FloatVector","elementTypeParams":{"dim":768}},
@@ -292,7 +327,8 @@ TEST_SUITE("schema") {
   }
 
   TEST_CASE("parses the describe answer") {
-    auto s = zic::collection_schema::parse(R"({"code":0,"data":{"collectionName":"c","autoId":false,"enableDynamicField":false,
+    auto s = zic::collection_schema::parse(
+        R"({"code":0,"data":{"collectionName":"c","autoId":false,"enableDynamicField":false,
       "fields":[{"name":"pk","type":"VarChar","primaryKey":true,"autoId":false,"params":[{"key":"max_length","value":"64"}]},
                 {"name":"v","type":"BinaryVector","params":[{"key":"dim","value":"128"}]},
                 {"name":"x","type":"Double","nullable":true,"defaultValue":"0.5"}]}})");
@@ -312,17 +348,33 @@ TEST_SUITE("schema") {
       return s.error().message;
     };
     const std::string pk = R"({"fieldName":"id","dataType":"Int64","isPrimary":true})";
-    CHECK(refused(pk + R"(,{"fieldName":"id2","dataType":"Int64","isPrimary":true})").find("'id2'") != std::string::npos);
-    CHECK(refused(R"({"fieldName":"a","dataType":"Int64"})").find("no primary key") != std::string::npos);
-    CHECK(refused(pk + R"(,{"fieldName":"v","dataType":"FloatVector"})").find("'v': a vector field needs a dim") != std::string::npos);
-    CHECK(refused(pk + R"(,{"fieldName":"s","dataType":"VarChar"})").find("'s': a VarChar field needs max_length") != std::string::npos);
-    CHECK(refused(pk + R"(,{"fieldName":"q","dataType":"Quaternion"})").find("'q': unknown data type 'Quaternion'") != std::string::npos);
-    CHECK(refused(pk + R"(,{"fieldName":"bv","dataType":"BinaryVector","elementTypeParams":{"dim":12}})").find("'bv'") != std::string::npos);
-    CHECK(refused(pk + R"(,{"fieldName":"arr","dataType":"Array","elementDataType":"Int32"})").find("'arr': an Array field needs max_capacity") != std::string::npos);
-    CHECK(refused(pk + R"(,{"fieldName":"arr","dataType":"Array","elementDataType":"JSON","elementTypeParams":{"max_capacity":2}})").find("'arr'") != std::string::npos);
-    CHECK(refused(pk + R"(,{"fieldName":"id","dataType":"Int32"})").find("twice") != std::string::npos);
-    CHECK(refused(pk + R"(,{"fieldName":"n","dataType":"Int8","defaultValue":300})").find("'n'") != std::string::npos);
-    CHECK(refused(R"({"fieldName":"id","dataType":"Float","isPrimary":true})").find("'id'") != std::string::npos);
+    CHECK(
+        refused(pk + R"(,{"fieldName":"id2","dataType":"Int64","isPrimary":true})").find("'id2'") !=
+        std::string::npos);
+    CHECK(refused(R"({"fieldName":"a","dataType":"Int64"})").find("no primary key") !=
+          std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"v","dataType":"FloatVector"})")
+              .find("'v': a vector field needs a dim") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"s","dataType":"VarChar"})")
+              .find("'s': a VarChar field needs max_length") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"q","dataType":"Quaternion"})")
+              .find("'q': unknown data type 'Quaternion'") != std::string::npos);
+    CHECK(refused(pk +
+                  R"(,{"fieldName":"bv","dataType":"BinaryVector","elementTypeParams":{"dim":12}})")
+              .find("'bv'") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"arr","dataType":"Array","elementDataType":"Int32"})")
+              .find("'arr': an Array field needs max_capacity") != std::string::npos);
+    CHECK(
+        refused(
+            pk +
+            R"(,{"fieldName":"arr","dataType":"Array","elementDataType":"JSON","elementTypeParams":{"max_capacity":2}})")
+            .find("'arr'") != std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"id","dataType":"Int32"})").find("twice") !=
+          std::string::npos);
+    CHECK(refused(pk + R"(,{"fieldName":"n","dataType":"Int8","defaultValue":300})").find("'n'") !=
+          std::string::npos);
+    CHECK(refused(R"({"fieldName":"id","dataType":"Float","isPrimary":true})").find("'id'") !=
+          std::string::npos);
     CHECK_FALSE(zic::collection_schema::parse("{not json"));
   }
 }
@@ -345,7 +397,8 @@ TEST_SUITE("read_back") {
     for (auto codec : {zic::compression::zstd, zic::compression::none}) {
       const auto w = write_all_types(zic::file_format::parquet, false, codec);
       CHECK(read_parquet("duckdb", w.dir / "1.parquet", w.expected) == 0);
-      if (codec == zic::compression::none) CHECK(read_parquet("hyparquet", w.dir / "1.parquet", w.expected) == 0);
+      if (codec == zic::compression::none)
+        CHECK(read_parquet("hyparquet", w.dir / "1.parquet", w.expected) == 0);
     }
   }
 
@@ -374,7 +427,8 @@ TEST_SUITE("read_back") {
       REQUIRE(w.units.size() == 1);
       CHECK(w.units[0].front().rfind("1/", 0) == 0);
       CHECK(std::find(w.units[0].begin(), w.units[0].end(), "1/$meta.npy") != w.units[0].end());
-      CHECK((std::find(w.units[0].begin(), w.units[0].end(), "1/id.npy") != w.units[0].end()) == !auto_id);
+      CHECK((std::find(w.units[0].begin(), w.units[0].end(), "1/id.npy") != w.units[0].end()) ==
+            !auto_id);
       CHECK(read_back("numpy", w.dir / "1", w.expected) == 0);
     }
   }
@@ -390,7 +444,8 @@ TEST_SUITE("read_back") {
         CHECK(read_parquet("duckdb", file, w.expected, true) == 1);
         CHECK(read_parquet("hyparquet", file, w.expected, true) == 1);
       } else {
-        CHECK(read_back(format == zic::file_format::json ? "json" : "csv", file, w.expected, true) == 1);
+        CHECK(read_back(format == zic::file_format::json ? "json" : "csv", file, w.expected,
+                        true) == 1);
       }
     }
     const auto n = write_all_types(zic::file_format::numpy, false);
@@ -432,7 +487,9 @@ void good_row(zic::row_builder& row, std::optional<std::int64_t> id) {
   static const std::array<float, 1> h{0.5f};
   row.clear();
   if (id) row.set("id", *id);
-  row.set("v", std::span<const float>(v)).set("s", "abcd").set("a", std::span<const std::int64_t>(a));
+  row.set("v", std::span<const float>(v))
+      .set("s", "abcd")
+      .set("a", std::span<const std::int64_t>(a));
   row.set("i", -3).set_json("j", "{}").set("h", std::span<const float>(h));
 }
 
@@ -454,7 +511,8 @@ bool has_partial_files(const fs::path& dir) {
 } // namespace
 
 TEST_SUITE("rules") {
-  TEST_CASE("a value that does not fit is refused with the row and the field, and the writer goes on") {
+  TEST_CASE(
+      "a value that does not fit is refused with the row and the field, and the writer goes on") {
     zic::bulk_writer_options o;
     o.directory = fresh_dir("refusals");
     o.format = zic::file_format::json;
@@ -475,19 +533,39 @@ TEST_SUITE("rules") {
     static const std::array<std::int64_t, 1> wide_a{200};
     static const std::array<float, 1> huge_h{1e6f};
     const bad cases[] = {
-        {"wrong type", [](zic::row_builder& r) { r.set("i", "seven"); }, "row 1: field 'i': expected an integer"},
-        {"out of range", [](zic::row_builder& r) { r.set("i", 300); }, "row 1: field 'i': the integer is out of the type's range"},
-        {"wrong dim", [](zic::row_builder& r) { r.set("v", std::span<const float>(short_v)); }, "row 1: field 'v': the vector's length is not dim"},
-        {"NaN in a vector", [](zic::row_builder& r) { r.set("v", std::span<const float>(nan_v)); }, "row 1: field 'v': a vector value is not finite"},
-        {"over max_length", [](zic::row_builder& r) { r.set("s", "abcde"); }, "row 1: field 's': the string is longer than max_length"},
-        {"not UTF-8", [](zic::row_builder& r) { r.set("s", "\xff"); }, "row 1: field 's': the string is not UTF-8"},
-        {"null in a non-nullable field", [](zic::row_builder& r) { r.set_null("i"); }, "row 1: field 'i': null in a field that is not nullable"},
-        {"missing", [](zic::row_builder& r) { r.clear(); r.set("id", 1); }, "row 1: field 'v': no value"},
-        {"array over capacity", [](zic::row_builder& r) { r.set("a", std::span<const std::int64_t>(long_a)); }, "row 1: field 'a': the array holds more elements than max_capacity"},
-        {"array element out of range", [](zic::row_builder& r) { r.set("a", std::span<const std::int64_t>(wide_a)); }, "row 1: field 'a': an element is out of the type's range"},
-        {"unknown field without the dynamic field", [](zic::row_builder& r) { r.set("zzz", 1); }, "row 1: field 'zzz': not in the schema, and the dynamic field is off"},
-        {"bad JSON", [](zic::row_builder& r) { r.set_json("j", "{\"a\":"); }, "row 1: field 'j': the text is not one JSON value"},
-        {"Float16 overflow", [](zic::row_builder& r) { r.set("h", std::span<const float>(huge_h)); }, "row 1: field 'h': a vector value does not fit Float16"},
+        {"wrong type", [](zic::row_builder& r) { r.set("i", "seven"); },
+         "row 1: field 'i': expected an integer"},
+        {"out of range", [](zic::row_builder& r) { r.set("i", 300); },
+         "row 1: field 'i': the integer is out of the type's range"},
+        {"wrong dim", [](zic::row_builder& r) { r.set("v", std::span<const float>(short_v)); },
+         "row 1: field 'v': the vector's length is not dim"},
+        {"NaN in a vector", [](zic::row_builder& r) { r.set("v", std::span<const float>(nan_v)); },
+         "row 1: field 'v': a vector value is not finite"},
+        {"over max_length", [](zic::row_builder& r) { r.set("s", "abcde"); },
+         "row 1: field 's': the string is longer than max_length"},
+        {"not UTF-8", [](zic::row_builder& r) { r.set("s", "\xff"); },
+         "row 1: field 's': the string is not UTF-8"},
+        {"null in a non-nullable field", [](zic::row_builder& r) { r.set_null("i"); },
+         "row 1: field 'i': null in a field that is not nullable"},
+        {"missing",
+         [](zic::row_builder& r) {
+           r.clear();
+           r.set("id", 1);
+         },
+         "row 1: field 'v': no value"},
+        {"array over capacity",
+         [](zic::row_builder& r) { r.set("a", std::span<const std::int64_t>(long_a)); },
+         "row 1: field 'a': the array holds more elements than max_capacity"},
+        {"array element out of range",
+         [](zic::row_builder& r) { r.set("a", std::span<const std::int64_t>(wide_a)); },
+         "row 1: field 'a': an element is out of the type's range"},
+        {"unknown field without the dynamic field", [](zic::row_builder& r) { r.set("zzz", 1); },
+         "row 1: field 'zzz': not in the schema, and the dynamic field is off"},
+        {"bad JSON", [](zic::row_builder& r) { r.set_json("j", "{\"a\":"); },
+         "row 1: field 'j': the text is not one JSON value"},
+        {"Float16 overflow",
+         [](zic::row_builder& r) { r.set("h", std::span<const float>(huge_h)); },
+         "row 1: field 'h': a vector value does not fit Float16"},
     };
     for (const auto& c : cases) {
       CAPTURE(c.what);
@@ -538,9 +616,10 @@ TEST_SUITE("rules") {
     o.format = zic::file_format::numpy;
     auto w = zic::bulk_writer::create(all_types(false, false), o);
     REQUIRE_FALSE(w);
-    CHECK(w.error().message.find("NumPy files cannot hold the Array field 'arr_i'") != std::string::npos);
+    CHECK(w.error().message.find("NumPy files cannot hold the Array field 'arr_i'") !=
+          std::string::npos);
     auto s = small_schema(false);
-    s.fields.erase(s.fields.begin() + 3);  // no arrays in NumPy
+    s.fields.erase(s.fields.begin() + 3); // no arrays in NumPy
     s.fields.push_back(field("maybe", data_type::int32));
     s.fields.back().nullable = true;
     auto n = zic::bulk_writer::create(s, o);
@@ -548,7 +627,12 @@ TEST_SUITE("rules") {
     zic::row_builder row = n->make_row();
     const std::array<float, 3> v{1, 2, 3};
     const std::array<float, 1> h{0.5f};
-    row.set("id", 1).set("v", std::span<const float>(v)).set("s", "ab").set("i", 1).set_json("j", "{}").set("h", std::span<const float>(h));
+    row.set("id", 1)
+        .set("v", std::span<const float>(v))
+        .set("s", "ab")
+        .set("i", 1)
+        .set_json("j", "{}")
+        .set("h", std::span<const float>(h));
     auto r = n->append(row);
     REQUIRE_FALSE(r);
     CHECK(r.error().message == "row 0: field 'maybe': NumPy files cannot hold a null");
@@ -564,14 +648,16 @@ TEST_SUITE("rules") {
   }
 
   TEST_CASE("chunks by buffered bytes: each chunk one unit, complete, under its final name") {
-    for (auto format : {zic::file_format::json, zic::file_format::parquet, zic::file_format::csv, zic::file_format::numpy}) {
+    for (auto format : {zic::file_format::json, zic::file_format::parquet, zic::file_format::csv,
+                        zic::file_format::numpy}) {
       CAPTURE(zic::file_format_extension(format));
       zic::bulk_writer_options o;
       o.directory = fresh_dir("chunks");
       o.format = format;
       o.chunk_size = 1000;
       auto s = small_schema(false);
-      if (format == zic::file_format::numpy) s.fields.erase(s.fields.begin() + 3);  // no arrays in NumPy
+      if (format == zic::file_format::numpy)
+        s.fields.erase(s.fields.begin() + 3); // no arrays in NumPy
       auto w = zic::bulk_writer::create(s, o);
       REQUIRE(w);
       zic::row_builder row = w->make_row();
@@ -581,7 +667,12 @@ TEST_SUITE("rules") {
           row.clear();
           const std::array<float, 3> v{1, 2, 3};
           const std::array<float, 1> h{0.5f};
-          row.set("id", i).set("v", std::span<const float>(v)).set("s", "ab").set("i", 1).set_json("j", "{}").set("h", std::span<const float>(h));
+          row.set("id", i)
+              .set("v", std::span<const float>(v))
+              .set("s", "ab")
+              .set("i", 1)
+              .set_json("j", "{}")
+              .set("h", std::span<const float>(h));
         }
         REQUIRE(w->append(row));
         // A chunk is finished once it reaches the size: never more than one row beyond it.
@@ -595,7 +686,8 @@ TEST_SUITE("rules") {
         const std::string n = std::to_string(u + 1);
         if (format == zic::file_format::numpy) {
           CHECK(units[u].size() == 6);
-          for (const auto& f : units[u]) CHECK(fs::is_regular_file(o.directory / f));
+          for (const auto& f : units[u])
+            CHECK(fs::is_regular_file(o.directory / f));
           CHECK(units[u].front() == n + "/id.npy");
         } else {
           REQUIRE(units[u].size() == 1);
@@ -629,7 +721,7 @@ TEST_SUITE("rules") {
 
   TEST_CASE("the columnar path checks every row first: a refused batch leaves no trace") {
     auto s = small_schema(true);
-    s.fields.erase(s.fields.begin() + 3);  // arrays go through row_builder
+    s.fields.erase(s.fields.begin() + 3); // arrays go through row_builder
     zic::bulk_writer_options o;
     o.directory = fresh_dir("columns");
     o.format = zic::file_format::json;
@@ -640,18 +732,20 @@ TEST_SUITE("rules") {
     const std::array<std::string_view, 3> strs{"a", "bb", "ccc"};
     std::array<std::int8_t, 3> is{1, 2, 3};
     const std::array<std::string_view, 3> js{"{}", "[1]", "null"};
-    const std::array<std::uint8_t, 6> h{0x00, 0x38, 0x00, 0x3c, 0x00, 0xc0};  // 0.5, 1, -2 as Float16 bytes
+    const std::array<std::uint8_t, 6> h{0x00, 0x38, 0x00,
+                                        0x3c, 0x00, 0xc0}; // 0.5, 1, -2 as Float16 bytes
     const std::vector<zic::column_values> cols{
-        {"id", std::span<const std::int64_t>(ids)}, {"v", std::span<const float>(v)},
+        {"id", std::span<const std::int64_t>(ids)},     {"v", std::span<const float>(v)},
         {"s", std::span<const std::string_view>(strs)}, {"i", std::span<const std::int8_t>(is)},
-        {"j", std::span<const std::string_view>(js)}, {"h", std::span<const std::uint8_t>(h)}};
+        {"j", std::span<const std::string_view>(js)},   {"h", std::span<const std::uint8_t>(h)}};
     v[4] = std::numeric_limits<float>::infinity();
     auto r = w->append_columns(cols, 3);
     REQUIRE_FALSE(r);
     CHECK(r.error().message.rfind("row 1: field 'v'", 0) == 0);
     CHECK(w->rows() == 0);
     v[4] = 5;
-    const std::vector<zic::column_values> short_cols{{"id", std::span<const std::int64_t>(ids).first(2)}};
+    const std::vector<zic::column_values> short_cols{
+        {"id", std::span<const std::int64_t>(ids).first(2)}};
     CHECK_FALSE(w->append_columns(short_cols, 3));
     REQUIRE(w->append_columns(cols, 3));
     REQUIRE(w->close());
@@ -701,7 +795,8 @@ TEST_SUITE("rules") {
       double d = 0;
       std::from_chars(line.data() + a + 1, line.data() + b, f);
       std::from_chars(line.data() + b + 1, line.data() + line.size(), d);
-      exact += i < fs_.size() && std::bit_cast<std::uint32_t>(f) == std::bit_cast<std::uint32_t>(fs_[i]) &&
+      exact += i < fs_.size() &&
+               std::bit_cast<std::uint32_t>(f) == std::bit_cast<std::uint32_t>(fs_[i]) &&
                std::bit_cast<std::uint64_t>(d) == std::bit_cast<std::uint64_t>(ds[i]);
       ++i;
     }
@@ -745,7 +840,8 @@ TEST_SUITE("rules") {
         const bool null_b = i % 2 == 0 && i < 1700;
         const auto len = static_cast<std::size_t>(i % 6);
         std::array<std::int64_t, 5> elems{};
-        for (std::size_t k = 0; k < 5; ++k) elems[k] = static_cast<std::int64_t>(i) * 7 % 30000 - static_cast<std::int64_t>(k);
+        for (std::size_t k = 0; k < 5; ++k)
+          elems[k] = static_cast<std::int64_t>(i) * 7 % 30000 - static_cast<std::int64_t>(k);
         const std::array<float, 2> vec{static_cast<float>(i), -0.5f};
         row.set("id", i).set("v", std::span<const float>(vec));
         if (!null_n) row.set("n", i * 3);
@@ -753,13 +849,19 @@ TEST_SUITE("rules") {
         if (len < 5) row.set("a", std::span<const std::int64_t>(elems.data(), len));
         REQUIRE(w->append(row));
         rows += (i ? ",{" : "{");
-        rows += "\"id\":\"" + std::to_string(i) + "\",\"n\":" + (null_n ? "null" : std::to_string(i * 3));
-        rows += std::string(",\"b\":") + (null_b ? "null" : i % 3 == 0 ? "true" : "false") + ",\"a\":";
+        rows += "\"id\":\"" + std::to_string(i) +
+                "\",\"n\":" + (null_n ? "null" : std::to_string(i * 3));
+        rows += std::string(",\"b\":") +
+                (null_b       ? "null"
+                 : i % 3 == 0 ? "true"
+                              : "false") +
+                ",\"a\":";
         if (len == 5) {
           rows += "null";
         } else {
           rows += "[";
-          for (std::size_t k = 0; k < len; ++k) rows += (k ? "," : "") + std::to_string(elems[k]);
+          for (std::size_t k = 0; k < len; ++k)
+            rows += (k ? "," : "") + std::to_string(elems[k]);
           rows += "]";
         }
         rows += ",\"v\":[" + std::to_string(i) + ",-0.5]}";
@@ -780,14 +882,18 @@ namespace {
 std::string json_quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '"' || c == '\\')
+      out += '\\', out += c;
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out + "\"";
 }
 
-template <class T> std::string number(T v) {
+template <class T>
+std::string number(T v) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
@@ -805,10 +911,22 @@ struct random_case {
     id.primary_key = true;
     id.auto_id = pick(3) == 0;
     schema.fields.push_back(id);
-    const data_type pool[] = {data_type::boolean, data_type::int8, data_type::int16, data_type::int32, data_type::int64,
-                              data_type::float32, data_type::float64, data_type::varchar, data_type::text, data_type::json,
-                              data_type::array, data_type::float_vector, data_type::binary_vector,
-                              data_type::float16_vector, data_type::bfloat16_vector, data_type::int8_vector,
+    const data_type pool[] = {data_type::boolean,
+                              data_type::int8,
+                              data_type::int16,
+                              data_type::int32,
+                              data_type::int64,
+                              data_type::float32,
+                              data_type::float64,
+                              data_type::varchar,
+                              data_type::text,
+                              data_type::json,
+                              data_type::array,
+                              data_type::float_vector,
+                              data_type::binary_vector,
+                              data_type::float16_vector,
+                              data_type::bfloat16_vector,
+                              data_type::int8_vector,
                               data_type::sparse_float_vector};
     const int fields = 1 + pick(7);
     for (int k = 0; k < fields; ++k) {
@@ -816,19 +934,26 @@ struct random_case {
       if (numpy && (t == data_type::array || t == data_type::sparse_float_vector)) continue;
       auto f = field("f" + std::to_string(k), t);
       f.max_length = 12;
-      f.dim = t == data_type::binary_vector ? 8 * static_cast<std::uint32_t>(1 + pick(3)) : static_cast<std::uint32_t>(1 + pick(5));
+      f.dim = t == data_type::binary_vector ? 8 * static_cast<std::uint32_t>(1 + pick(3))
+                                            : static_cast<std::uint32_t>(1 + pick(5));
       if (!zic::is_dense_vector(t)) f.dim = 0;
       if (t == data_type::array) {
-        const data_type elems[] = {data_type::int32, data_type::varchar, data_type::float64, data_type::boolean, data_type::int8};
+        const data_type elems[] = {data_type::int32, data_type::varchar, data_type::float64,
+                                   data_type::boolean, data_type::int8};
         f.element_type = elems[pick(5)];
         f.max_capacity = 4;
       }
       if (!numpy && !zic::is_dense_vector(t) && pick(3) == 0) f.nullable = true;
       if (pick(4) == 0) {
-        if (t == data_type::boolean) f.default_value = true;
-        else if (t == data_type::int8 || t == data_type::int16 || t == data_type::int32 || t == data_type::int64) f.default_value = std::int64_t(-3);
-        else if (t == data_type::float32 || t == data_type::float64) f.default_value = 0.75;
-        else if (t == data_type::varchar || t == data_type::text) f.default_value = std::string("dflt");
+        if (t == data_type::boolean)
+          f.default_value = true;
+        else if (t == data_type::int8 || t == data_type::int16 || t == data_type::int32 ||
+                 t == data_type::int64)
+          f.default_value = std::int64_t(-3);
+        else if (t == data_type::float32 || t == data_type::float64)
+          f.default_value = 0.75;
+        else if (t == data_type::varchar || t == data_type::text)
+          f.default_value = std::string("dflt");
       }
       schema.fields.push_back(f);
     }
@@ -861,33 +986,82 @@ struct random_case {
           continue;
         }
         const int absent = pick(5);
-        if ((f.nullable || f.default_value) && absent == 0) {  // missing or null: the default, else null
+        if ((f.nullable || f.default_value) &&
+            absent == 0) { // missing or null: the default, else null
           if (pick(2)) row.set_null(f.name);
           std::string v = "null";
           if (f.default_value)
-            v = std::visit([&](const auto& d) -> std::string {
-              using D = std::decay_t<decltype(d)>;
-              if constexpr (std::is_same_v<D, bool>) return d ? "true" : "false";
-              else if constexpr (std::is_same_v<D, std::int64_t>) return f.type == data_type::int64 ? "\"" + std::to_string(d) + "\"" : std::to_string(d);
-              else if constexpr (std::is_same_v<D, double>) return number(d);
-              else return json_quote(d);
-            }, *f.default_value);
+            v = std::visit(
+                [&](const auto& d) -> std::string {
+                  using D = std::decay_t<decltype(d)>;
+                  if constexpr (std::is_same_v<D, bool>)
+                    return d ? "true" : "false";
+                  else if constexpr (std::is_same_v<D, std::int64_t>)
+                    return f.type == data_type::int64 ? "\"" + std::to_string(d) + "\""
+                                                      : std::to_string(d);
+                  else if constexpr (std::is_same_v<D, double>)
+                    return number(d);
+                  else
+                    return json_quote(d);
+                },
+                *f.default_value);
           put(f.name, v);
           continue;
         }
         const int n = static_cast<int>(f.dim);
         switch (f.type) {
-        case data_type::boolean: { const bool b = pick(2); row.set(f.name, b); put(f.name, b ? "true" : "false"); break; }
-        case data_type::int8: { const int v = pick(256) - 128; row.set(f.name, v); put(f.name, std::to_string(v)); break; }
-        case data_type::int16: { const int v = pick(65536) - 32768; row.set(f.name, v); put(f.name, std::to_string(v)); break; }
-        case data_type::int32: { const auto v = static_cast<std::int32_t>(rng()); row.set(f.name, v); put(f.name, std::to_string(v)); break; }
-        case data_type::int64: { const auto v = static_cast<std::int64_t>(rng() * 2654435761u); row.set(f.name, v); put(f.name, "\"" + std::to_string(v) + "\""); break; }
-        case data_type::float32: { const float v = static_cast<float>(pick(2000) - 1000) / 7.0f; row.set(f.name, v); put(f.name, number(v)); break; }
-        case data_type::float64: { const double v = static_cast<double>(pick(2000) - 1000) / 7.0; row.set(f.name, v); put(f.name, number(v)); break; }
+        case data_type::boolean: {
+          const bool b = pick(2);
+          row.set(f.name, b);
+          put(f.name, b ? "true" : "false");
+          break;
+        }
+        case data_type::int8: {
+          const int v = pick(256) - 128;
+          row.set(f.name, v);
+          put(f.name, std::to_string(v));
+          break;
+        }
+        case data_type::int16: {
+          const int v = pick(65536) - 32768;
+          row.set(f.name, v);
+          put(f.name, std::to_string(v));
+          break;
+        }
+        case data_type::int32: {
+          const auto v = static_cast<std::int32_t>(rng());
+          row.set(f.name, v);
+          put(f.name, std::to_string(v));
+          break;
+        }
+        case data_type::int64: {
+          const auto v = static_cast<std::int64_t>(rng() * 2654435761u);
+          row.set(f.name, v);
+          put(f.name, "\"" + std::to_string(v) + "\"");
+          break;
+        }
+        case data_type::float32: {
+          const float v = static_cast<float>(pick(2000) - 1000) / 7.0f;
+          row.set(f.name, v);
+          put(f.name, number(v));
+          break;
+        }
+        case data_type::float64: {
+          const double v = static_cast<double>(pick(2000) - 1000) / 7.0;
+          row.set(f.name, v);
+          put(f.name, number(v));
+          break;
+        }
         case data_type::varchar:
-        case data_type::text: { const char* word = words[pick(7)]; row.set(f.name, word); put(f.name, json_quote(word)); break; }
+        case data_type::text: {
+          const char* word = words[pick(7)];
+          row.set(f.name, word);
+          put(f.name, json_quote(word));
+          break;
+        }
         case data_type::json: {
-          const std::string v = pick(2) ? "{\"k\":" + std::to_string(pick(100)) + "}" : "[true,\"s\"]";
+          const std::string v =
+              pick(2) ? "{\"k\":" + std::to_string(pick(100)) + "}" : "[true,\"s\"]";
           row.set_json(f.name, v);
           put(f.name, v);
           break;
@@ -899,19 +1073,43 @@ struct random_case {
           for (int k = 0; k < len; ++k) {
             if (k) v += ",";
             switch (*f.element_type) {
-            case data_type::varchar: strings.push_back(words[pick(7)]); v += json_quote(strings.back()); break;
-            case data_type::float64: doubles.push_back(pick(100) / 8.0); v += number(doubles.back()); break;
-            case data_type::boolean: bools[k] = pick(2); v += bools[k] ? "true" : "false"; break;
-            case data_type::int8: ints.push_back(pick(256) - 128); v += std::to_string(ints.back()); break;
-            default: ints.push_back(static_cast<std::int32_t>(rng())); v += std::to_string(ints.back()); break;
+            case data_type::varchar:
+              strings.push_back(words[pick(7)]);
+              v += json_quote(strings.back());
+              break;
+            case data_type::float64:
+              doubles.push_back(pick(100) / 8.0);
+              v += number(doubles.back());
+              break;
+            case data_type::boolean:
+              bools[k] = pick(2);
+              v += bools[k] ? "true" : "false";
+              break;
+            case data_type::int8:
+              ints.push_back(pick(256) - 128);
+              v += std::to_string(ints.back());
+              break;
+            default:
+              ints.push_back(static_cast<std::int32_t>(rng()));
+              v += std::to_string(ints.back());
+              break;
             }
           }
-          for (const auto& s : strings) views.push_back(s);
+          for (const auto& s : strings)
+            views.push_back(s);
           switch (*f.element_type) {
-          case data_type::varchar: row.set(f.name, std::span<const std::string_view>(views)); break;
-          case data_type::float64: row.set(f.name, std::span<const double>(doubles)); break;
-          case data_type::boolean: row.set(f.name, std::span<const bool>(bools, static_cast<std::size_t>(len))); break;
-          default: row.set(f.name, std::span<const std::int64_t>(ints)); break;
+          case data_type::varchar:
+            row.set(f.name, std::span<const std::string_view>(views));
+            break;
+          case data_type::float64:
+            row.set(f.name, std::span<const double>(doubles));
+            break;
+          case data_type::boolean:
+            row.set(f.name, std::span<const bool>(bools, static_cast<std::size_t>(len)));
+            break;
+          default:
+            row.set(f.name, std::span<const std::int64_t>(ints));
+            break;
           }
           put(f.name, v + "]");
           break;
@@ -922,7 +1120,7 @@ struct random_case {
           floats.clear();
           std::string v = "[";
           for (int k = 0; k < n; ++k) {
-            floats.push_back(static_cast<float>(pick(64) - 32) / 4.0f);  // exact in every width
+            floats.push_back(static_cast<float>(pick(64) - 32) / 4.0f); // exact in every width
             v += (k ? "," : "") + number(floats.back());
           }
           row.set(f.name, std::span<const float>(floats));
@@ -940,8 +1138,10 @@ struct random_case {
             int8s.push_back(static_cast<std::int8_t>(b - 128));
             v += (k ? "," : "") + std::to_string(f.type == data_type::binary_vector ? b : b - 128);
           }
-          if (f.type == data_type::binary_vector) row.set(f.name, std::span<const std::uint8_t>(bytes));
-          else row.set(f.name, std::span<const std::int8_t>(int8s));
+          if (f.type == data_type::binary_vector)
+            row.set(f.name, std::span<const std::uint8_t>(bytes));
+          else
+            row.set(f.name, std::span<const std::int8_t>(int8s));
           put(f.name, v + "]");
           break;
         }
@@ -958,7 +1158,8 @@ struct random_case {
           put(f.name, v + "}");
           break;
         }
-        default: FAIL("unexpected type");
+        default:
+          FAIL("unexpected type");
         }
       }
       if (schema.enable_dynamic_field) {
@@ -983,7 +1184,8 @@ TEST_SUITE("read_back") {
   TEST_CASE("random schemas and rows round-trip in every format") {
     std::mt19937 rng(20260);
     for (int round = 0; round < 5; ++round) {
-      for (auto format : {zic::file_format::parquet, zic::file_format::json, zic::file_format::csv, zic::file_format::numpy}) {
+      for (auto format : {zic::file_format::parquet, zic::file_format::json, zic::file_format::csv,
+                          zic::file_format::numpy}) {
         const bool numpy = format == zic::file_format::numpy;
         random_case c(rng, numpy);
         CAPTURE(round);
@@ -1004,7 +1206,8 @@ TEST_SUITE("read_back") {
           CHECK(read_parquet("duckdb", unit, expected) == 0);
           CHECK(read_parquet("hyparquet", unit, expected) == 0);
         } else {
-          CHECK(read_back(numpy ? "numpy" : zic::file_format_extension(format), unit, expected) == 0);
+          CHECK(read_back(numpy ? "numpy" : zic::file_format_extension(format), unit, expected) ==
+                0);
         }
       }
     }
@@ -1044,9 +1247,10 @@ TEST_SUITE("read_back") {
     REQUIRE(w->close());
     CHECK(slurp(o.directory / "1.csv") == "id;t;v\n1;;[0.5,1]\n2;\\N;[0.5,1]\n3;\"a;b\";[0.5,1]\n");
     const fs::path expected = o.directory / "expected.json";
-    write_text(expected, expected_for(s, R"([{"id":"1","t":"","v":[0.5,1]},{"id":"2","t":null,"v":[0.5,1]},
+    write_text(expected,
+               expected_for(s, R"([{"id":"1","t":"","v":[0.5,1]},{"id":"2","t":null,"v":[0.5,1]},
                                              {"id":"3","t":"a;b","v":[0.5,1]}])"));
-    CHECK(run("/usr/bin/python3 " ZIC_WRITE_TEST_DIR "/read_back.py csv " + quote(o.directory / "1.csv") + " " +
-              quote(expected) + " ';' '\\N'") == 0);
+    CHECK(run("/usr/bin/python3 " ZIC_WRITE_TEST_DIR "/read_back.py csv " +
+              quote(o.directory / "1.csv") + " " + quote(expected) + " ';' '\\N'") == 0);
   }
 }

@@ -38,19 +38,23 @@ enum class file_format { parquet, json, csv, numpy };
 /** The extension of a format's files ("parquet", "json", "csv", "npy"). */
 constexpr std::string_view file_format_extension(file_format f) noexcept {
   switch (f) {
-  case file_format::parquet: return "parquet";
-  case file_format::json: return "json";
-  case file_format::csv: return "csv";
-  case file_format::numpy: return "npy";
+  case file_format::parquet:
+    return "parquet";
+  case file_format::json:
+    return "json";
+  case file_format::csv:
+    return "csv";
+  case file_format::numpy:
+    return "npy";
   }
   return "";
 }
 
 /** How a `bulk_writer` writes. */
 struct bulk_writer_options {
-  std::filesystem::path directory;                ///< where the units go; created if missing
-  file_format format = file_format::parquet;      ///< Parquet, as the service recommends
-  zic::compression compression = zic::compression::snappy;  ///< Parquet only
+  std::filesystem::path directory;           ///< where the units go; created if missing
+  file_format format = file_format::parquet; ///< Parquet, as the service recommends
+  zic::compression compression = zic::compression::snappy; ///< Parquet only
   int zstd_level = 3;
   /// A chunk is finished once its buffered values reach this many bytes (pymilvus and the
   /// Node SDK default to 128 MiB too). It bounds the writer's memory, not the file size.
@@ -58,14 +62,29 @@ struct bulk_writer_options {
   /// Parquet rows per row group; 0 sizes groups as pymilvus does (about 32 MiB, within
   /// 1,000..1,000,000 rows).
   std::size_t parquet_row_group_rows = 0;
-  write::csv_options csv;                          ///< CSV only: separator and null text
-  bool fsync = false;                              ///< flush each file to the disk before naming it
+  write::csv_options csv; ///< CSV only: separator and null text
+  bool fsync = false;     ///< flush each file to the disk before naming it
 };
 
 namespace write::detail {
 
 enum class value_kind : std::uint8_t {
-  none, null, boolean, integer, real, string, json, f32s, f64s, u8s, i8s, i32s, i64s, bools, strings, sparse
+  none,
+  null,
+  boolean,
+  integer,
+  real,
+  string,
+  json,
+  f32s,
+  f64s,
+  u8s,
+  i8s,
+  i32s,
+  i64s,
+  bools,
+  strings,
+  sparse
 };
 
 // One value set for one field: scalars inline, everything else as bytes in the row builder's
@@ -111,11 +130,10 @@ public:
     return *this;
   }
   template <std::integral I>
-    requires(!std::same_as<I, bool>)
-  row_builder& set(std::string_view field, I v) {
+  requires(!std::same_as<I, bool>) row_builder& set(std::string_view field, I v) {
     auto& s = at(field);
     if constexpr (std::is_unsigned_v<I> && sizeof(I) >= 8) {
-      if (v > static_cast<std::uint64_t>(INT64_MAX)) {  // beyond every Milvus integer type
+      if (v > static_cast<std::uint64_t>(INT64_MAX)) { // beyond every Milvus integer type
         s.kind = kind::real, s.real = static_cast<double>(v);
         return *this;
       }
@@ -123,25 +141,46 @@ public:
     s.kind = kind::integer, s.integer = static_cast<std::int64_t>(v);
     return *this;
   }
-  template <std::floating_point F> row_builder& set(std::string_view field, F v) {
+  template <std::floating_point F>
+  row_builder& set(std::string_view field, F v) {
     auto& s = at(field);
     s.kind = kind::real, s.real = static_cast<double>(v);
     return *this;
   }
-  row_builder& set(std::string_view field, std::string_view v) { return bytes(field, kind::string, v.data(), v.size(), v.size()); }
-  row_builder& set(std::string_view field, const char* v) { return set(field, std::string_view(v)); }
-  row_builder& set(std::string_view field, const std::string& v) { return set(field, std::string_view(v)); }
+  row_builder& set(std::string_view field, std::string_view v) {
+    return bytes(field, kind::string, v.data(), v.size(), v.size());
+  }
+  row_builder& set(std::string_view field, const char* v) {
+    return set(field, std::string_view(v));
+  }
+  row_builder& set(std::string_view field, const std::string& v) {
+    return set(field, std::string_view(v));
+  }
   /** A FloatVector, a Float16/BFloat16 vector given as floats, or an Array of Float/Double. */
-  row_builder& set(std::string_view field, std::span<const float> v) { return bytes(field, kind::f32s, v.data(), v.size() * 4, v.size()); }
-  row_builder& set(std::string_view field, std::span<const double> v) { return bytes(field, kind::f64s, v.data(), v.size() * 8, v.size()); }
+  row_builder& set(std::string_view field, std::span<const float> v) {
+    return bytes(field, kind::f32s, v.data(), v.size() * 4, v.size());
+  }
+  row_builder& set(std::string_view field, std::span<const double> v) {
+    return bytes(field, kind::f64s, v.data(), v.size() * 8, v.size());
+  }
   /** A BinaryVector (dim/8 bytes), a Float16/BFloat16 vector as 2*dim raw little-endian bytes. */
-  row_builder& set(std::string_view field, std::span<const std::uint8_t> v) { return bytes(field, kind::u8s, v.data(), v.size(), v.size()); }
+  row_builder& set(std::string_view field, std::span<const std::uint8_t> v) {
+    return bytes(field, kind::u8s, v.data(), v.size(), v.size());
+  }
   /** An Int8Vector, or an Array of integers. */
-  row_builder& set(std::string_view field, std::span<const std::int8_t> v) { return bytes(field, kind::i8s, v.data(), v.size(), v.size()); }
-  row_builder& set(std::string_view field, std::span<const std::int32_t> v) { return bytes(field, kind::i32s, v.data(), v.size() * 4, v.size()); }
-  row_builder& set(std::string_view field, std::span<const std::int64_t> v) { return bytes(field, kind::i64s, v.data(), v.size() * 8, v.size()); }
+  row_builder& set(std::string_view field, std::span<const std::int8_t> v) {
+    return bytes(field, kind::i8s, v.data(), v.size(), v.size());
+  }
+  row_builder& set(std::string_view field, std::span<const std::int32_t> v) {
+    return bytes(field, kind::i32s, v.data(), v.size() * 4, v.size());
+  }
+  row_builder& set(std::string_view field, std::span<const std::int64_t> v) {
+    return bytes(field, kind::i64s, v.data(), v.size() * 8, v.size());
+  }
   /** An Array of Bool. */
-  row_builder& set(std::string_view field, std::span<const bool> v) { return bytes(field, kind::bools, v.data(), v.size(), v.size()); }
+  row_builder& set(std::string_view field, std::span<const bool> v) {
+    return bytes(field, kind::bools, v.data(), v.size(), v.size());
+  }
   /** An Array of VarChar. */
   row_builder& set(std::string_view field, std::span<const std::string_view> v) {
     auto& s = at(field);
@@ -159,10 +198,11 @@ public:
     return bytes(field, kind::json, json_text.data(), json_text.size(), json_text.size());
   }
   /** A SparseFloatVector: indices and their values, of equal length. */
-  row_builder& set_sparse(std::string_view field, std::span<const std::uint32_t> indices, std::span<const float> values) {
+  row_builder& set_sparse(std::string_view field, std::span<const std::uint32_t> indices,
+                          std::span<const float> values) {
     auto& s = at(field);
     s.kind = kind::sparse, s.external = nullptr, s.offset = arena_.size();
-    s.count = indices.size() == values.size() ? indices.size() : SIZE_MAX;  // checked on append
+    s.count = indices.size() == values.size() ? indices.size() : SIZE_MAX; // checked on append
     if (s.count != SIZE_MAX) {
       arena_.append(reinterpret_cast<const char*>(indices.data()), indices.size() * 4);
       arena_.append(reinterpret_cast<const char*>(values.data()), values.size() * 4);
@@ -177,7 +217,8 @@ public:
   }
   /** Forgets every value, keeping the memory. */
   void clear() noexcept {
-    for (auto& s : slots_) s.kind = kind::none;
+    for (auto& s : slots_)
+      s.kind = kind::none;
     extras_.clear();
     arena_.clear();
   }
@@ -198,7 +239,8 @@ private:
     extras_.push_back(e);
     return extras_.back().value;
   }
-  row_builder& bytes(std::string_view field, kind k, const void* p, std::size_t n, std::size_t count) {
+  row_builder& bytes(std::string_view field, kind k, const void* p, std::size_t n,
+                     std::size_t count) {
     auto& s = at(field);
     s.kind = k, s.external = nullptr, s.offset = arena_.size(), s.bytes = n, s.count = count;
     arena_.append(static_cast<const char*>(p), n);
@@ -222,7 +264,8 @@ struct column_values {
   std::string_view field;
   std::variant<std::span<const bool>, std::span<const std::int8_t>, std::span<const std::int16_t>,
                std::span<const std::int32_t>, std::span<const std::int64_t>, std::span<const float>,
-               std::span<const double>, std::span<const std::uint8_t>, std::span<const std::string_view>>
+               std::span<const double>, std::span<const std::uint8_t>,
+               std::span<const std::string_view>>
       values;
   std::span<const std::uint8_t> valid = {};
 };
@@ -252,21 +295,28 @@ public:
   /** A writer, or why the schema or the options cannot be written. */
   static result<bulk_writer> create(collection_schema schema, bulk_writer_options options) {
     if (auto ok = schema.validate(); !ok) return std::move(ok).error();
-    if (options.directory.empty()) return zic::error(errc::invalid_argument, "bulk writer: no output directory");
-    if (options.chunk_size == 0) return zic::error(errc::invalid_argument, "bulk writer: the chunk size is 0");
+    if (options.directory.empty())
+      return zic::error(errc::invalid_argument, "bulk writer: no output directory");
+    if (options.chunk_size == 0)
+      return zic::error(errc::invalid_argument, "bulk writer: the chunk size is 0");
     if (options.format == file_format::numpy)
       for (const auto& f : schema.fields)
         if (!f.auto_id && !f.function_output && !write::numpy_can_hold(f.type))
           return zic::error(errc::invalid_argument, "bulk writer: NumPy files cannot hold the " +
-                            std::string(data_type_name(f.type)) + " field '" + f.name + "'");
+                                                        std::string(data_type_name(f.type)) +
+                                                        " field '" + f.name + "'");
     if (options.format == file_format::csv) {
       const char sep = options.csv.separator;
       if (sep == '\0' || sep == '\n' || sep == '\r' || sep == '"')
-        return zic::error(errc::invalid_argument, "bulk writer: the server refuses that CSV separator");
+        return zic::error(errc::invalid_argument,
+                          "bulk writer: the server refuses that CSV separator");
     }
     std::error_code ec;
     std::filesystem::create_directories(options.directory, ec);
-    if (ec) return zic::error(errc::invalid_argument, "bulk writer: cannot create '" + options.directory.string() + "': " + ec.message());
+    if (ec)
+      return zic::error(errc::invalid_argument, "bulk writer: cannot create '" +
+                                                    options.directory.string() +
+                                                    "': " + ec.message());
     return bulk_writer(std::move(schema), std::move(options));
   }
 
@@ -275,8 +325,12 @@ public:
 
   /** Appends one row, or refuses it (naming the row and the field) and changes nothing. */
   result<void> append(const row_builder& row) {
-    if (row.schema_ != schema_) return zic::error(errc::invalid_argument, "bulk writer: the row was made for another writer");
-    if (auto ok = check(row.slots_.data(), row.extras_, row.arena_.data(), row.arena_.data(), rows_); !ok) return ok;
+    if (row.schema_ != schema_)
+      return zic::error(errc::invalid_argument, "bulk writer: the row was made for another writer");
+    if (auto ok =
+            check(row.slots_.data(), row.extras_, row.arena_.data(), row.arena_.data(), rows_);
+        !ok)
+      return ok;
     commit();
     return after_row();
   }
@@ -290,19 +344,25 @@ public:
     batch_.assign(fields.size(), nullptr);
     for (const auto& c : columns) {
       std::size_t i = 0;
-      while (i < fields.size() && fields[i].name != c.field) ++i;
+      while (i < fields.size() && fields[i].name != c.field)
+        ++i;
       if (i == fields.size())
-        return zic::error(errc::invalid_argument, "bulk writer: field '" + std::string(c.field) + "' is not in the schema" +
-                          (schema_->enable_dynamic_field ? " (dynamic keys go through row_builder)" : ""));
+        return zic::error(
+            errc::invalid_argument,
+            "bulk writer: field '" + std::string(c.field) + "' is not in the schema" +
+                (schema_->enable_dynamic_field ? " (dynamic keys go through row_builder)" : ""));
       const field_schema& f = fields[i];
       if (f.type == data_type::array || f.type == data_type::sparse_float_vector)
-        return zic::error(errc::invalid_argument, "bulk writer: field '" + f.name + "': " +
-                          std::string(data_type_name(f.type)) + " values go through row_builder");
+        return zic::error(errc::invalid_argument, "bulk writer: field '" + f.name +
+                                                      "': " + std::string(data_type_name(f.type)) +
+                                                      " values go through row_builder");
       const std::size_t n = std::visit([](auto s) { return s.size(); }, c.values);
       const std::size_t per_row = rows ? n / rows : 0;
-      if ((rows && n % rows) || (!is_dense_vector(f.type) && n != rows) || (!c.valid.empty() && c.valid.size() != rows))
-        return zic::error(errc::invalid_argument, "bulk writer: field '" + f.name + "': " + std::to_string(n) +
-                          " values do not make " + std::to_string(rows) + " rows");
+      if ((rows && n % rows) || (!is_dense_vector(f.type) && n != rows) ||
+          (!c.valid.empty() && c.valid.size() != rows))
+        return zic::error(errc::invalid_argument,
+                          "bulk writer: field '" + f.name + "': " + std::to_string(n) +
+                              " values do not make " + std::to_string(rows) + " rows");
       (void)per_row;
       batch_[i] = &c;
     }
@@ -311,10 +371,12 @@ public:
       for (std::size_t r = 0; r < rows; ++r) {
         columnar_row(r, rows);
         if (pass == 0) {
-          if (auto ok = check(row_slots_.data(), no_extras_, nullptr, nullptr, rows_ + r); !ok) return ok;
+          if (auto ok = check(row_slots_.data(), no_extras_, nullptr, nullptr, rows_ + r); !ok)
+            return ok;
         } else {
           // Already checked in pass 1: only resolve (defaults) again.
-          if (auto ok = check(row_slots_.data(), no_extras_, nullptr, nullptr, rows_, false); !ok) return ok;
+          if (auto ok = check(row_slots_.data(), no_extras_, nullptr, nullptr, rows_, false); !ok)
+            return ok;
           commit();
           if (auto ok = after_row(); !ok) return ok;
         }
@@ -329,7 +391,11 @@ public:
     const std::size_t rows = columns_.front().rows;
     out_.clear();
     std::string name;
-    do name = std::to_string(++chunk_number_) + (options_.format == file_format::numpy ? "" : "." + std::string(file_format_extension(options_.format)));
+    do
+      name = std::to_string(++chunk_number_) +
+             (options_.format == file_format::numpy
+                  ? ""
+                  : "." + std::string(file_format_extension(options_.format)));
     while (std::filesystem::exists(options_.directory / name));
     const write::chunk_view chunk{columns_, rows};
     std::vector<std::string> unit;
@@ -351,9 +417,10 @@ public:
         po.zstd_level = options_.zstd_level;
         // pymilvus's rule: about 32 MiB per row group, within 1,000..1,000,000 rows.
         const std::size_t per_row = buffered_bytes() / rows + 1;
-        po.row_group_rows = options_.parquet_row_group_rows
-                                ? options_.parquet_row_group_rows
-                                : std::clamp<std::size_t>((std::size_t(32) << 20) / per_row, 1000, 1000000);
+        po.row_group_rows =
+            options_.parquet_row_group_rows
+                ? options_.parquet_row_group_rows
+                : std::clamp<std::size_t>((std::size_t(32) << 20) / per_row, 1000, 1000000);
         if (auto ok = write::encode_parquet(chunk, po, *parquet_, out_); !ok) return ok;
       } else if (options_.format == file_format::json) {
         write::encode_json(chunk, out_);
@@ -365,7 +432,8 @@ public:
       unit.push_back(name);
     }
     units_.push_back(std::move(unit));
-    for (auto& c : columns_) c.clear();
+    for (auto& c : columns_)
+      c.clear();
     return {};
   }
 
@@ -381,13 +449,16 @@ public:
   /** Rows appended so far. */
   std::uint64_t rows() const noexcept { return rows_; }
   /** Rows in the unfinished chunk (not yet in any unit). */
-  std::size_t buffered_rows() const noexcept { return columns_.empty() ? 0 : columns_.front().rows; }
+  std::size_t buffered_rows() const noexcept {
+    return columns_.empty() ? 0 : columns_.front().rows;
+  }
   /** Bytes written to finished files so far. */
   std::uint64_t bytes_written() const noexcept { return bytes_written_; }
   /** Bytes the unfinished chunk holds. */
   std::size_t buffered_bytes() const noexcept {
     std::size_t n = 0;
-    for (const auto& c : columns_) n += c.buffered_bytes();
+    for (const auto& c : columns_)
+      n += c.buffered_bytes();
     return n;
   }
   const collection_schema& schema() const noexcept { return *schema_; }
@@ -397,8 +468,8 @@ private:
   using slot = write::detail::slot;
 
   bulk_writer(collection_schema schema, bulk_writer_options options)
-      : schema_(std::make_shared<const collection_schema>(std::move(schema))), options_(std::move(options)),
-        parquet_(std::make_unique<write::parquet_scratch>()) {
+      : schema_(std::make_shared<const collection_schema>(std::move(schema))),
+        options_(std::move(options)), parquet_(std::make_unique<write::parquet_scratch>()) {
     const auto& fields = schema_->fields;
     resolved_.resize(fields.size());
     row_slots_.resize(fields.size());
@@ -407,13 +478,20 @@ private:
       const field_schema& f = fields[i];
       if (f.default_value) {
         slot& d = defaults_[i];
-        std::visit([&](const auto& v) {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, bool>) d.kind = kind::boolean, d.integer = v;
-          else if constexpr (std::is_same_v<V, std::int64_t>) d.kind = kind::integer, d.integer = v;
-          else if constexpr (std::is_same_v<V, double>) d.kind = kind::real, d.real = v;
-          else d.kind = kind::string, d.external = v.data(), d.bytes = v.size(), d.count = v.size();
-        }, *f.default_value);
+        std::visit(
+            [&](const auto& v) {
+              using V = std::decay_t<decltype(v)>;
+              if constexpr (std::is_same_v<V, bool>)
+                d.kind = kind::boolean, d.integer = v;
+              else if constexpr (std::is_same_v<V, std::int64_t>)
+                d.kind = kind::integer, d.integer = v;
+              else if constexpr (std::is_same_v<V, double>)
+                d.kind = kind::real, d.real = v;
+              else
+                d.kind = kind::string, d.external = v.data(), d.bytes = v.size(),
+                d.count = v.size();
+            },
+            *f.default_value);
       }
       if (f.auto_id || f.function_output) continue;
       write::column c;
@@ -442,26 +520,34 @@ private:
         continue;
       }
       const bool json = fields[i].type == data_type::json;
-      std::visit([&](auto span) {
-        using T = typename decltype(span)::value_type;
-        const std::size_t k = span.size() / rows;
-        if constexpr (std::is_same_v<T, std::string_view>) {
-          s.kind = json ? kind::json : kind::string, s.external = span[r].data(), s.bytes = s.count = span[r].size();
-        } else if (is_dense_vector(fields[i].type)) {
-          s.kind = std::is_same_v<T, float> ? kind::f32s : std::is_same_v<T, double> ? kind::f64s
-                 : std::is_same_v<T, std::uint8_t> ? kind::u8s : std::is_same_v<T, std::int8_t> ? kind::i8s
-                 : std::is_same_v<T, std::int32_t> ? kind::i32s : std::is_same_v<T, std::int64_t> ? kind::i64s
-                 : kind::bools;
-          if constexpr (std::is_same_v<T, std::int16_t>) s.kind = kind::none;  // no vector of int16
-          s.external = reinterpret_cast<const char*>(span.data() + r * k), s.count = k, s.bytes = k * sizeof(T);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          s.kind = kind::boolean, s.integer = span[r];
-        } else if constexpr (std::is_floating_point_v<T>) {
-          s.kind = kind::real, s.real = static_cast<double>(span[r]);
-        } else {
-          s.kind = kind::integer, s.integer = static_cast<std::int64_t>(span[r]);
-        }
-      }, c->values);
+      std::visit(
+          [&](auto span) {
+            using T = typename decltype(span)::value_type;
+            const std::size_t k = span.size() / rows;
+            if constexpr (std::is_same_v<T, std::string_view>) {
+              s.kind = json ? kind::json : kind::string, s.external = span[r].data(),
+              s.bytes = s.count = span[r].size();
+            } else if (is_dense_vector(fields[i].type)) {
+              s.kind = std::is_same_v<T, float>          ? kind::f32s
+                       : std::is_same_v<T, double>       ? kind::f64s
+                       : std::is_same_v<T, std::uint8_t> ? kind::u8s
+                       : std::is_same_v<T, std::int8_t>  ? kind::i8s
+                       : std::is_same_v<T, std::int32_t> ? kind::i32s
+                       : std::is_same_v<T, std::int64_t> ? kind::i64s
+                                                         : kind::bools;
+              if constexpr (std::is_same_v<T, std::int16_t>)
+                s.kind = kind::none; // no vector of int16
+              s.external = reinterpret_cast<const char*>(span.data() + r * k), s.count = k,
+              s.bytes = k * sizeof(T);
+            } else if constexpr (std::is_same_v<T, bool>) {
+              s.kind = kind::boolean, s.integer = span[r];
+            } else if constexpr (std::is_floating_point_v<T>) {
+              s.kind = kind::real, s.real = static_cast<double>(span[r]);
+            } else {
+              s.kind = kind::integer, s.integer = static_cast<std::int64_t>(span[r]);
+            }
+          },
+          c->values);
     }
   }
 
@@ -476,7 +562,8 @@ private:
   }
 
   static bool finite_float(double v) noexcept {
-    return std::isfinite(v) && std::fabs(v) <= static_cast<double>(std::numeric_limits<float>::max());
+    return std::isfinite(v) &&
+           std::fabs(v) <= static_cast<double>(std::numeric_limits<float>::max());
   }
 
   // Checks one value against its field (element-wise for lists); nullptr when it fits.
@@ -484,14 +571,19 @@ private:
     const char* p = data_of(s, arena);
     auto in_range = [](data_type t, std::int64_t v) {
       switch (t) {
-      case data_type::int8: return v >= INT8_MIN && v <= INT8_MAX;
-      case data_type::int16: return v >= INT16_MIN && v <= INT16_MAX;
-      case data_type::int32: return v >= INT32_MIN && v <= INT32_MAX;
-      default: return true;
+      case data_type::int8:
+        return v >= INT8_MIN && v <= INT8_MAX;
+      case data_type::int16:
+        return v >= INT16_MIN && v <= INT16_MAX;
+      case data_type::int32:
+        return v >= INT32_MIN && v <= INT32_MAX;
+      default:
+        return true;
       }
     };
     switch (f.type) {
-    case data_type::boolean: return s.kind == kind::boolean ? nullptr : "expected a bool";
+    case data_type::boolean:
+      return s.kind == kind::boolean ? nullptr : "expected a bool";
     case data_type::int8:
     case data_type::int16:
     case data_type::int32:
@@ -510,7 +602,9 @@ private:
     case data_type::text:
       if (s.kind != kind::string) return "expected a string";
       if (!zic::detail::is_utf8({p, s.bytes})) return "the string is not UTF-8";
-      return f.type == data_type::varchar && s.bytes > f.max_length ? "the string is longer than max_length (bytes)" : nullptr;
+      return f.type == data_type::varchar && s.bytes > f.max_length
+                 ? "the string is longer than max_length (bytes)"
+                 : nullptr;
     case data_type::json:
       if (s.kind != kind::json) return "expected JSON text (set_json)";
       return valid_json({p, s.bytes}, false) ? nullptr : "the text is not one JSON value";
@@ -527,15 +621,20 @@ private:
         }
         return nullptr;
       }
-      if (e == data_type::boolean) return s.kind == kind::bools ? nullptr : "expected an array of bools";
+      if (e == data_type::boolean)
+        return s.kind == kind::bools ? nullptr : "expected an array of bools";
       if (e == data_type::float32 || e == data_type::float64) {
-        if (s.kind != kind::f32s && s.kind != kind::f64s && s.kind != kind::i64s && s.kind != kind::i32s) return "expected an array of numbers";
+        if (s.kind != kind::f32s && s.kind != kind::f64s && s.kind != kind::i64s &&
+            s.kind != kind::i32s)
+          return "expected an array of numbers";
         for (std::size_t i = 0; i < s.count; ++i)
-          if (!(e == data_type::float32 ? finite_float(number(s, p, i)) : std::isfinite(number(s, p, i))))
+          if (!(e == data_type::float32 ? finite_float(number(s, p, i))
+                                        : std::isfinite(number(s, p, i))))
             return "an element is not finite or beyond its type's range";
         return nullptr;
       }
-      if (s.kind != kind::i64s && s.kind != kind::i32s && s.kind != kind::i8s) return "expected an array of integers";
+      if (s.kind != kind::i64s && s.kind != kind::i32s && s.kind != kind::i8s)
+        return "expected an array of integers";
       for (std::size_t i = 0; i < s.count; ++i)
         if (!in_range(e, integer(s, p, i))) return "an element is out of the type's range";
       return nullptr;
@@ -544,7 +643,8 @@ private:
       if (s.kind != kind::f32s && s.kind != kind::f64s) return "expected a float vector";
       if (s.count != f.dim) return "the vector's length is not dim";
       for (std::size_t i = 0; i < s.count; ++i)
-        if (!finite_float(number(s, p, i))) return "a vector value is not finite or beyond Float's range";
+        if (!finite_float(number(s, p, i)))
+          return "a vector value is not finite or beyond Float's range";
       return nullptr;
     case data_type::binary_vector:
       if (s.kind != kind::u8s) return "expected dim/8 bytes";
@@ -556,7 +656,8 @@ private:
         if (s.count != std::size_t(f.dim) * 2) return "the vector's length is not 2*dim bytes";
         for (std::size_t i = 0; i < f.dim; ++i) {
           const auto h = write::load<std::uint16_t>(p + 2 * i);
-          if (!std::isfinite(half ? write::half_to_float(h) : write::bfloat16_to_float(h))) return "a vector value is not finite";
+          if (!std::isfinite(half ? write::half_to_float(h) : write::bfloat16_to_float(h)))
+            return "a vector value is not finite";
         }
         return nullptr;
       }
@@ -564,8 +665,11 @@ private:
       if (s.count != f.dim) return "the vector's length is not dim";
       for (std::size_t i = 0; i < s.count; ++i) {
         const auto v = static_cast<float>(number(s, p, i));
-        const float back = half ? write::half_to_float(write::float_to_half(v)) : write::bfloat16_to_float(write::float_to_bfloat16(v));
-        if (!std::isfinite(back) || !finite_float(number(s, p, i))) return half ? "a vector value does not fit Float16" : "a vector value does not fit BFloat16";
+        const float back = half ? write::half_to_float(write::float_to_half(v))
+                                : write::bfloat16_to_float(write::float_to_bfloat16(v));
+        if (!std::isfinite(back) || !finite_float(number(s, p, i)))
+          return half ? "a vector value does not fit Float16"
+                      : "a vector value does not fit BFloat16";
       }
       return nullptr;
     }
@@ -574,17 +678,21 @@ private:
       return s.count == f.dim ? nullptr : "the vector's length is not dim";
     case data_type::sparse_float_vector: {
       if (s.kind != kind::sparse) return "expected a sparse vector (set_sparse)";
-      if (s.count == SIZE_MAX) return "the sparse vector has more indices than values or the reverse";
+      if (s.count == SIZE_MAX)
+        return "the sparse vector has more indices than values or the reverse";
       if (s.count == 0) return "the sparse vector is empty";
       indices_.clear();
       for (std::size_t i = 0; i < s.count; ++i) {
         const auto idx = write::load<std::uint32_t>(p + 4 * i);
         if (idx == UINT32_MAX) return "a sparse index is 2^32-1, which Milvus reserves";
-        if (!std::isfinite(write::load<float>(p + 4 * (s.count + i)))) return "a sparse value is not finite";
+        if (!std::isfinite(write::load<float>(p + 4 * (s.count + i))))
+          return "a sparse value is not finite";
         indices_.push_back(idx);
       }
       std::sort(indices_.begin(), indices_.end());
-      return std::adjacent_find(indices_.begin(), indices_.end()) == indices_.end() ? nullptr : "a sparse index appears twice";
+      return std::adjacent_find(indices_.begin(), indices_.end()) == indices_.end()
+                 ? nullptr
+                 : "a sparse index appears twice";
     }
     }
     return "unknown type";
@@ -592,19 +700,28 @@ private:
 
   static double number(const slot& s, const char* p, std::size_t i) noexcept {
     switch (s.kind) {
-    case kind::f32s: return write::load<float>(p + 4 * i);
-    case kind::f64s: return write::load<double>(p + 8 * i);
-    case kind::i32s: return write::load<std::int32_t>(p + 4 * i);
-    case kind::i64s: return static_cast<double>(write::load<std::int64_t>(p + 8 * i));
-    default: return 0;
+    case kind::f32s:
+      return write::load<float>(p + 4 * i);
+    case kind::f64s:
+      return write::load<double>(p + 8 * i);
+    case kind::i32s:
+      return write::load<std::int32_t>(p + 4 * i);
+    case kind::i64s:
+      return static_cast<double>(write::load<std::int64_t>(p + 8 * i));
+    default:
+      return 0;
     }
   }
   static std::int64_t integer(const slot& s, const char* p, std::size_t i) noexcept {
     switch (s.kind) {
-    case kind::i8s: return static_cast<signed char>(p[i]);
-    case kind::i32s: return write::load<std::int32_t>(p + 4 * i);
-    case kind::i64s: return write::load<std::int64_t>(p + 8 * i);
-    default: return 0;
+    case kind::i8s:
+      return static_cast<signed char>(p[i]);
+    case kind::i32s:
+      return write::load<std::int32_t>(p + 4 * i);
+    case kind::i64s:
+      return write::load<std::int64_t>(p + 8 * i);
+    default:
+      return 0;
     }
   }
 
@@ -629,9 +746,15 @@ private:
       meta_.push_back(']');
     };
     switch (s.kind) {
-    case kind::null: meta_.append("null"); return true;
-    case kind::boolean: meta_.append(s.integer ? "true" : "false"); return true;
-    case kind::integer: write::detail::append_number(meta_, s.integer); return true;
+    case kind::null:
+      meta_.append("null");
+      return true;
+    case kind::boolean:
+      meta_.append(s.integer ? "true" : "false");
+      return true;
+    case kind::integer:
+      write::detail::append_number(meta_, s.integer);
+      return true;
     case kind::real:
       if (!std::isfinite(s.real)) return false;
       write::detail::append_number(meta_, s.real);
@@ -648,14 +771,27 @@ private:
     case kind::f64s:
       for (std::size_t i = 0; i < s.count; ++i)
         if (!std::isfinite(number(s, p, i))) return false;
-      if (s.kind == kind::f32s) list([&](std::size_t i) { write::detail::append_number(meta_, write::load<float>(p + 4 * i)); });
-      else list([&](std::size_t i) { write::detail::append_number(meta_, number(s, p, i)); });
+      if (s.kind == kind::f32s)
+        list([&](std::size_t i) {
+          write::detail::append_number(meta_, write::load<float>(p + 4 * i));
+        });
+      else
+        list([&](std::size_t i) { write::detail::append_number(meta_, number(s, p, i)); });
       return true;
-    case kind::u8s: list([&](std::size_t i) { write::detail::append_number(meta_, static_cast<unsigned>(static_cast<unsigned char>(p[i]))); }); return true;
+    case kind::u8s:
+      list([&](std::size_t i) {
+        write::detail::append_number(meta_,
+                                     static_cast<unsigned>(static_cast<unsigned char>(p[i])));
+      });
+      return true;
     case kind::i8s:
     case kind::i32s:
-    case kind::i64s: list([&](std::size_t i) { write::detail::append_number(meta_, integer(s, p, i)); }); return true;
-    case kind::bools: list([&](std::size_t i) { meta_.append(p[i] ? "true" : "false"); }); return true;
+    case kind::i64s:
+      list([&](std::size_t i) { write::detail::append_number(meta_, integer(s, p, i)); });
+      return true;
+    case kind::bools:
+      list([&](std::size_t i) { meta_.append(p[i] ? "true" : "false"); });
+      return true;
     case kind::strings: {
       meta_.push_back('[');
       for (std::size_t at = 0; at < s.bytes;) {
@@ -669,47 +805,56 @@ private:
       return true;
     }
     case kind::sparse:
-    case kind::none: return false;
+    case kind::none:
+      return false;
     }
     return false;
   }
 
   // Checks a row and resolves each field's value (defaults filled) into resolved_, and the
   // dynamic keys into meta_. Nothing is buffered yet.
-  result<void> check(const slot* slots, const std::vector<write::detail::extra>& extras, const char* arena,
-                     const char* names, std::uint64_t row, bool verify = true) {
+  result<void> check(const slot* slots, const std::vector<write::detail::extra>& extras,
+                     const char* arena, const char* names, std::uint64_t row, bool verify = true) {
     const auto& fields = schema_->fields;
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const field_schema& f = fields[i];
       slot s = slots[i];
       if (f.auto_id || f.function_output) {
         if (s.kind != kind::none)
-          return refuse(row, f.name, f.auto_id ? "the primary key is auto_id: the server assigns it, a file must not carry it"
-                                               : "a function's output: the server computes it, a file must not carry it");
+          return refuse(
+              row, f.name,
+              f.auto_id
+                  ? "the primary key is auto_id: the server assigns it, a file must not carry it"
+                  : "a function's output: the server computes it, a file must not carry it");
         continue;
       }
       if (s.kind == kind::none || s.kind == kind::null) {
         if (f.default_value) {
           s = defaults_[i];
         } else if (f.nullable) {
-          if (options_.format == file_format::numpy) return refuse(row, f.name, "NumPy files cannot hold a null");
+          if (options_.format == file_format::numpy)
+            return refuse(row, f.name, "NumPy files cannot hold a null");
           resolved_[i] = slot{};
           resolved_[i].kind = kind::null;
           continue;
         } else {
-          return refuse(row, f.name, s.kind == kind::none ? "no value, and the field is neither nullable nor has a default value"
-                                                          : "null in a field that is not nullable");
+          return refuse(row, f.name,
+                        s.kind == kind::none
+                            ? "no value, and the field is neither nullable nor has a default value"
+                            : "null in a field that is not nullable");
         }
       }
       if (const char* why = verify ? fault(f, s, arena) : nullptr) return refuse(row, f.name, why);
-      if (!s.external && s.kind != kind::boolean && s.kind != kind::integer && s.kind != kind::real) s.external = arena + s.offset;
+      if (!s.external && s.kind != kind::boolean && s.kind != kind::integer && s.kind != kind::real)
+        s.external = arena + s.offset;
       resolved_[i] = s;
     }
     meta_.clear();
     if (!schema_->enable_dynamic_field) {
       if (!extras.empty())
-        return refuse(row, std::string_view(names + extras.front().name_offset, extras.front().name_size),
-                      "not in the schema, and the dynamic field is off");
+        return refuse(
+            row, std::string_view(names + extras.front().name_offset, extras.front().name_size),
+            "not in the schema, and the dynamic field is off");
       return {};
     }
     meta_.push_back('{');
@@ -732,7 +877,8 @@ private:
       if (meta_.size() > 1) meta_.push_back(',');
       zic::detail::append_json_string(meta_, name);
       meta_.push_back(':');
-      if (!render_extra(e.value, arena)) return refuse(row, name, "the dynamic value cannot be written as JSON");
+      if (!render_extra(e.value, arena))
+        return refuse(row, name, "the dynamic value cannot be written as JSON");
     }
     meta_.push_back('}');
     return {};
@@ -748,8 +894,10 @@ private:
       const std::size_t width = c.width();
       if (s.kind == kind::null) {
         c.valid.push_back(0);
-        if (width) c.data.append(width, '\0');
-        else c.ends.push_back(c.data.size());
+        if (width)
+          c.data.append(width, '\0');
+        else
+          c.ends.push_back(c.data.size());
         continue;
       }
       if (c.nullable) c.valid.push_back(1);
@@ -765,18 +913,37 @@ private:
     ++rows_;
   }
 
-  template <class T> static void put(std::string& out, T v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  template <class T>
+  static void put(std::string& out, T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
 
   void put_scalar(std::string& out, data_type t, const slot& s) {
     switch (t) {
-    case data_type::boolean: out.push_back(s.integer ? 1 : 0); break;
-    case data_type::int8: put(out, static_cast<std::int8_t>(s.integer)); break;
-    case data_type::int16: put(out, static_cast<std::int16_t>(s.integer)); break;
-    case data_type::int32: put(out, static_cast<std::int32_t>(s.integer)); break;
-    case data_type::int64: put(out, s.integer); break;
-    case data_type::float32: put(out, static_cast<float>(s.kind == kind::integer ? static_cast<double>(s.integer) : s.real)); break;
-    case data_type::float64: put(out, s.kind == kind::integer ? static_cast<double>(s.integer) : s.real); break;
-    default: break;
+    case data_type::boolean:
+      out.push_back(s.integer ? 1 : 0);
+      break;
+    case data_type::int8:
+      put(out, static_cast<std::int8_t>(s.integer));
+      break;
+    case data_type::int16:
+      put(out, static_cast<std::int16_t>(s.integer));
+      break;
+    case data_type::int32:
+      put(out, static_cast<std::int32_t>(s.integer));
+      break;
+    case data_type::int64:
+      put(out, s.integer);
+      break;
+    case data_type::float32:
+      put(out,
+          static_cast<float>(s.kind == kind::integer ? static_cast<double>(s.integer) : s.real));
+      break;
+    case data_type::float64:
+      put(out, s.kind == kind::integer ? static_cast<double>(s.integer) : s.real);
+      break;
+    default:
+      break;
     }
   }
 
@@ -786,7 +953,9 @@ private:
     switch (f.type) {
     case data_type::varchar:
     case data_type::text:
-    case data_type::json: out.append(p, s.bytes); return;
+    case data_type::json:
+      out.append(p, s.bytes);
+      return;
     case data_type::array: {
       const data_type e = *f.element_type;
       if (e == data_type::varchar || e == data_type::boolean) {
@@ -795,18 +964,25 @@ private:
       }
       for (std::size_t i = 0; i < s.count; ++i) {
         slot v;
-        if (e == data_type::float32 || e == data_type::float64) v.kind = kind::real, v.real = number(s, p, i);
-        else v.kind = kind::integer, v.integer = integer(s, p, i);
+        if (e == data_type::float32 || e == data_type::float64)
+          v.kind = kind::real, v.real = number(s, p, i);
+        else
+          v.kind = kind::integer, v.integer = integer(s, p, i);
         put_scalar(out, e, v);
       }
       return;
     }
     case data_type::float_vector:
-      if (s.kind == kind::f32s) out.append(p, s.bytes);
-      else for (std::size_t i = 0; i < s.count; ++i) put(out, static_cast<float>(number(s, p, i)));
+      if (s.kind == kind::f32s)
+        out.append(p, s.bytes);
+      else
+        for (std::size_t i = 0; i < s.count; ++i)
+          put(out, static_cast<float>(number(s, p, i)));
       return;
     case data_type::binary_vector:
-    case data_type::int8_vector: out.append(p, s.bytes); return;
+    case data_type::int8_vector:
+      out.append(p, s.bytes);
+      return;
     case data_type::float16_vector:
     case data_type::bfloat16_vector:
       if (s.kind == kind::u8s) {
@@ -815,7 +991,8 @@ private:
       }
       for (std::size_t i = 0; i < s.count; ++i) {
         const auto v = static_cast<float>(number(s, p, i));
-        put(out, f.type == data_type::float16_vector ? write::float_to_half(v) : write::float_to_bfloat16(v));
+        put(out, f.type == data_type::float16_vector ? write::float_to_half(v)
+                                                     : write::float_to_bfloat16(v));
       }
       return;
     case data_type::sparse_float_vector:
@@ -830,7 +1007,9 @@ private:
       }
       out.push_back('}');
       return;
-    default: put_scalar(out, f.type, s); return;
+    default:
+      put_scalar(out, f.type, s);
+      return;
     }
   }
 
@@ -843,7 +1022,7 @@ private:
   bulk_writer_options options_;
   std::unique_ptr<write::parquet_scratch> parquet_;
   std::vector<write::column> columns_;
-  std::vector<std::size_t> column_field_;  // the schema field of each column ($meta excluded)
+  std::vector<std::size_t> column_field_; // the schema field of each column ($meta excluded)
   std::vector<slot> defaults_, resolved_, row_slots_;
   std::vector<const column_values*> batch_;
   std::vector<write::detail::extra> no_extras_;

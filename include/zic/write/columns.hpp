@@ -22,7 +22,8 @@
 #include <string_view>
 #include <vector>
 
-static_assert(std::endian::native == std::endian::little, "zic's file writers assume a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "zic's file writers assume a little-endian host");
 
 ZIC_NAMESPACE_BEGIN
 namespace write {
@@ -31,13 +32,18 @@ namespace write {
 constexpr std::size_t scalar_width(data_type t) noexcept {
   switch (t) {
   case data_type::boolean:
-  case data_type::int8: return 1;
-  case data_type::int16: return 2;
+  case data_type::int8:
+    return 1;
+  case data_type::int16:
+    return 2;
   case data_type::int32:
-  case data_type::float32: return 4;
+  case data_type::float32:
+    return 4;
   case data_type::int64:
-  case data_type::float64: return 8;
-  default: return 0;
+  case data_type::float64:
+    return 8;
+  default:
+    return 0;
   }
 }
 
@@ -45,23 +51,28 @@ constexpr std::size_t scalar_width(data_type t) noexcept {
 struct column {
   std::string name;
   data_type type = data_type::int64;
-  data_type element = data_type::int64;  ///< Array only
+  data_type element = data_type::int64; ///< Array only
   std::uint32_t dim = 0;
   bool nullable = false;
-  std::vector<std::uint8_t> valid;   ///< nullable only: 1 for a value, 0 for null, one per row
-  std::string data;                  ///< the values (see the file comment)
-  std::vector<std::uint64_t> ends;   ///< variable-size only: end of each row's bytes in `data`
+  std::vector<std::uint8_t> valid; ///< nullable only: 1 for a value, 0 for null, one per row
+  std::string data;                ///< the values (see the file comment)
+  std::vector<std::uint64_t> ends; ///< variable-size only: end of each row's bytes in `data`
   std::size_t rows = 0;
 
   /** Bytes per row of a fixed-size column, or 0 when values vary in size. */
   std::size_t width() const noexcept {
     switch (type) {
-    case data_type::float_vector: return std::size_t(dim) * 4;
-    case data_type::binary_vector: return dim / 8;
+    case data_type::float_vector:
+      return std::size_t(dim) * 4;
+    case data_type::binary_vector:
+      return dim / 8;
     case data_type::float16_vector:
-    case data_type::bfloat16_vector: return std::size_t(dim) * 2;
-    case data_type::int8_vector: return dim;
-    default: return scalar_width(type);
+    case data_type::bfloat16_vector:
+      return std::size_t(dim) * 2;
+    case data_type::int8_vector:
+      return dim;
+    default:
+      return scalar_width(type);
     }
   }
   bool is_null(std::size_t row) const noexcept { return nullable && valid[row] == 0; }
@@ -79,7 +90,9 @@ struct column {
     rows = 0;
   }
   /** What the column holds in memory, as chunk sizes count it. */
-  std::size_t buffered_bytes() const noexcept { return data.size() + ends.size() * 8 + valid.size(); }
+  std::size_t buffered_bytes() const noexcept {
+    return data.size() + ends.size() * 8 + valid.size();
+  }
 };
 
 /** The columns of one chunk, all of `rows` rows. */
@@ -89,7 +102,8 @@ struct chunk_view {
 };
 
 /** A little-endian value of type T at `p` (any alignment). */
-template <class T> T load(const char* p) noexcept {
+template <class T>
+T load(const char* p) noexcept {
   T v;
   std::memcpy(&v, p, sizeof v);
   return v;
@@ -104,7 +118,7 @@ inline std::uint16_t float_to_half(float f) noexcept {
   if (exp == 0xff) return static_cast<std::uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0u));
   const int e = static_cast<int>(exp) - 127 + 15;
   if (e >= 31) return static_cast<std::uint16_t>(sign | 0x7c00u);
-  if (e <= 0) {  // a half subnormal, or zero
+  if (e <= 0) { // a half subnormal, or zero
     if (e < -10) return sign;
     mant |= 0x800000u;
     const auto shift = static_cast<std::uint32_t>(14 - e);
@@ -115,7 +129,7 @@ inline std::uint16_t float_to_half(float f) noexcept {
   }
   std::uint32_t h = (static_cast<std::uint32_t>(e) << 10) | (mant >> 13);
   const std::uint32_t rest = mant & 0x1fffu;
-  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;  // a carry into the exponent is right
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h; // a carry into the exponent is right
   return static_cast<std::uint16_t>(sign | h);
 }
 
@@ -125,7 +139,9 @@ inline float half_to_float(std::uint16_t h) noexcept {
   const int exp = (h >> 10) & 0x1f;
   const int mant = h & 0x3ff;
   if (exp == 0) return sign * std::ldexp(static_cast<float>(mant), -24);
-  if (exp == 31) return mant ? std::numeric_limits<float>::quiet_NaN() : sign * std::numeric_limits<float>::infinity();
+  if (exp == 31)
+    return mant ? std::numeric_limits<float>::quiet_NaN()
+                : sign * std::numeric_limits<float>::infinity();
   return sign * std::ldexp(static_cast<float>(1024 + mant), exp - 25);
 }
 

@@ -62,10 +62,14 @@ inline void encode_csv(const chunk_view& chunk, const csv_options& options, std:
       if (!first) out.push_back(options.separator);
       first = false;
       scratch.clear();
-      if (c.is_null(r)) scratch.append(options.null_key);
-      else if (c.type == data_type::boolean) scratch.append(c.value(r)[0] ? "True" : "False");
-      else if (c.type == data_type::varchar || c.type == data_type::text) scratch.append(c.value(r));
-      else append_json_value(scratch, c, r);
+      if (c.is_null(r))
+        scratch.append(options.null_key);
+      else if (c.type == data_type::boolean)
+        scratch.append(c.value(r)[0] ? "True" : "False");
+      else if (c.type == data_type::varchar || c.type == data_type::text)
+        scratch.append(c.value(r));
+      else
+        append_json_value(scratch, c, r);
       detail::append_cell(out, scratch, options.separator);
     }
     out.push_back('\n');

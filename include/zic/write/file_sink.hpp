@@ -27,7 +27,8 @@ inline zic::error io_error(std::string_view what, const std::filesystem::path& p
   return zic::error(errc::invalid_argument, std::move(m));
 }
 
-inline result<void> write_whole(const std::filesystem::path& path, std::string_view bytes, bool sync) {
+inline result<void> write_whole(const std::filesystem::path& path, std::string_view bytes,
+                                bool sync) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("cannot create", path, errno);
   while (!bytes.empty()) {

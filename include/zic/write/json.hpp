@@ -17,7 +17,8 @@ ZIC_NAMESPACE_BEGIN
 namespace write {
 
 namespace detail {
-template <class T> void append_number(std::string& out, T v) {
+template <class T>
+void append_number(std::string& out, T v) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
@@ -25,14 +26,29 @@ template <class T> void append_number(std::string& out, T v) {
 
 inline void append_scalar_json(std::string& out, data_type t, const char* p) {
   switch (t) {
-  case data_type::boolean: out.append(*p ? "true" : "false"); break;
-  case data_type::int8: append_number(out, load<std::int8_t>(p)); break;
-  case data_type::int16: append_number(out, load<std::int16_t>(p)); break;
-  case data_type::int32: append_number(out, load<std::int32_t>(p)); break;
-  case data_type::int64: append_number(out, load<std::int64_t>(p)); break;
-  case data_type::float32: append_number(out, load<float>(p)); break;
-  case data_type::float64: append_number(out, load<double>(p)); break;
-  default: break;
+  case data_type::boolean:
+    out.append(*p ? "true" : "false");
+    break;
+  case data_type::int8:
+    append_number(out, load<std::int8_t>(p));
+    break;
+  case data_type::int16:
+    append_number(out, load<std::int16_t>(p));
+    break;
+  case data_type::int32:
+    append_number(out, load<std::int32_t>(p));
+    break;
+  case data_type::int64:
+    append_number(out, load<std::int64_t>(p));
+    break;
+  case data_type::float32:
+    append_number(out, load<float>(p));
+    break;
+  case data_type::float64:
+    append_number(out, load<double>(p));
+    break;
+  default:
+    break;
   }
 }
 } // namespace detail
@@ -47,9 +63,13 @@ inline void append_json_value(std::string& out, const column& c, std::size_t row
   const char* p = v.data();
   switch (c.type) {
   case data_type::varchar:
-  case data_type::text: zic::detail::append_json_string(out, v); return;
+  case data_type::text:
+    zic::detail::append_json_string(out, v);
+    return;
   case data_type::json:
-  case data_type::sparse_float_vector: out.append(v); return;
+  case data_type::sparse_float_vector:
+    out.append(v);
+    return;
   case data_type::array: {
     out.push_back('[');
     if (c.element == data_type::varchar) {
@@ -75,22 +95,35 @@ inline void append_json_value(std::string& out, const column& c, std::size_t row
   case data_type::bfloat16_vector:
   case data_type::int8_vector: {
     out.push_back('[');
-    const std::size_t n = c.type == data_type::float_vector ? c.dim
-                        : c.type == data_type::binary_vector ? c.dim / 8 : c.dim;
+    const std::size_t n = c.type == data_type::float_vector    ? c.dim
+                          : c.type == data_type::binary_vector ? c.dim / 8
+                                                               : c.dim;
     for (std::size_t i = 0; i < n; ++i) {
       if (i) out.push_back(',');
       switch (c.type) {
-      case data_type::float_vector: detail::append_number(out, load<float>(p + 4 * i)); break;
-      case data_type::binary_vector: detail::append_number(out, static_cast<unsigned>(static_cast<unsigned char>(p[i]))); break;
-      case data_type::float16_vector: detail::append_number(out, half_to_float(load<std::uint16_t>(p + 2 * i))); break;
-      case data_type::bfloat16_vector: detail::append_number(out, bfloat16_to_float(load<std::uint16_t>(p + 2 * i))); break;
-      default: detail::append_number(out, static_cast<int>(static_cast<signed char>(p[i]))); break;
+      case data_type::float_vector:
+        detail::append_number(out, load<float>(p + 4 * i));
+        break;
+      case data_type::binary_vector:
+        detail::append_number(out, static_cast<unsigned>(static_cast<unsigned char>(p[i])));
+        break;
+      case data_type::float16_vector:
+        detail::append_number(out, half_to_float(load<std::uint16_t>(p + 2 * i)));
+        break;
+      case data_type::bfloat16_vector:
+        detail::append_number(out, bfloat16_to_float(load<std::uint16_t>(p + 2 * i)));
+        break;
+      default:
+        detail::append_number(out, static_cast<int>(static_cast<signed char>(p[i])));
+        break;
       }
     }
     out.push_back(']');
     return;
   }
-  default: detail::append_scalar_json(out, c.type, p); return;
+  default:
+    detail::append_scalar_json(out, c.type, p);
+    return;
   }
 }
 

@@ -43,7 +43,7 @@ namespace write {
 struct parquet_options {
   zic::compression codec = zic::compression::snappy;
   int zstd_level = 3;
-  std::size_t row_group_rows = 10000;  ///< rows per row group (the bulk writer sizes it)
+  std::size_t row_group_rows = 10000; ///< rows per row group (the bulk writer sizes it)
 };
 
 namespace detail {
@@ -52,7 +52,14 @@ namespace thrift = apache::thrift;
 using compact = thrift::protocol::TCompactProtocolT<thrift::transport::TMemoryBuffer>;
 
 // parquet.thrift enumerations used here.
-enum : std::int32_t { t_boolean = 0, t_int32 = 1, t_int64 = 2, t_float = 4, t_double = 5, t_byte_array = 6 };
+enum : std::int32_t {
+  t_boolean = 0,
+  t_int32 = 1,
+  t_int64 = 2,
+  t_float = 4,
+  t_double = 5,
+  t_byte_array = 6
+};
 enum : std::int32_t { rep_required = 0, rep_optional = 1, rep_repeated = 2 };
 enum : std::int32_t { ct_utf8 = 0, ct_list = 3, ct_uint8 = 11, ct_int8 = 15, ct_int16 = 16 };
 enum : std::int32_t { enc_plain = 0, enc_rle = 3 };
@@ -60,31 +67,43 @@ enum : std::int32_t { enc_plain = 0, enc_rle = 3 };
 // How one column is laid out as a Parquet leaf.
 struct leaf_layout {
   std::int32_t physical = t_int64;
-  data_type value = data_type::int64;  // the type of one stored value (the element for lists)
+  data_type value = data_type::int64; // the type of one stored value (the element for lists)
   bool list = false;
-  bool bytes = false;                  // list of unsigned bytes (binary, fp16, bf16 vectors)
+  bool bytes = false; // list of unsigned bytes (binary, fp16, bf16 vectors)
   int max_def = 0, max_rep = 0;
 };
 
 inline leaf_layout layout_of(const column& c) {
   leaf_layout l;
   l.list = c.type == data_type::array || is_dense_vector(c.type);
-  l.value = c.type == data_type::array ? c.element
-          : c.type == data_type::float_vector ? data_type::float32
-          : c.type == data_type::int8_vector ? data_type::int8
-          : is_dense_vector(c.type) ? data_type::int8  // bytes; `bytes` marks them unsigned
-          : c.type;
+  l.value = c.type == data_type::array          ? c.element
+            : c.type == data_type::float_vector ? data_type::float32
+            : c.type == data_type::int8_vector  ? data_type::int8
+            : is_dense_vector(c.type) ? data_type::int8 // bytes; `bytes` marks them unsigned
+                                      : c.type;
   l.bytes = c.type == data_type::binary_vector || c.type == data_type::float16_vector ||
             c.type == data_type::bfloat16_vector;
   switch (l.value) {
-  case data_type::boolean: l.physical = t_boolean; break;
+  case data_type::boolean:
+    l.physical = t_boolean;
+    break;
   case data_type::int8:
   case data_type::int16:
-  case data_type::int32: l.physical = t_int32; break;
-  case data_type::int64: l.physical = t_int64; break;
-  case data_type::float32: l.physical = t_float; break;
-  case data_type::float64: l.physical = t_double; break;
-  default: l.physical = t_byte_array; break;
+  case data_type::int32:
+    l.physical = t_int32;
+    break;
+  case data_type::int64:
+    l.physical = t_int64;
+    break;
+  case data_type::float32:
+    l.physical = t_float;
+    break;
+  case data_type::float64:
+    l.physical = t_double;
+    break;
+  default:
+    l.physical = t_byte_array;
+    break;
   }
   l.max_def = (c.nullable ? 1 : 0) + (l.list ? 1 : 0);
   l.max_rep = l.list ? 1 : 0;
@@ -107,7 +126,8 @@ inline void put_u32(std::string& out, std::uint32_t v) {
 
 // Levels [begin, begin + count) as bit-packed groups of 8 (the last padded with zeros, which
 // only the stream's end may have), at most 63 groups per run as parquet-mr writes them.
-inline void put_bit_packed(std::string& out, const std::uint8_t* levels, std::size_t count, int width) {
+inline void put_bit_packed(std::string& out, const std::uint8_t* levels, std::size_t count,
+                           int width) {
   while (count > 0) {
     const std::size_t take = std::min<std::size_t>(count, 63 * 8);
     const std::size_t groups = (take + 7) / 8;
@@ -139,7 +159,8 @@ inline void put_levels(std::string& out, const std::vector<std::uint8_t>& levels
   std::size_t i = 0, literal_begin = 0, literal = 0;
   while (i < n) {
     std::size_t j = i + 1;
-    while (j < n && levels[j] == levels[i]) ++j;
+    while (j < n && levels[j] == levels[i])
+      ++j;
     std::size_t run = j - i;
     if (run >= 8) {
       if (literal % 8) {
@@ -179,10 +200,15 @@ inline void put_plain(std::string& out, const leaf_layout& l, const char* p, boo
     break;
   }
   case data_type::int32:
-  case data_type::float32: out.append(p, 4); break;
+  case data_type::float32:
+    out.append(p, 4);
+    break;
   case data_type::int64:
-  case data_type::float64: out.append(p, 8); break;
-  default: break;
+  case data_type::float64:
+    out.append(p, 8);
+    break;
+  default:
+    break;
   }
 }
 
@@ -211,7 +237,8 @@ inline void end_struct_field(compact& o) {
   o.writeFieldEnd();
 }
 
-// SchemaElement: 1 type, 3 repetition_type, 4 name, 5 num_children, 6 converted_type, 10 logicalType.
+// SchemaElement: 1 type, 3 repetition_type, 4 name, 5 num_children, 6 converted_type, 10
+// logicalType.
 struct schema_node {
   std::int32_t physical = -1, repetition = -1, children = -1, converted = -1;
   enum { none, string, list, integer } logical = none;
@@ -227,9 +254,11 @@ inline void write_schema_element(compact& o, const std::string& name, const sche
   if (n.children >= 0) field_i32(o, 5, n.children);
   if (n.converted >= 0) field_i32(o, 6, n.converted);
   if (n.logical != schema_node::none) {
-    begin_struct_field(o, 10);  // LogicalType union
-    begin_struct_field(o, n.logical == schema_node::string ? 1 : n.logical == schema_node::list ? 3 : 10);
-    if (n.logical == schema_node::integer) {  // IntType: 1 bitWidth, 2 isSigned
+    begin_struct_field(o, 10); // LogicalType union
+    begin_struct_field(o, n.logical == schema_node::string ? 1
+                          : n.logical == schema_node::list ? 3
+                                                           : 10);
+    if (n.logical == schema_node::integer) { // IntType: 1 bitWidth, 2 isSigned
       o.writeFieldBegin("", thrift::protocol::T_BYTE, 1);
       o.writeByte(static_cast<std::int8_t>(n.bits));
       o.writeFieldEnd();
@@ -335,7 +364,7 @@ inline result<void> put_page(const column& c, const leaf_layout& l, std::size_t 
       continue;
     }
     std::size_t k = 0;
-    if (l.physical == t_byte_array) {  // an Array of VarChar: 4-byte length, bytes, ...
+    if (l.physical == t_byte_array) { // an Array of VarChar: 4-byte length, bytes, ...
       for (std::size_t at = 0; at < v.size(); ++k) {
         const auto n = load<std::uint32_t>(v.data() + at);
         values.append(v.data() + at, 4 + n);
@@ -351,7 +380,7 @@ inline result<void> put_page(const column& c, const leaf_layout& l, std::size_t 
         s.rep.push_back(k ? 1 : 0);
       }
     }
-    if (k == 0) {  // an empty list: defined up to the list, no element
+    if (k == 0) { // an empty list: defined up to the list, no element
       s.def.push_back(static_cast<std::uint8_t>(full - 1));
       s.rep.push_back(0);
     }
@@ -381,7 +410,8 @@ inline result<void> put_page(const column& c, const leaf_layout& l, std::size_t 
     body = &values;
   }
   if (s.page.size() > 0x7fffffff || body->size() > 0x7fffffff)
-    return zic::error(errc::invalid_argument, "a Parquet page of field '" + c.name + "' would exceed 2 GiB");
+    return zic::error(errc::invalid_argument,
+                      "a Parquet page of field '" + c.name + "' would exceed 2 GiB");
 
   // PageHeader: 1 type (DATA_PAGE), 2 uncompressed size, 3 compressed size, 5 DataPageHeader
   // (1 num_values, 2 encoding, 3 definition level encoding, 4 repetition level encoding).
@@ -428,7 +458,8 @@ inline result<void> encode_parquet(const chunk_view& chunk, const parquet_option
   out.append("PAR1");
   std::vector<leaf_layout> layouts;
   layouts.reserve(chunk.columns.size());
-  for (const column& c : chunk.columns) layouts.push_back(layout_of(c));
+  for (const column& c : chunk.columns)
+    layouts.push_back(layout_of(c));
 
   const std::size_t group = std::max<std::size_t>(1, options.row_group_rows);
   const std::size_t groups = chunk.rows == 0 ? 0 : (chunk.rows + group - 1) / group;
@@ -437,7 +468,8 @@ inline result<void> encode_parquet(const chunk_view& chunk, const parquet_option
     const std::size_t r0 = g * group, r1 = std::min(chunk.rows, r0 + group);
     for (std::size_t i = 0; i < chunk.columns.size(); ++i) {
       chunk_meta& m = s.chunks[g * chunk.columns.size() + i];
-      if (auto ok = put_page(chunk.columns[i], layouts[i], r0, r1, options, s, out, m); !ok) return ok;
+      if (auto ok = put_page(chunk.columns[i], layouts[i], r0, r1, options, s, out, m); !ok)
+        return ok;
       m.offset -= static_cast<std::int64_t>(base);
     }
   }
@@ -445,12 +477,14 @@ inline result<void> encode_parquet(const chunk_view& chunk, const parquet_option
   // FileMetaData: 1 version, 2 schema, 3 num_rows, 4 row_groups, 6 created_by.
   compact& o = *s.out;
   const std::int32_t codec = options.codec == zic::compression::snappy ? 1
-                           : options.codec == zic::compression::zstd ? 6 : 0;
+                             : options.codec == zic::compression::zstd ? 6
+                                                                       : 0;
   o.writeStructBegin("");
   field_i32(o, 1, 1);
   o.writeFieldBegin("", thrift::protocol::T_LIST, 2);
   std::uint32_t nodes = 1;
-  for (const auto& l : layouts) nodes += l.list ? 3 : 1;
+  for (const auto& l : layouts)
+    nodes += l.list ? 3 : 1;
   o.writeListBegin(thrift::protocol::T_STRUCT, nodes);
   schema_node root;
   root.children = static_cast<std::int32_t>(chunk.columns.size());
@@ -463,7 +497,8 @@ inline result<void> encode_parquet(const chunk_view& chunk, const parquet_option
       continue;
     }
     schema_node outer;
-    outer.repetition = rep, outer.children = 1, outer.converted = ct_list, outer.logical = schema_node::list;
+    outer.repetition = rep, outer.children = 1, outer.converted = ct_list,
+    outer.logical = schema_node::list;
     write_schema_element(o, c.name, outer);
     schema_node middle;
     middle.repetition = rep_repeated, middle.children = 1;
@@ -476,7 +511,8 @@ inline result<void> encode_parquet(const chunk_view& chunk, const parquet_option
   o.writeFieldBegin("", thrift::protocol::T_LIST, 4);
   o.writeListBegin(thrift::protocol::T_STRUCT, static_cast<std::uint32_t>(groups));
   for (std::size_t g = 0; g < groups; ++g) {
-    // RowGroup: 1 columns, 2 total_byte_size, 3 num_rows, 5 file_offset, 6 total_compressed_size, 7 ordinal
+    // RowGroup: 1 columns, 2 total_byte_size, 3 num_rows, 5 file_offset, 6 total_compressed_size, 7
+    // ordinal
     const std::size_t r0 = g * group, r1 = std::min(chunk.rows, r0 + group);
     std::int64_t total = 0, compressed = 0;
     o.writeStructBegin("");
