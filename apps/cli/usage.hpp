@@ -39,7 +39,7 @@ could not be written (create then prints the job id on stderr), 8 the input does
 schema (write).
 )";
 
-inline constexpr const char* write_usage = R"(usage: zic write --schema FILE --out DIR [options] [INPUT ...]
+inline constexpr const char* write_usage = R"(usage: zic write --schema FILE --out DIR [options] [INPUT...]
 
 Write rows as import files: one unit per chunk (a Parquet, JSON or CSV file, or a folder of .npy
 files). Prints the units, one per line, files comma-separated and relative to DIR: each line can
