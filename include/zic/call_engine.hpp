@@ -242,6 +242,8 @@ public:
       return finish(std::move(outcome));
     }
     zic::error e = std::move(outcome).error();
+    // A transport that watched the stop ended the exchange: the call ends, as cancelled.
+    if (call_.stop.stop_requested()) return cancel(e.request_sent);
     scrub(e);
     ev.http_status = e.http_status;
     ev.api_code = e.api_code;
@@ -346,6 +348,7 @@ private:
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now);
     if (left.count() <= 0) return finish(deadline_passed());
     req_.timeout = std::min(env_.timeout, left);
+    req_.stop = call_.stop;
     ++env_.attempts;
     sent_at_ = now;
     enter(phase::sending);

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,9 @@ struct http_request {
   std::string body;
   /// Budget for this one exchange (connect, send, receive); transports enforce it.
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  /// The call's stop: a transport that can watches it while it waits, and then ends the
+  /// exchange with `errc::cancelled` (zic's transports do; the call engine sets it).
+  std::stop_token stop;
   /// Whether resending is harmless. Transports may then resend on a stale keep-alive
   /// connection even after writing; otherwise they report `request_sent` instead.
   bool idempotent = true;

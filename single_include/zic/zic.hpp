@@ -408,6 +408,7 @@ ZIC_NAMESPACE_END
 // ---- end include/zic/detail/ascii.hpp
 
 #include <charconv>
+#include <stop_token>
 #include <vector>
 
 ZIC_NAMESPACE_BEGIN
@@ -431,6 +432,9 @@ struct http_request {
   std::string body;
   /// Budget for this one exchange (connect, send, receive); transports enforce it.
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  /// The call's stop: a transport that can watches it while it waits, and then ends the
+  /// exchange with `errc::cancelled` (zic's transports do; the call engine sets it).
+  std::stop_token stop;
   /// Whether resending is harmless. Transports may then resend on a stale keep-alive
   /// connection even after writing; otherwise they report `request_sent` instead.
   bool idempotent = true;
@@ -1054,7 +1058,6 @@ ZIC_NAMESPACE_END
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <stop_token>
 
 ZIC_NAMESPACE_BEGIN
 
@@ -3464,6 +3467,8 @@ public:
       return finish(std::move(outcome));
     }
     zic::error e = std::move(outcome).error();
+    // A transport that watched the stop ended the exchange: the call ends, as cancelled.
+    if (call_.stop.stop_requested()) return cancel(e.request_sent);
     scrub(e);
     ev.http_status = e.http_status;
     ev.api_code = e.api_code;
@@ -3568,6 +3573,7 @@ private:
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now);
     if (left.count() <= 0) return finish(deadline_passed());
     req_.timeout = std::min(env_.timeout, left);
+    req_.stop = call_.stop;
     ++env_.attempts;
     sent_at_ = now;
     enter(phase::sending);
@@ -4672,6 +4678,8 @@ struct transport_options {
   /// Largest answer header block accepted.
   std::size_t max_header_bytes = 64u << 10;
   std::string ca_file;           ///< PEM bundle to trust instead of the system store
+  std::string extra_ca_file;     ///< PEM bundle to trust as well (beside the system store or `ca_file`)
+  std::string ca_pem;            ///< PEM certificates, in memory, to trust as well
   std::string client_cert_file;  ///< PEM certificate for mutual TLS
   std::string client_key_file;   ///< PEM private key for mutual TLS
   bool insecure = false;         ///< skip certificate and host name verification (tests only)
@@ -4702,7 +4710,9 @@ ZIC_NAMESPACE_END
 #include <tuple>
 
 #if !defined(_WIN32)
+#include <fcntl.h>
 #include <poll.h>
+#include <unistd.h>
 #define ZIC_BEAST_SYNC_PLAIN 1
 #endif
 
@@ -4732,12 +4742,45 @@ inline bool is_closed(const error_code& ec) {
 using detail::transport_failure;
 
 #if defined(ZIC_BEAST_SYNC_PLAIN)
+// A pipe whose read end becomes readable when a stop is requested: poll(2) watches it beside the
+// socket, so a stop from another thread ends a wait at once, with no socket closed under it.
+class waker {
+public:
+  waker() = default;
+  waker(const waker&) = delete;
+  waker& operator=(const waker&) = delete;
+  ~waker() {
+    if (fds_[0] >= 0) ::close(fds_[0]);
+    if (fds_[1] >= 0) ::close(fds_[1]);
+  }
+  /// The descriptor to poll, made on first use; -1 when no pipe could be made.
+  int fd() noexcept {
+    if (fds_[0] < 0 && ::pipe(fds_) == 0) {
+      for (int f : fds_) ::fcntl(f, F_SETFL, ::fcntl(f, F_GETFL) | O_NONBLOCK);
+    }
+    return fds_[0];
+  }
+  void notify() noexcept {
+    if (fds_[1] >= 0) [[maybe_unused]] auto n = ::write(fds_[1], "!", 1);
+  }
+  void drain() noexcept {
+    char buf[64];
+    while (fds_[0] >= 0 && ::read(fds_[0], buf, sizeof buf) > 0) {
+    }
+  }
+
+private:
+  int fds_[2] = {-1, -1};
+};
+
 // A plain socket for one synchronous exchange, bounded by a deadline: each operation waits in
 // poll(2) when the socket would block. A poll costs three system calls (send, poll, receive)
 // where the event loop spends eight on its timer, reactor and speculative reads.
 class deadline_socket {
 public:
-  deadline_socket(tcp::socket& s, clock_type::time_point deadline) : s_(s), deadline_(deadline) {}
+  /// `wake`: a descriptor that becomes readable when the exchange must stop (-1: none).
+  deadline_socket(tcp::socket& s, clock_type::time_point deadline, int wake = -1)
+      : s_(s), deadline_(deadline), wake_(wake) {}
 
   template <class Buffers> std::size_t read_some(const Buffers& b, error_code& ec) {
     // The answer to a request just sent is never there yet: wait first, then read.
@@ -4771,8 +4814,12 @@ private:
         ec = beast::error::timeout;
         return false;
       }
-      pollfd p{s_.native_handle(), events, 0};
-      int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+      pollfd p[2] = {{s_.native_handle(), events, 0}, {wake_, POLLIN, 0}};
+      int r = ::poll(p, wake_ >= 0 ? 2 : 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+      if (r > 0 && wake_ >= 0 && p[1].revents != 0) {
+        ec = asio::error::operation_aborted;  // stopped
+        return false;
+      }
       if (r > 0) {
         ec = {};
         return true;  // ready, or an error the next operation reports
@@ -4786,6 +4833,7 @@ private:
 
   tcp::socket& s_;
   clock_type::time_point deadline_;
+  int wake_;
   bool wait_first_ = true;
   error_code ec_;
 };
@@ -4882,6 +4930,14 @@ inline result<void> make_tls_context(const transport_options& opt, std::optional
     if (ec)
       failure = "cannot load CA certificates" + (opt.ca_file.empty() ? std::string() : " from " + opt.ca_file) +
                          ": " + ec.message();
+  }
+  if (!ec && !opt.extra_ca_file.empty()) {
+    ctx.load_verify_file(opt.extra_ca_file, ec);  // adds to what is trusted already
+    if (ec) failure = "cannot load CA certificates from " + opt.extra_ca_file + ": " + ec.message();
+  }
+  if (!ec && !opt.ca_pem.empty()) {
+    ctx.add_certificate_authority(asio::buffer(opt.ca_pem), ec);
+    if (ec) failure = "cannot load the in-memory CA certificates (ca_pem): " + ec.message();
   }
   if (!ec && !opt.client_cert_file.empty()) {
     ctx.use_certificate_chain_file(opt.client_cert_file, ec);
@@ -4995,6 +5051,26 @@ public:
 
   result<void> send(const http_request& req, http_response& out) {
     if (auto why = detail::unsendable(req); !why.empty()) return zic::error(errc::invalid_argument, std::string(why));
+    if (req.stop.stop_requested()) return zic::error(errc::cancelled, "the exchange was cancelled before it began");
+    ++generation_;
+    // A stop from any thread: the plain path's poll wakes on the pipe; the event loop's
+    // operations (resolving, connecting, TLS) are cut by a handler posted to it.
+    std::optional<std::stop_callback<on_stop>> watch;
+    if (req.stop.stop_possible()) watch.emplace(req.stop, on_stop{this, generation_});
+    auto answer = send_watched(req, out);
+    watch.reset();  // no stop can wake the pipe after this: drained, it stays quiet
+#if defined(ZIC_BEAST_SYNC_PLAIN)
+    wake_.drain();
+#endif
+    if (answer || !req.stop.stop_requested()) return answer;
+    zic::error e = std::move(answer).error();
+    close();
+    return transport_failure(errc::cancelled, "the exchange was cancelled (" + req.method + " " + req.url() + ")",
+                             e.request_sent);
+  }
+
+private:
+  result<void> send_watched(const http_request& req, http_response& out) {
     const auto deadline = detail::later(clock_type::now(), req.timeout);
     if (connected() && (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls() ||
                         !idle_and_open(lowest().socket(), secure_ ? secure_->native_handle() : nullptr, buffer_)))
@@ -5013,12 +5089,36 @@ public:
     return e;
   }
 
-private:
   using tcp_stream = beast::tcp_stream;
   using tls_stream = beast::ssl_stream<tcp_stream>;
 
   bool connected() const noexcept { return plain_.has_value() || secure_.has_value(); }
   tcp_stream& lowest() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
+
+  // Runs on the stopping thread; allocates nothing.
+  struct on_stop {
+    connection* c;
+    std::uint64_t generation;
+    void operator()() const noexcept {
+#if defined(ZIC_BEAST_SYNC_PLAIN)
+      c->wake_.notify();
+#endif
+      try {
+        asio::post(c->ioc_, [c = c, g = generation] {
+          if (g == c->generation_) c->abort_io();
+        });
+      } catch (...) {  // the poll's pipe has woken it; the event loop then ends at its deadline
+      }
+    }
+  };
+
+  // Cuts the event loop's operations short (a stop): they complete with operation_aborted.
+  void abort_io() {
+    error_code ignored;
+    if (resolver_) resolver_->cancel();
+    if (plain_) plain_->socket().close(ignored);
+    if (secure_) beast::get_lowest_layer(*secure_).socket().close(ignored);
+  }
 
   // Runs the io_context until the started operation (and its timer) completes.
   template <class Start> error_code run(Start&& start) {
@@ -5035,6 +5135,11 @@ private:
     close();
     // Resolve, bounded by the same deadline (the resolver itself has no timeout).
     tcp::resolver resolver(ioc_);
+    resolver_ = &resolver;
+    struct forget {
+      tcp::resolver*& r;
+      ~forget() { r = nullptr; }
+    } forget_resolver{resolver_};
     asio::steady_timer timer(ioc_);
     tcp::resolver::results_type endpoints;
     error_code rec = asio::error::would_block;
@@ -5112,7 +5217,7 @@ private:
     error_code wec = asio::error::would_block, ec = asio::error::would_block;
 #if defined(ZIC_BEAST_SYNC_PLAIN)
     if constexpr (std::is_same_v<Stream, tcp_stream>) {
-      deadline_socket s(lowest.socket(), deadline);
+      deadline_socket s(lowest.socket(), deadline, wake_.fd());
       asio::write(s, asio::buffer(wire_), wec);
       if (!wec) ec = read_final(parser, out, opt_, [&](answer_parser& p, error_code& e) { http::read(s, buffer_, p, e); });
     } else
@@ -5151,6 +5256,11 @@ private:
   std::uint16_t peer_port_ = 0;
   bool peer_tls_ = false;
   bool stale_ = false;  // the last failure was a closed connection before any answer byte
+  std::uint64_t generation_ = 0;        // one per exchange: a late stop never touches the next
+  tcp::resolver* resolver_ = nullptr;  // while resolving, for a stop to cancel
+#if defined(ZIC_BEAST_SYNC_PLAIN)
+  waker wake_;
+#endif
   beast::flat_buffer buffer_;
   std::string wire_;  // the serialized request, reused
   std::size_t opened_ = 0;
@@ -6155,6 +6265,8 @@ struct transport_options {
   /// Largest answer header block accepted.
   std::size_t max_header_bytes = 64u << 10;
   std::string ca_file;           ///< PEM bundle to trust instead of the system store
+  std::string extra_ca_file;     ///< PEM bundle to trust as well (beside the system store or `ca_file`)
+  std::string ca_pem;            ///< PEM certificates, in memory, to trust as well
   std::string client_cert_file;  ///< PEM certificate for mutual TLS
   std::string client_key_file;   ///< PEM private key for mutual TLS
   bool insecure = false;         ///< skip certificate and host name verification (tests only)
@@ -6168,6 +6280,8 @@ ZIC_NAMESPACE_END
 #include <curl/curl.h>
 
 #include <exception>
+#include <fstream>
+#include <iterator>
 
 #if defined(_WIN32)
 #include <winsock2.h>
@@ -6186,6 +6300,9 @@ inline void global_init() {
 
 struct easy_deleter {
   void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
+};
+struct multi_deleter {
+  void operator()(CURLM* m) const noexcept { curl_multi_cleanup(m); }
 };
 struct slist_deleter {
   void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
@@ -6397,13 +6514,46 @@ public:
 private:
   // The handle, with every option that does not change between requests set once.
   struct handle {
+    std::unique_ptr<CURLM, detail::curl_impl::multi_deleter> multi;  // holds the connection cache
     std::unique_ptr<CURL, detail::curl_impl::easy_deleter> easy;
     detail::curl_impl::transfer_state state;
     char errbuf[CURL_ERROR_SIZE] = {0};
+    curl_socket_t kept = CURL_SOCKET_BAD;  // the kept-alive connection's socket, if any
   };
+
+  // Runs the one transfer on `m` to its end; a stop ends it at once (CURLE_ABORTED_BY_CALLBACK).
+  static CURLcode run(CURLM* m, const std::stop_token& stop) {
+    std::atomic<bool> stopped{false};
+    struct wake {  // runs on the stopping thread; allocates nothing
+      CURLM* m;
+      std::atomic<bool>* stopped;
+      void operator()() const noexcept {
+        *stopped = true;
+        curl_multi_wakeup(m);
+      }
+    };
+    std::optional<std::stop_callback<wake>> watch;
+    if (stop.stop_possible()) watch.emplace(stop, wake{m, &stopped});
+    for (;;) {
+      int running = 0;
+      if (curl_multi_perform(m, &running) != CURLM_OK) return CURLE_FAILED_INIT;
+      if (running == 0) {
+        int left = 0;
+        while (CURLMsg* msg = curl_multi_info_read(m, &left))
+          if (msg->msg == CURLMSG_DONE) return msg->data.result;
+        return CURLE_FAILED_INIT;
+      }
+      if (stopped) return CURLE_ABORTED_BY_CALLBACK;
+      if (curl_multi_poll(m, nullptr, 0, 1000, nullptr) != CURLM_OK) return CURLE_FAILED_INIT;
+      if (stopped) return CURLE_ABORTED_BY_CALLBACK;
+    }
+  }
 
   result<void> open(handle& hd) {
     using detail::curl_impl::transfer_state;
+    hd.multi.reset(curl_multi_init());
+    if (!hd.multi) return zic::error(errc::transport, "curl_multi_init failed");
+    curl_multi_setopt(hd.multi.get(), CURLMOPT_MAXCONNECTS, 1L);  // a fresh connection replaces the kept one
     hd.easy.reset(curl_easy_init());
     if (!hd.easy) return zic::error(errc::transport, "curl_easy_init failed");
     CURL* h = hd.easy.get();
@@ -6422,6 +6572,25 @@ private:
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt_.insecure ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt_.insecure ? 0L : 2L);
     if (!opt_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt_.ca_file.c_str());
+    if (!opt_.extra_ca_file.empty() || !opt_.ca_pem.empty()) {
+      // libcurl takes one bundle: the base one (ca_file, else libcurl's own default) and the
+      // additions, joined into a blob it copies.
+      std::string bundle;
+      const char* base = opt_.ca_file.empty() ? nullptr : opt_.ca_file.c_str();
+      if (!base) curl_easy_getinfo(h, CURLINFO_CAINFO, &base);
+      for (const char* path : {base, opt_.extra_ca_file.empty() ? nullptr : opt_.extra_ca_file.c_str()}) {
+        if (!path) continue;
+        std::ifstream in(path, std::ios::binary);
+        if (!in && path != base) {
+          hd.easy.reset();  // the next call tries again, and says the same
+          return zic::error(errc::tls, std::string("cannot load CA certificates from ") + path);
+        }
+        bundle.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()).append("\n");
+      }
+      bundle.append(opt_.ca_pem);
+      curl_blob blob{bundle.data(), bundle.size(), CURL_BLOB_COPY};
+      curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    }
     if (!opt_.client_cert_file.empty()) {
       curl_easy_setopt(h, CURLOPT_SSLCERT, opt_.client_cert_file.c_str());
       curl_easy_setopt(h, CURLOPT_SSLKEY,
@@ -6504,13 +6673,25 @@ private:
     // request that must not be repeated gets a fresh connection, so that can never happen to it.
     // libcurl (7.88) also reuses a connection without looking at it: one with anything to read
     // while idle is out of step with its requests and is replaced too.
-    curl_socket_t kept = CURL_SOCKET_BAD;
-    const bool fresh = !req.resendable() ||
-                       (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &kept) == CURLE_OK && kept != CURL_SOCKET_BAD &&
-                        readable(kept));
+    // The handle runs on zic's own multi handle, whose cache keeps the connection, so that a
+    // stop can wake the transfer's wait (curl_multi_wakeup) from any thread.
+    CURLM* m = h_->multi.get();
+    if (curl_multi_add_handle(m, h) != CURLM_OK) return zic::error(errc::transport, "curl_multi_add_handle failed");
+    const bool fresh = !req.resendable() || (h_->kept != CURL_SOCKET_BAD && readable(h_->kept));
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
 
-    const CURLcode rc = curl_easy_perform(h);
+    const CURLcode rc = run(m, req.stop);
+    // The connection libcurl keeps, if it keeps one: read while the handle is still on the multi,
+    // where libcurl finds it.
+    h_->kept = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &h_->kept) != CURLE_OK) h_->kept = CURL_SOCKET_BAD;
+    curl_multi_remove_handle(m, h);
+    if (rc == CURLE_ABORTED_BY_CALLBACK && req.stop.stop_requested()) {
+      long request_size = 0;
+      curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+      return transport_failure(errc::cancelled, "the exchange was cancelled (" + req.method + " " + url_ + ")",
+                               request_size > 0);
+    }
     long connects = 0, request_size = 0;
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);

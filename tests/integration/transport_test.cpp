@@ -653,3 +653,75 @@ TEST_CASE_TEMPLATE("messages: a transport failure names the request once", T, ZI
   REQUIRE_MESSAGE(first != std::string::npos, r.error().message);
   CHECK_MESSAGE(r.error().message.find(url, first + 1) == std::string::npos, r.error().message);
 }
+
+TEST_CASE_TEMPLATE("stop: a blocking call is stopped in the middle of an exchange", T, ZIC_TRANSPORTS) {
+  for (bool tls : {false, true}) {
+    CAPTURE(tls);
+    data_dir d;
+    emulator_process e(emulator_args("milvus", d, tls, {"--fault", "delay:ms=3000,on=describe"}));
+    auto o = options_for(e, zic::api_flavor::milvus);
+    zic::basic_client<T> c(o, tls ? T(trusting_test_ca()) : T());
+    REQUIRE(c.list_import_jobs());  // connected: the stop lands in the exchange itself
+    std::stop_source stop;
+    zic::call_options call;
+    call.stop = stop.get_token();
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      stop.request_stop();
+    });
+    const auto started = std::chrono::steady_clock::now();
+    auto r = c.describe_import("1", call);
+    const auto took = std::chrono::steady_clock::now() - started;
+    stopper.join();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::cancelled);
+    CHECK(r.error().message.find("import job 1 was cancelled") != std::string::npos);
+    // Well before the answer would have come (3 s): the stop ended the wait on the socket.
+    CHECK(took < std::chrono::milliseconds(2000));
+    // The client goes on, on a new connection.
+    CHECK(c.list_import_jobs());
+  }
+}
+
+TEST_CASE_TEMPLATE("TLS: a private CA added to the trusted ones, from a file or from memory", T, ZIC_TRANSPORTS) {
+  data_dir d;
+  emulator_process e(emulator_args("milvus", d, true));
+  const auto& tls = tls_files::get();
+  std::ifstream in(tls.ca);
+  const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string system_bundle = "/etc/ssl/certs/ca-certificates.crt";
+  auto list_with = [&](zic::transport_options t) {
+    zic::basic_client<T> c(options_for(e, zic::api_flavor::milvus), T(std::move(t)));
+    return c.list_import_jobs();
+  };
+  zic::transport_options system_only;
+  auto refused = list_with(system_only);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::tls);
+
+  zic::transport_options extra;  // the system store and the test CA
+  extra.extra_ca_file = tls.ca.string();
+  auto by_file = list_with(extra);
+  CHECK_MESSAGE(by_file, (by_file ? std::string() : by_file.error().message));
+
+  zic::transport_options in_memory;
+  in_memory.ca_pem = pem;
+  auto by_pem = list_with(in_memory);
+  CHECK_MESSAGE(by_pem, (by_pem ? std::string() : by_pem.error().message));
+
+  if (std::filesystem::exists(system_bundle)) {
+    zic::transport_options replaced;  // ca_file replaces the store: the system's bundle alone
+    replaced.ca_file = system_bundle;
+    CHECK(list_with(replaced).error().code == errc::tls);
+    replaced.ca_pem = pem;  // ... and adds to it
+    auto both = list_with(replaced);
+    CHECK_MESSAGE(both, (both ? std::string() : both.error().message));
+  }
+
+  zic::transport_options missing;
+  missing.extra_ca_file = (d.path / "no-such-ca.pem").string();
+  auto no_file = list_with(missing);
+  REQUIRE_FALSE(no_file);
+  CHECK(no_file.error().code == errc::tls);
+  CHECK(no_file.error().message.find("no-such-ca.pem") != std::string::npos);
+}

@@ -18,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -34,6 +35,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -41,7 +43,9 @@
 
 #if !defined(_WIN32)
 #include <cerrno>
+#include <fcntl.h>
 #include <poll.h>
+#include <unistd.h>
 #define ZIC_BEAST_SYNC_PLAIN 1
 #endif
 
@@ -71,12 +75,45 @@ inline bool is_closed(const error_code& ec) {
 using detail::transport_failure;
 
 #if defined(ZIC_BEAST_SYNC_PLAIN)
+// A pipe whose read end becomes readable when a stop is requested: poll(2) watches it beside the
+// socket, so a stop from another thread ends a wait at once, with no socket closed under it.
+class waker {
+public:
+  waker() = default;
+  waker(const waker&) = delete;
+  waker& operator=(const waker&) = delete;
+  ~waker() {
+    if (fds_[0] >= 0) ::close(fds_[0]);
+    if (fds_[1] >= 0) ::close(fds_[1]);
+  }
+  /// The descriptor to poll, made on first use; -1 when no pipe could be made.
+  int fd() noexcept {
+    if (fds_[0] < 0 && ::pipe(fds_) == 0) {
+      for (int f : fds_) ::fcntl(f, F_SETFL, ::fcntl(f, F_GETFL) | O_NONBLOCK);
+    }
+    return fds_[0];
+  }
+  void notify() noexcept {
+    if (fds_[1] >= 0) [[maybe_unused]] auto n = ::write(fds_[1], "!", 1);
+  }
+  void drain() noexcept {
+    char buf[64];
+    while (fds_[0] >= 0 && ::read(fds_[0], buf, sizeof buf) > 0) {
+    }
+  }
+
+private:
+  int fds_[2] = {-1, -1};
+};
+
 // A plain socket for one synchronous exchange, bounded by a deadline: each operation waits in
 // poll(2) when the socket would block. A poll costs three system calls (send, poll, receive)
 // where the event loop spends eight on its timer, reactor and speculative reads.
 class deadline_socket {
 public:
-  deadline_socket(tcp::socket& s, clock_type::time_point deadline) : s_(s), deadline_(deadline) {}
+  /// `wake`: a descriptor that becomes readable when the exchange must stop (-1: none).
+  deadline_socket(tcp::socket& s, clock_type::time_point deadline, int wake = -1)
+      : s_(s), deadline_(deadline), wake_(wake) {}
 
   template <class Buffers> std::size_t read_some(const Buffers& b, error_code& ec) {
     // The answer to a request just sent is never there yet: wait first, then read.
@@ -110,8 +147,12 @@ private:
         ec = beast::error::timeout;
         return false;
       }
-      pollfd p{s_.native_handle(), events, 0};
-      int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+      pollfd p[2] = {{s_.native_handle(), events, 0}, {wake_, POLLIN, 0}};
+      int r = ::poll(p, wake_ >= 0 ? 2 : 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+      if (r > 0 && wake_ >= 0 && p[1].revents != 0) {
+        ec = asio::error::operation_aborted;  // stopped
+        return false;
+      }
       if (r > 0) {
         ec = {};
         return true;  // ready, or an error the next operation reports
@@ -125,6 +166,7 @@ private:
 
   tcp::socket& s_;
   clock_type::time_point deadline_;
+  int wake_;
   bool wait_first_ = true;
   error_code ec_;
 };
@@ -221,6 +263,14 @@ inline result<void> make_tls_context(const transport_options& opt, std::optional
     if (ec)
       failure = "cannot load CA certificates" + (opt.ca_file.empty() ? std::string() : " from " + opt.ca_file) +
                          ": " + ec.message();
+  }
+  if (!ec && !opt.extra_ca_file.empty()) {
+    ctx.load_verify_file(opt.extra_ca_file, ec);  // adds to what is trusted already
+    if (ec) failure = "cannot load CA certificates from " + opt.extra_ca_file + ": " + ec.message();
+  }
+  if (!ec && !opt.ca_pem.empty()) {
+    ctx.add_certificate_authority(asio::buffer(opt.ca_pem), ec);
+    if (ec) failure = "cannot load the in-memory CA certificates (ca_pem): " + ec.message();
   }
   if (!ec && !opt.client_cert_file.empty()) {
     ctx.use_certificate_chain_file(opt.client_cert_file, ec);
@@ -334,6 +384,26 @@ public:
 
   result<void> send(const http_request& req, http_response& out) {
     if (auto why = detail::unsendable(req); !why.empty()) return zic::error(errc::invalid_argument, std::string(why));
+    if (req.stop.stop_requested()) return zic::error(errc::cancelled, "the exchange was cancelled before it began");
+    ++generation_;
+    // A stop from any thread: the plain path's poll wakes on the pipe; the event loop's
+    // operations (resolving, connecting, TLS) are cut by a handler posted to it.
+    std::optional<std::stop_callback<on_stop>> watch;
+    if (req.stop.stop_possible()) watch.emplace(req.stop, on_stop{this, generation_});
+    auto answer = send_watched(req, out);
+    watch.reset();  // no stop can wake the pipe after this: drained, it stays quiet
+#if defined(ZIC_BEAST_SYNC_PLAIN)
+    wake_.drain();
+#endif
+    if (answer || !req.stop.stop_requested()) return answer;
+    zic::error e = std::move(answer).error();
+    close();
+    return transport_failure(errc::cancelled, "the exchange was cancelled (" + req.method + " " + req.url() + ")",
+                             e.request_sent);
+  }
+
+private:
+  result<void> send_watched(const http_request& req, http_response& out) {
     const auto deadline = detail::later(clock_type::now(), req.timeout);
     if (connected() && (peer_port_ != req.port || peer_host_ != req.host || peer_tls_ != req.is_tls() ||
                         !idle_and_open(lowest().socket(), secure_ ? secure_->native_handle() : nullptr, buffer_)))
@@ -352,12 +422,36 @@ public:
     return e;
   }
 
-private:
   using tcp_stream = beast::tcp_stream;
   using tls_stream = beast::ssl_stream<tcp_stream>;
 
   bool connected() const noexcept { return plain_.has_value() || secure_.has_value(); }
   tcp_stream& lowest() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
+
+  // Runs on the stopping thread; allocates nothing.
+  struct on_stop {
+    connection* c;
+    std::uint64_t generation;
+    void operator()() const noexcept {
+#if defined(ZIC_BEAST_SYNC_PLAIN)
+      c->wake_.notify();
+#endif
+      try {
+        asio::post(c->ioc_, [c = c, g = generation] {
+          if (g == c->generation_) c->abort_io();
+        });
+      } catch (...) {  // the poll's pipe has woken it; the event loop then ends at its deadline
+      }
+    }
+  };
+
+  // Cuts the event loop's operations short (a stop): they complete with operation_aborted.
+  void abort_io() {
+    error_code ignored;
+    if (resolver_) resolver_->cancel();
+    if (plain_) plain_->socket().close(ignored);
+    if (secure_) beast::get_lowest_layer(*secure_).socket().close(ignored);
+  }
 
   // Runs the io_context until the started operation (and its timer) completes.
   template <class Start> error_code run(Start&& start) {
@@ -374,6 +468,11 @@ private:
     close();
     // Resolve, bounded by the same deadline (the resolver itself has no timeout).
     tcp::resolver resolver(ioc_);
+    resolver_ = &resolver;
+    struct forget {
+      tcp::resolver*& r;
+      ~forget() { r = nullptr; }
+    } forget_resolver{resolver_};
     asio::steady_timer timer(ioc_);
     tcp::resolver::results_type endpoints;
     error_code rec = asio::error::would_block;
@@ -451,7 +550,7 @@ private:
     error_code wec = asio::error::would_block, ec = asio::error::would_block;
 #if defined(ZIC_BEAST_SYNC_PLAIN)
     if constexpr (std::is_same_v<Stream, tcp_stream>) {
-      deadline_socket s(lowest.socket(), deadline);
+      deadline_socket s(lowest.socket(), deadline, wake_.fd());
       asio::write(s, asio::buffer(wire_), wec);
       if (!wec) ec = read_final(parser, out, opt_, [&](answer_parser& p, error_code& e) { http::read(s, buffer_, p, e); });
     } else
@@ -490,6 +589,11 @@ private:
   std::uint16_t peer_port_ = 0;
   bool peer_tls_ = false;
   bool stale_ = false;  // the last failure was a closed connection before any answer byte
+  std::uint64_t generation_ = 0;        // one per exchange: a late stop never touches the next
+  tcp::resolver* resolver_ = nullptr;  // while resolving, for a stop to cancel
+#if defined(ZIC_BEAST_SYNC_PLAIN)
+  waker wake_;
+#endif
   beast::flat_buffer buffer_;
   std::string wire_;  // the serialized request, reused
   std::size_t opened_ = 0;

@@ -14,12 +14,16 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,6 +46,9 @@ inline void global_init() {
 
 struct easy_deleter {
   void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
+};
+struct multi_deleter {
+  void operator()(CURLM* m) const noexcept { curl_multi_cleanup(m); }
 };
 struct slist_deleter {
   void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
@@ -253,13 +260,46 @@ public:
 private:
   // The handle, with every option that does not change between requests set once.
   struct handle {
+    std::unique_ptr<CURLM, detail::curl_impl::multi_deleter> multi;  // holds the connection cache
     std::unique_ptr<CURL, detail::curl_impl::easy_deleter> easy;
     detail::curl_impl::transfer_state state;
     char errbuf[CURL_ERROR_SIZE] = {0};
+    curl_socket_t kept = CURL_SOCKET_BAD;  // the kept-alive connection's socket, if any
   };
+
+  // Runs the one transfer on `m` to its end; a stop ends it at once (CURLE_ABORTED_BY_CALLBACK).
+  static CURLcode run(CURLM* m, const std::stop_token& stop) {
+    std::atomic<bool> stopped{false};
+    struct wake {  // runs on the stopping thread; allocates nothing
+      CURLM* m;
+      std::atomic<bool>* stopped;
+      void operator()() const noexcept {
+        *stopped = true;
+        curl_multi_wakeup(m);
+      }
+    };
+    std::optional<std::stop_callback<wake>> watch;
+    if (stop.stop_possible()) watch.emplace(stop, wake{m, &stopped});
+    for (;;) {
+      int running = 0;
+      if (curl_multi_perform(m, &running) != CURLM_OK) return CURLE_FAILED_INIT;
+      if (running == 0) {
+        int left = 0;
+        while (CURLMsg* msg = curl_multi_info_read(m, &left))
+          if (msg->msg == CURLMSG_DONE) return msg->data.result;
+        return CURLE_FAILED_INIT;
+      }
+      if (stopped) return CURLE_ABORTED_BY_CALLBACK;
+      if (curl_multi_poll(m, nullptr, 0, 1000, nullptr) != CURLM_OK) return CURLE_FAILED_INIT;
+      if (stopped) return CURLE_ABORTED_BY_CALLBACK;
+    }
+  }
 
   result<void> open(handle& hd) {
     using detail::curl_impl::transfer_state;
+    hd.multi.reset(curl_multi_init());
+    if (!hd.multi) return zic::error(errc::transport, "curl_multi_init failed");
+    curl_multi_setopt(hd.multi.get(), CURLMOPT_MAXCONNECTS, 1L);  // a fresh connection replaces the kept one
     hd.easy.reset(curl_easy_init());
     if (!hd.easy) return zic::error(errc::transport, "curl_easy_init failed");
     CURL* h = hd.easy.get();
@@ -278,6 +318,25 @@ private:
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, opt_.insecure ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, opt_.insecure ? 0L : 2L);
     if (!opt_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, opt_.ca_file.c_str());
+    if (!opt_.extra_ca_file.empty() || !opt_.ca_pem.empty()) {
+      // libcurl takes one bundle: the base one (ca_file, else libcurl's own default) and the
+      // additions, joined into a blob it copies.
+      std::string bundle;
+      const char* base = opt_.ca_file.empty() ? nullptr : opt_.ca_file.c_str();
+      if (!base) curl_easy_getinfo(h, CURLINFO_CAINFO, &base);
+      for (const char* path : {base, opt_.extra_ca_file.empty() ? nullptr : opt_.extra_ca_file.c_str()}) {
+        if (!path) continue;
+        std::ifstream in(path, std::ios::binary);
+        if (!in && path != base) {
+          hd.easy.reset();  // the next call tries again, and says the same
+          return zic::error(errc::tls, std::string("cannot load CA certificates from ") + path);
+        }
+        bundle.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()).append("\n");
+      }
+      bundle.append(opt_.ca_pem);
+      curl_blob blob{bundle.data(), bundle.size(), CURL_BLOB_COPY};
+      curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    }
     if (!opt_.client_cert_file.empty()) {
       curl_easy_setopt(h, CURLOPT_SSLCERT, opt_.client_cert_file.c_str());
       curl_easy_setopt(h, CURLOPT_SSLKEY,
@@ -360,13 +419,25 @@ private:
     // request that must not be repeated gets a fresh connection, so that can never happen to it.
     // libcurl (7.88) also reuses a connection without looking at it: one with anything to read
     // while idle is out of step with its requests and is replaced too.
-    curl_socket_t kept = CURL_SOCKET_BAD;
-    const bool fresh = !req.resendable() ||
-                       (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &kept) == CURLE_OK && kept != CURL_SOCKET_BAD &&
-                        readable(kept));
+    // The handle runs on zic's own multi handle, whose cache keeps the connection, so that a
+    // stop can wake the transfer's wait (curl_multi_wakeup) from any thread.
+    CURLM* m = h_->multi.get();
+    if (curl_multi_add_handle(m, h) != CURLM_OK) return zic::error(errc::transport, "curl_multi_add_handle failed");
+    const bool fresh = !req.resendable() || (h_->kept != CURL_SOCKET_BAD && readable(h_->kept));
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
 
-    const CURLcode rc = curl_easy_perform(h);
+    const CURLcode rc = run(m, req.stop);
+    // The connection libcurl keeps, if it keeps one: read while the handle is still on the multi,
+    // where libcurl finds it.
+    h_->kept = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &h_->kept) != CURLE_OK) h_->kept = CURL_SOCKET_BAD;
+    curl_multi_remove_handle(m, h);
+    if (rc == CURLE_ABORTED_BY_CALLBACK && req.stop.stop_requested()) {
+      long request_size = 0;
+      curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+      return transport_failure(errc::cancelled, "the exchange was cancelled (" + req.method + " " + url_ + ")",
+                               request_size > 0);
+    }
     long connects = 0, request_size = 0;
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);

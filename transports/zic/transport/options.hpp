@@ -16,6 +16,8 @@ struct transport_options {
   /// Largest answer header block accepted.
   std::size_t max_header_bytes = 64u << 10;
   std::string ca_file;           ///< PEM bundle to trust instead of the system store
+  std::string extra_ca_file;     ///< PEM bundle to trust as well (beside the system store or `ca_file`)
+  std::string ca_pem;            ///< PEM certificates, in memory, to trust as well
   std::string client_cert_file;  ///< PEM certificate for mutual TLS
   std::string client_key_file;   ///< PEM private key for mutual TLS
   bool insecure = false;         ///< skip certificate and host name verification (tests only)
