@@ -374,10 +374,19 @@ inline result<void> put_page(const column& c, const leaf_layout& l, std::size_t 
       }
     } else {
       const std::size_t w = l.bytes ? 1 : scalar_width(l.value);
-      for (std::size_t at = 0; at < v.size(); at += w, ++k) {
-        put_value(v.data() + at);
-        s.def.push_back(full);
-        s.rep.push_back(k ? 1 : 0);
+      k = v.size() / w;
+      if (k > 0) {
+        s.def.insert(s.def.end(), k, full);
+        s.rep.push_back(0);
+        s.rep.insert(s.rep.end(), k - 1, std::uint8_t(1));
+      }
+      // Elements already stored as their PLAIN bytes (4 or 8 wide) are copied at once.
+      if (!l.bytes && (l.physical == t_float || l.physical == t_double || l.physical == t_int64 ||
+                       (l.physical == t_int32 && w == 4))) {
+        values.append(v);
+      } else {
+        for (std::size_t at = 0; at < v.size(); at += w)
+          put_value(v.data() + at);
       }
     }
     if (k == 0) { // an empty list: defined up to the list, no element
