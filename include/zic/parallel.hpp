@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 ZIC_NAMESPACE_BEGIN
@@ -20,11 +21,14 @@ ZIC_NAMESPACE_BEGIN
  * The clients share one rate limiter, so the whole stays within the client's limit. Results
  * come back in the order of `job_ids`.
  *
+ * The same shape as `async_describe_many` (without its token):
+ *
  * @code
- * auto all = zic::describe_many<zic::beast_transport>(options, ids, 8);
+ * auto all = zic::describe_many(options, ids, 8, [] { return zic::beast_transport(); });
+ * auto same = zic::describe_many<zic::beast_transport>(options, ids, 8);  // default-made transports
  * @endcode
  */
-template <http_transport Transport, class MakeTransport>
+template <class MakeTransport, http_transport Transport = std::invoke_result_t<MakeTransport&>>
 std::vector<result<import_progress>> describe_many(client_options options, std::span<const std::string> job_ids,
                                                    std::size_t connections, MakeTransport make_transport) {
   std::vector<result<import_progress>> out(job_ids.size(), result<import_progress>(zic::error()));
@@ -53,7 +57,7 @@ std::vector<result<import_progress>> describe_many(client_options options, std::
 template <http_transport Transport>
 std::vector<result<import_progress>> describe_many(client_options options, std::span<const std::string> job_ids,
                                                    std::size_t connections) {
-  return describe_many<Transport>(std::move(options), job_ids, connections, [] { return Transport{}; });
+  return describe_many(std::move(options), job_ids, connections, [] { return Transport{}; });
 }
 
 ZIC_NAMESPACE_END

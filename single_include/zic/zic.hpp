@@ -4375,11 +4375,14 @@ ZIC_NAMESPACE_BEGIN
  * The clients share one rate limiter, so the whole stays within the client's limit. Results
  * come back in the order of `job_ids`.
  *
+ * The same shape as `async_describe_many` (without its token):
+ *
  * @code
- * auto all = zic::describe_many<zic::beast_transport>(options, ids, 8);
+ * auto all = zic::describe_many(options, ids, 8, [] { return zic::beast_transport(); });
+ * auto same = zic::describe_many<zic::beast_transport>(options, ids, 8);  // default-made transports
  * @endcode
  */
-template <http_transport Transport, class MakeTransport>
+template <class MakeTransport, http_transport Transport = std::invoke_result_t<MakeTransport&>>
 std::vector<result<import_progress>> describe_many(client_options options, std::span<const std::string> job_ids,
                                                    std::size_t connections, MakeTransport make_transport) {
   std::vector<result<import_progress>> out(job_ids.size(), result<import_progress>(zic::error()));
@@ -4408,7 +4411,7 @@ std::vector<result<import_progress>> describe_many(client_options options, std::
 template <http_transport Transport>
 std::vector<result<import_progress>> describe_many(client_options options, std::span<const std::string> job_ids,
                                                    std::size_t connections) {
-  return describe_many<Transport>(std::move(options), job_ids, connections, [] { return Transport{}; });
+  return describe_many(std::move(options), job_ids, connections, [] { return Transport{}; });
 }
 
 ZIC_NAMESPACE_END
@@ -5570,9 +5573,16 @@ ZIC_NAMESPACE_END
 
 /**
  * zic on Asio: `basic_async_client` over any `async_http_transport` (such as
- * `beast_async_transport` in <zic/transport/beast.hpp>), `async_job_watcher` and
- * `async_describe_many`. Needs Boost.Asio (C++20 coroutines); the core does not.
+ * `beast_async_transport` in <zic/transport/beast.hpp>), `zic::async_client` over the
+ * type-erased `any_async_transport`, `async_job_watcher` and `async_describe_many`. Needs Boost.Asio (C++20 coroutines); the core does not.
  */
+
+// ---- begin transports/zic/any_async_transport.hpp
+#ifndef ZIC_ANY_ASYNC_TRANSPORT_HPP
+#define ZIC_ANY_ASYNC_TRANSPORT_HPP
+
+// zic::any_async_transport: any asynchronous transport behind one type, as `any_transport` is
+// for blocking ones, and `zic::async_client`, the asynchronous client over it.
 
 // ---- begin transports/zic/async_client.hpp
 #ifndef ZIC_ASYNC_CLIENT_HPP
@@ -5641,6 +5651,27 @@ template <class AsyncTransport> struct client_core {
     if (!built) co_return built;
     auto read = detail::progress_into(out, asked_);
     co_return co_await run(operation::describe, request_, read, call, nullptr, asked_);
+  }
+
+  awaitable<import_progress_view> co_describe_view(result<void> built, call_options call) {
+    if (!built) co_return std::move(built).error();
+    import_progress_view v;
+    auto read = detail::progress_view_into(v, views_, asked_);
+    auto ok = co_await run(operation::describe, request_, read, call, nullptr, asked_);
+    if (!ok) co_return std::move(ok).error();
+    co_return v;
+  }
+
+  // Every page, as `basic_client::for_each_import_job` walks them.
+  template <class Visit> awaitable<void> co_for_each(Visit visit, list_import_jobs_request r, call_options call) {
+    list_walk walk(ctx_, std::move(r));
+    import_job_page page;
+    while (walk.more()) {
+      auto listed = co_await list_step(walk.request(), page, call);
+      if (!listed) co_return listed;
+      if (auto ok = walk.after_page(page, visit); !ok) co_return ok;
+    }
+    co_return result<void>{};
   }
 
   awaitable<import_job_page> co_list(result<http_request> req, list_import_jobs_request r, call_options call) {
@@ -5762,6 +5793,7 @@ template <class AsyncTransport> struct client_core {
   http_request request_;
   std::string asked_;  // the job a describe asks about, to check the answer against
   http_response response_;
+  detail::view_storage views_;  // what a view's strings point into, until the next call
   boost::asio::steady_timer timer_;
   std::shared_ptr<canceller> cancel_;
   std::uint64_t attempts_ = 0;
@@ -5875,6 +5907,43 @@ public:
     });
   }
 
+  template <class Token> auto async_describe_import(std::string_view job_id, import_progress& out, Token&& token) {
+    return async_describe_import(job_id, out, call_options{}, std::forward<Token>(token));
+  }
+
+  /// The job's progress as views into this client, valid until its next call (no copy of any
+  /// string): `void(result<import_progress_view>)`.
+  template <class Token> auto async_describe_import_view(std::string_view job_id, Token&& token) {
+    return async_describe_import_view(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_describe_import_view(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<import_progress_view>(std::forward<Token>(token), call.stop, [c = c_.get(), job_id, call] {
+      c->asked_.assign(job_id);
+      return c->co_describe_view(make_describe_request(c->ctx_, job_id, c->request_), call);
+    });
+  }
+
+  /**
+   * Every job, page by page, as `basic_client::for_each_import_job`: `visit(const
+   * import_job_summary&)` for each (returning `false` stops the walk), then `void(result<void>)`.
+   */
+  template <class Visit, class Token> auto async_for_each_import_job(Visit visit, Token&& token) {
+    return async_for_each_import_job(std::move(visit), list_import_jobs_request{}, call_options{},
+                                     std::forward<Token>(token));
+  }
+  template <class Visit, class Token>
+  auto async_for_each_import_job(Visit visit, list_import_jobs_request r, Token&& token) {
+    return async_for_each_import_job(std::move(visit), std::move(r), call_options{}, std::forward<Token>(token));
+  }
+  template <class Visit, class Token>
+  auto async_for_each_import_job(Visit visit, list_import_jobs_request r, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop,
+                        [c = c_.get(), v = std::move(visit), r = std::move(r), call]() mutable {
+                          return c->co_for_each(std::move(v), std::move(r), call);
+                        });
+  }
+
   /// One page of jobs (cloud), or every job (Milvus): `void(result<import_job_page>)`.
   template <class Token> auto async_list_import_jobs(const list_import_jobs_request& r, Token&& token) {
     return async_list_import_jobs(r, call_options{}, std::forward<Token>(token));
@@ -5910,6 +5979,9 @@ public:
    * Polls until the job is Completed or Failed (or Uncommitted with `two_phase`), as
    * `basic_client::wait_for_import` does: `void(result<import_progress>)`.
    */
+  template <class Token> auto async_wait_for_import(std::string_view job_id, Token&& token) {
+    return async_wait_for_import(job_id, wait_options{}, std::forward<Token>(token));
+  }
   template <class Token> auto async_wait_for_import(std::string_view job_id, const wait_options& w, Token&& token) {
     return launch<import_progress>(std::forward<Token>(token), w.stop, [c = c_.get(), job_id, w] {
       return c->co_wait(std::string(job_id), w);
@@ -5964,6 +6036,68 @@ ZIC_NAMESPACE_END
 
 #endif // ZIC_ASYNC_CLIENT_HPP
 // ---- end transports/zic/async_client.hpp
+
+#include <boost/asio/any_completion_handler.hpp>
+
+
+ZIC_NAMESPACE_BEGIN
+
+/**
+ * Holds any `async_http_transport` (Beast's, or one of your own) behind one type, for code
+ * that wants no templates. The handler reaches the transport as an Asio
+ * `any_completion_handler`, which keeps its executor, cancellation slot and allocator.
+ *
+ * @code
+ * zic::async_client client(options, zic::beast_async_transport(io.get_executor()));
+ * @endcode
+ */
+class any_async_transport {
+  using handler_type = boost::asio::any_completion_handler<void(result<void>)>;
+  struct erased {
+    virtual ~erased() = default;
+    virtual boost::asio::any_io_executor executor() const = 0;
+    virtual void send(const http_request& req, http_response& out, handler_type handler) = 0;
+  };
+  template <class T> struct held final : erased {
+    T t;
+    explicit held(T x) : t(std::move(x)) {}
+    boost::asio::any_io_executor executor() const override { return t.get_executor(); }
+    void send(const http_request& req, http_response& out, handler_type handler) override {
+      t.async_send(req, out, std::move(handler));
+    }
+  };
+
+public:
+  using executor_type = boost::asio::any_io_executor;
+
+  template <class T>
+    requires(async_http_transport<T> && !std::same_as<std::remove_cvref_t<T>, any_async_transport>)
+  any_async_transport(T transport) : t_(std::make_unique<held<T>>(std::move(transport))) {}
+
+  executor_type get_executor() const { return t_->executor(); }
+
+  /// Sends through the held transport: `void(zic::result<void>)`, any completion token.
+  template <class Token> auto async_send(const http_request& req, http_response& out, Token&& token) {
+    return boost::asio::async_initiate<Token, void(result<void>)>(
+        [t = t_.get()](auto handler, const http_request* r, http_response* o) {
+          t->send(*r, *o, handler_type(std::move(handler)));
+        },
+        token, &req, &out);
+  }
+
+private:
+  std::unique_ptr<erased> t_;
+};
+
+static_assert(async_http_transport<any_async_transport>);
+
+/// The asynchronous client over any transport, the counterpart of `zic::client`.
+using async_client = basic_async_client<any_async_transport>;
+
+ZIC_NAMESPACE_END
+
+#endif // ZIC_ANY_ASYNC_TRANSPORT_HPP
+// ---- end transports/zic/any_async_transport.hpp
 // ---- begin transports/zic/async_parallel.hpp
 #ifndef ZIC_ASYNC_PARALLEL_HPP
 #define ZIC_ASYNC_PARALLEL_HPP

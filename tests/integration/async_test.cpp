@@ -539,3 +539,53 @@ TEST_CASE("async: a client moved or destroyed with a call in flight ends it canc
   REQUIRE_FALSE(*got);
   CHECK(got->error().code == errc::cancelled);
 }
+
+TEST_CASE("async: the asynchronous API mirrors the blocking one, over a type-erased transport too") {
+  data_dir d(20);
+  emulator_process e(emulator_args("cloud", d));
+  asio::io_context io;
+  zic::async_client client(options_for(e, zic::api_flavor::cloud), zic::beast_async_transport(io.get_executor()));
+  std::vector<std::string> ids;
+  run_coroutine(io, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 5; ++i) {
+      const auto request = create_request(true);
+      auto id = co_await client.async_create_import(request, asio::use_awaitable);
+      REQUIRE(id);
+      ids.push_back(*id);
+    }
+    // Defaults for the options, as the blocking calls have them.
+    auto done = co_await client.async_wait_for_import(ids[0], asio::use_awaitable);
+    REQUIRE(done);
+    CHECK(done->state == zic::job_state::completed);
+    zic::import_progress into;
+    auto described = co_await client.async_describe_import(ids[0], into, asio::use_awaitable);
+    CHECK(described);
+    CHECK(into.job_id == ids[0]);
+    // Views into the client, until its next call.
+    auto view = co_await client.async_describe_import_view(ids[0], asio::use_awaitable);
+    REQUIRE(view);
+    CHECK(view->job_id == ids[0]);
+    CHECK(view->state == zic::job_state::completed);
+    // Every page.
+    zic::list_import_jobs_request pages;
+    pages.page_size = 2;
+    std::vector<std::string> seen;
+    auto walked = co_await client.async_for_each_import_job(
+        [&](const zic::import_job_summary& s) { seen.push_back(s.job_id); }, pages, asio::use_awaitable);
+    CHECK(walked);
+    CHECK(seen.size() == ids.size());
+    // A visitor that says stop ends the walk early.
+    int visited = 0;
+    auto stopped = co_await client.async_for_each_import_job(
+        [&](const zic::import_job_summary&) { return ++visited < 3; }, pages, asio::use_awaitable);
+    CHECK(stopped);
+    CHECK(visited == 3);
+  });
+  // The same job list through the blocking client's walk.
+  zic::basic_client<zic::beast_transport> blocking(options_for(e, zic::api_flavor::cloud));
+  std::size_t n = 0;
+  zic::list_import_jobs_request pages;
+  pages.page_size = 2;
+  REQUIRE(blocking.for_each_import_job([&](const zic::import_job_summary&) { ++n; }, pages));
+  CHECK(n == ids.size());
+}

@@ -81,6 +81,27 @@ template <class AsyncTransport> struct client_core {
     co_return co_await run(operation::describe, request_, read, call, nullptr, asked_);
   }
 
+  awaitable<import_progress_view> co_describe_view(result<void> built, call_options call) {
+    if (!built) co_return std::move(built).error();
+    import_progress_view v;
+    auto read = detail::progress_view_into(v, views_, asked_);
+    auto ok = co_await run(operation::describe, request_, read, call, nullptr, asked_);
+    if (!ok) co_return std::move(ok).error();
+    co_return v;
+  }
+
+  // Every page, as `basic_client::for_each_import_job` walks them.
+  template <class Visit> awaitable<void> co_for_each(Visit visit, list_import_jobs_request r, call_options call) {
+    list_walk walk(ctx_, std::move(r));
+    import_job_page page;
+    while (walk.more()) {
+      auto listed = co_await list_step(walk.request(), page, call);
+      if (!listed) co_return listed;
+      if (auto ok = walk.after_page(page, visit); !ok) co_return ok;
+    }
+    co_return result<void>{};
+  }
+
   awaitable<import_job_page> co_list(result<http_request> req, list_import_jobs_request r, call_options call) {
     if (!req) co_return std::move(req).error();
     import_job_page page;
@@ -200,6 +221,7 @@ template <class AsyncTransport> struct client_core {
   http_request request_;
   std::string asked_;  // the job a describe asks about, to check the answer against
   http_response response_;
+  detail::view_storage views_;  // what a view's strings point into, until the next call
   boost::asio::steady_timer timer_;
   std::shared_ptr<canceller> cancel_;
   std::uint64_t attempts_ = 0;
@@ -313,6 +335,43 @@ public:
     });
   }
 
+  template <class Token> auto async_describe_import(std::string_view job_id, import_progress& out, Token&& token) {
+    return async_describe_import(job_id, out, call_options{}, std::forward<Token>(token));
+  }
+
+  /// The job's progress as views into this client, valid until its next call (no copy of any
+  /// string): `void(result<import_progress_view>)`.
+  template <class Token> auto async_describe_import_view(std::string_view job_id, Token&& token) {
+    return async_describe_import_view(job_id, call_options{}, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_describe_import_view(std::string_view job_id, const call_options& call, Token&& token) {
+    return launch<import_progress_view>(std::forward<Token>(token), call.stop, [c = c_.get(), job_id, call] {
+      c->asked_.assign(job_id);
+      return c->co_describe_view(make_describe_request(c->ctx_, job_id, c->request_), call);
+    });
+  }
+
+  /**
+   * Every job, page by page, as `basic_client::for_each_import_job`: `visit(const
+   * import_job_summary&)` for each (returning `false` stops the walk), then `void(result<void>)`.
+   */
+  template <class Visit, class Token> auto async_for_each_import_job(Visit visit, Token&& token) {
+    return async_for_each_import_job(std::move(visit), list_import_jobs_request{}, call_options{},
+                                     std::forward<Token>(token));
+  }
+  template <class Visit, class Token>
+  auto async_for_each_import_job(Visit visit, list_import_jobs_request r, Token&& token) {
+    return async_for_each_import_job(std::move(visit), std::move(r), call_options{}, std::forward<Token>(token));
+  }
+  template <class Visit, class Token>
+  auto async_for_each_import_job(Visit visit, list_import_jobs_request r, const call_options& call, Token&& token) {
+    return launch<void>(std::forward<Token>(token), call.stop,
+                        [c = c_.get(), v = std::move(visit), r = std::move(r), call]() mutable {
+                          return c->co_for_each(std::move(v), std::move(r), call);
+                        });
+  }
+
   /// One page of jobs (cloud), or every job (Milvus): `void(result<import_job_page>)`.
   template <class Token> auto async_list_import_jobs(const list_import_jobs_request& r, Token&& token) {
     return async_list_import_jobs(r, call_options{}, std::forward<Token>(token));
@@ -348,6 +407,9 @@ public:
    * Polls until the job is Completed or Failed (or Uncommitted with `two_phase`), as
    * `basic_client::wait_for_import` does: `void(result<import_progress>)`.
    */
+  template <class Token> auto async_wait_for_import(std::string_view job_id, Token&& token) {
+    return async_wait_for_import(job_id, wait_options{}, std::forward<Token>(token));
+  }
   template <class Token> auto async_wait_for_import(std::string_view job_id, const wait_options& w, Token&& token) {
     return launch<import_progress>(std::forward<Token>(token), w.stop, [c = c_.get(), job_id, w] {
       return c->co_wait(std::string(job_id), w);
