@@ -335,7 +335,7 @@ inline int run_write(const write_settings& s) {
     if (!last && now - last_shown < std::chrono::milliseconds(250)) return;
     last_shown = now;
     const double seconds = std::chrono::duration<double>(now - start).count();
-    std::fprintf(stderr, "\rzic: %llu rows, %.1f MB/s, %zu files%s",
+    std::fprintf(stderr, "\rzic: %llu rows, %.1f MB/s, %zu files\x1b[K%s",
                  static_cast<unsigned long long>(writer->rows()),
                  seconds > 0 ? static_cast<double>(writer->bytes_written()) / seconds / 1e6 : 0.0,
                  writer->units().size(), last ? "\n" : "");

@@ -625,6 +625,35 @@ class WriteTest(unittest.TestCase):
                 finally:
                     emu.stop()
 
+    def test_progress_line_on_a_terminal_only(self):
+        master, slave = pty.openpty()
+        p = subprocess.Popen([ZIC, "write", "--schema", str(self.dir / "schema.json"), "--out", str(self.dir / "out"),
+                              "--chunk-size", "1KiB", str(self.dir / "rows.jsonl")],
+                             stdout=subprocess.PIPE, stderr=slave, text=True)
+        os.close(slave)
+        screen = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 30)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        os.close(master)
+        out, _ = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0)
+        text = screen.decode()
+        OUTPUTS.append(text)
+        self.assertRegex(text, r"\rzic: 60 rows, [\d.]+ MB/s, \d+ files\x1b\[K")
+        self.assertNotIn("rows,", out)  # the units alone on stdout
+        self.assertTrue(out.split()[0].endswith(".parquet"))
+        off = self.write("--out", str(self.dir / "out2"), str(self.dir / "rows.jsonl"), check=0)
+        self.assertEqual(off.stderr, "")  # off a terminal: no progress
+
     def test_exit_2_for_bad_schema_or_flags(self):
         rows = str(self.dir / "rows.jsonl")
         p = self.write("--out", str(self.dir / "o"), "--format", "xml", rows, check=2)
