@@ -323,7 +323,11 @@ public:
   /** A row builder for this writer's schema (reuse it). */
   row_builder make_row() const { return row_builder(schema_); }
 
-  /** Appends one row, or refuses it (naming the row and the field) and changes nothing. */
+  /**
+   * Appends one row, or refuses it (naming the row and the field) and changes nothing. When the
+   * row fills the chunk and writing the chunk fails, that error is returned with the row kept:
+   * the chunk stays buffered, and the next append or `close()` tries again.
+   */
   result<void> append(const row_builder& row) {
     if (row.schema_ != schema_)
       return zic::error(errc::invalid_argument, "bulk writer: the row was made for another writer");
