@@ -404,16 +404,18 @@ public:
     const write::chunk_view chunk{columns_, rows};
     std::vector<std::string> unit;
     if (options_.format == file_format::numpy) {
+      std::uint64_t written = 0; // counted once the folder is whole
       write::partial_directory dir(options_.directory, name, options_.fsync);
       if (auto ok = dir.open(); !ok) return ok;
       for (const auto& c : columns_) {
         out_.clear();
         if (auto ok = write::encode_npy(c, out_); !ok) return ok;
         if (auto ok = dir.put(c.name + ".npy", out_); !ok) return ok;
-        bytes_written_ += out_.size();
+        written += out_.size();
         unit.push_back(name + "/" + c.name + ".npy");
       }
       if (auto ok = dir.commit(); !ok) return ok;
+      bytes_written_ += written;
     } else {
       if (options_.format == file_format::parquet) {
         write::parquet_options po;
