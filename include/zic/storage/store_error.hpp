@@ -61,7 +61,8 @@ inline std::optional<store_error_body> parse_store_error(std::string_view body) 
 /**
  * The failure an answer carries: `errc::http_status` with the HTTP status (so 5xx, 429 and
  * `SlowDown` count as retryable), and a message that begins with the store's code, e.g.
- * `NoSuchBucket: The specified bucket does not exist`. `what` names the operation.
+ * `NoSuchBucket: The specified bucket does not exist`. `what`, when not empty, names the
+ * operation in front (a caller that names it itself passes nothing).
  */
 inline zic::error store_error(const http_response& resp, std::string_view what) {
   zic::error e(errc::http_status, {});
@@ -81,7 +82,7 @@ inline zic::error store_error(const http_response& resp, std::string_view what) 
   }
   std::string text = "the store answered HTTP " + std::to_string(resp.status);
   if (!code.empty()) text = zic::detail::printable(code, 100) + ": " + zic::detail::printable(message, 400) + " (" + text + ")";
-  e.message = std::string(what) + ": " + text;
+  e.message = what.empty() ? text : std::string(what) + ": " + text;
   return e;
 }
 
