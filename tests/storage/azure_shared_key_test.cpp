@@ -10,9 +10,9 @@ namespace zs = zic::storage;
 
 namespace {
 // Azurite's published development account and key.
-const zs::azure_credentials devstore{
-    "devstoreaccount1",
-    zic::secret("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")};
+const zs::azure_credentials devstore{"devstoreaccount1",
+                                     zic::secret("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuF"
+                                                 "q2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")};
 const system_clock::time_point when = sys_days{year{2013} / 5 / 24};
 } // namespace
 
@@ -34,11 +34,13 @@ TEST_CASE("azure: Put Blob on a path-style emulator names the account twice") {
   req.body = "hello world";
   auto sig = zs::azure_sign(req, devstore, when);
   REQUIRE(sig);
-  CHECK(sig->string_to_sign == "PUT\n\n\n11\n\napplication/octet-stream\n\n\n\n\n\n\n"
-                               "x-ms-blob-type:BlockBlob\nx-ms-date:Fri, 24 May 2013 00:00:00 GMT\n"
-                               "x-ms-version:2021-08-06\n/devstoreaccount1/devstoreaccount1/zic/dir/hello.txt");
+  CHECK(sig->string_to_sign ==
+        "PUT\n\n\n11\n\napplication/octet-stream\n\n\n\n\n\n\n"
+        "x-ms-blob-type:BlockBlob\nx-ms-date:Fri, 24 May 2013 00:00:00 GMT\n"
+        "x-ms-version:2021-08-06\n/devstoreaccount1/devstoreaccount1/zic/dir/hello.txt");
   CHECK(sig->signature == "4eWQo5OHTNF90Me7nNchThXTPcwdHq7BI5Rs25jVB5E=");
-  CHECK(req.header("Authorization") == "SharedKey devstoreaccount1:4eWQo5OHTNF90Me7nNchThXTPcwdHq7BI5Rs25jVB5E=");
+  CHECK(req.header("Authorization") ==
+        "SharedKey devstoreaccount1:4eWQo5OHTNF90Me7nNchThXTPcwdHq7BI5Rs25jVB5E=");
   CHECK(req.header("x-ms-date") == "Fri, 24 May 2013 00:00:00 GMT");
   CHECK(req.header("x-ms-version") == "2021-08-06");
 }
@@ -52,12 +54,14 @@ TEST_CASE("azure: Put Block, query parameters sorted and decoded, empty Content-
   zs::azure_credentials acct{"myaccount", devstore.key};
   auto sig = zs::azure_sign(req, acct, when);
   REQUIRE(sig);
-  CHECK(sig->string_to_sign == "PUT\n\n\n4\n\n\n\n\n\n\n\n\nx-ms-date:Fri, 24 May 2013 00:00:00 GMT\n"
-                               "x-ms-version:2021-08-06\n/myaccount/c/b\nblockid:AAAAAA==\ncomp:block");
+  CHECK(sig->string_to_sign ==
+        "PUT\n\n\n4\n\n\n\n\n\n\n\n\nx-ms-date:Fri, 24 May 2013 00:00:00 GMT\n"
+        "x-ms-version:2021-08-06\n/myaccount/c/b\nblockid:AAAAAA==\ncomp:block");
   CHECK(sig->signature == "sLexkYSg7CWvB6NViRLhKTsmmAv5ju3JL/IaoS1iQxU=");
 }
 
-TEST_CASE("azure: an empty body has an empty Content-Length line; a bad key fails without showing it") {
+TEST_CASE(
+    "azure: an empty body has an empty Content-Length line; a bad key fails without showing it") {
   zic::http_request req;
   req.method = "PUT";
   req.target = "/c/empty";

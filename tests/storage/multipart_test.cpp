@@ -8,7 +8,7 @@ using m = zs::multipart_machine;
 
 namespace {
 constexpr std::uint64_t mib = 1ull << 20;
-zic::error failure(const char* what) {
+zic::error failure(const char *what) {
   zic::error e(zic::errc::http_status, what);
   e.http_status = 500;
   return e;
@@ -21,18 +21,18 @@ TEST_CASE("plan: at least 5 MiB, at most 10,000 parts") {
   CHECK(p.count == 8);
   CHECK(p.length(8) == 8 * mib);
 
-  p = zs::plan_parts(5 * mib + 1, 1).value();  // a tiny preference is raised to the minimum
+  p = zs::plan_parts(5 * mib + 1, 1).value(); // a tiny preference is raised to the minimum
   CHECK(p.part_size == 5 * mib);
   CHECK(p.count == 2);
   CHECK(p.length(2) == 1);
   CHECK(p.offset(2) == 5 * mib);
 
-  p = zs::plan_parts(100'000 * mib, 5 * mib).value();  // would be 20,000 parts
+  p = zs::plan_parts(100'000 * mib, 5 * mib).value(); // would be 20,000 parts
   CHECK(p.count <= 10'000);
   CHECK(p.part_size == 10 * mib);
   CHECK(p.count == 10'000);
 
-  p = zs::plan_parts((5ull << 40), 8 * mib).value();  // the largest object
+  p = zs::plan_parts((5ull << 40), 8 * mib).value(); // the largest object
   CHECK(p.count <= 10'000);
   CHECK(p.part_size * p.count >= (5ull << 40));
   CHECK(!zs::plan_parts((5ull << 40) + 1));
@@ -77,10 +77,10 @@ TEST_CASE("machine: a failed part aborts once the others are back; the first fai
   m machine(zs::plan_parts(20 * mib, 5 * mib).value());
   machine.next();
   machine.created(std::string("U"));
-  machine.next();  // part 1
-  machine.next();  // part 2
+  machine.next(); // part 1
+  machine.next(); // part 2
   machine.part_done(1, failure("part 1 broke"));
-  CHECK(machine.next().kind == m::wait);  // part 2 still in flight: no abort yet, no new parts
+  CHECK(machine.next().kind == m::wait); // part 2 still in flight: no abort yet, no new parts
   machine.part_done(2, failure("part 2 broke"));
   REQUIRE(machine.next().kind == m::abort);
   machine.aborted({});
@@ -106,7 +106,8 @@ TEST_CASE("machine: a failed create ends at once; a failed complete or abort is 
   REQUIRE(b.next().kind == m::abort);
   b.aborted(failure("abort broke"));
   CHECK(b.next().kind == m::done);
-  CHECK(b.outcome().error().message == "complete broke; aborting the upload failed too, parts may remain: abort broke");
+  CHECK(b.outcome().error().message ==
+        "complete broke; aborting the upload failed too, parts may remain: abort broke");
 }
 
 TEST_CASE("machine: an ETag that is not the MD5 sent fails the upload; cancellation aborts") {
@@ -114,7 +115,8 @@ TEST_CASE("machine: an ETag that is not the MD5 sent fails the upload; cancellat
   a.next();
   a.created(std::string("U"));
   auto p = a.next();
-  a.part_done(p.part, std::string("\"00000000000000000000000000000000\""), "5d41402abc4b2a76b9719d911017c592");
+  a.part_done(p.part, std::string("\"00000000000000000000000000000000\""),
+              "5d41402abc4b2a76b9719d911017c592");
   REQUIRE(a.next().kind == m::abort);
   a.aborted({});
   CHECK(a.outcome().error().message.find("not the MD5") != std::string::npos);
@@ -122,7 +124,8 @@ TEST_CASE("machine: an ETag that is not the MD5 sent fails the upload; cancellat
   m ok(zs::plan_parts(1).value());
   ok.next();
   ok.created(std::string("U"));
-  ok.part_done(ok.next().part, std::string("\"5D41402ABC4B2A76B9719D911017C592\""), "5d41402abc4b2a76b9719d911017c592");
+  ok.part_done(ok.next().part, std::string("\"5D41402ABC4B2A76B9719D911017C592\""),
+               "5d41402abc4b2a76b9719d911017c592");
   CHECK(ok.next().kind == m::complete);
 
   m c(zs::plan_parts(30 * mib, 5 * mib).value());

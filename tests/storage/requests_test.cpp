@@ -12,7 +12,7 @@ TEST_CASE("s3: path-style and virtual-hosted addressing, keys encoded once") {
   CHECK(req.host == "127.0.0.1");
   CHECK(req.port == 4568);
   CHECK(req.target == "/zic/dir/a%20b%2B%E2%82%AC.parquet");
-  CHECK(req.header("Content-MD5") == "XUFAKrxLKna5cZ2REBfFkg==");  // base64(md5("hello"))
+  CHECK(req.header("Content-MD5") == "XUFAKrxLKna5cZ2REBfFkg=="); // base64(md5("hello"))
   CHECK(req.body == "hello");
 
   auto aws = zs::s3_endpoint::aws("eu-west-1");
@@ -40,8 +40,11 @@ TEST_CASE("s3: multipart requests") {
   auto done = zs::make_complete_multipart(ep, obj, "U", {{1, "\"e1\""}, {2, "\"e&2\""}});
   CHECK(done.method == "POST");
   CHECK(done.target == "/b/k.bin?uploadId=U");
-  CHECK(done.body == "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag></Part>"
-                     "<Part><PartNumber>2</PartNumber><ETag>&quot;e&amp;2&quot;</ETag></Part></CompleteMultipartUpload>");
+  CHECK(
+      done.body ==
+      "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag></Part>"
+      "<Part><PartNumber>2</PartNumber><ETag>&quot;e&amp;2&quot;</ETag></Part></"
+      "CompleteMultipartUpload>");
   auto abort = zs::make_abort_multipart(ep, obj, "U");
   CHECK(abort.method == "DELETE");
   CHECK(abort.target == "/b/k.bin?uploadId=U");
@@ -66,14 +69,16 @@ TEST_CASE("s3: answers read with pugixml") {
   part.status = 200;
   part.headers.push_back({"ETag", "\"5D41402ABC4B2A76B9719D911017C592\""});
   CHECK(zs::part_etag(part).value() == "\"5D41402ABC4B2A76B9719D911017C592\"");
-  CHECK(zs::etag_md5_hex("\"5D41402ABC4B2A76B9719D911017C592\"") == "5d41402abc4b2a76b9719d911017c592");
+  CHECK(zs::etag_md5_hex("\"5D41402ABC4B2A76B9719D911017C592\"") ==
+        "5d41402abc4b2a76b9719d911017c592");
   CHECK(zs::etag_md5_hex("\"3858f62230ac3c915f300c664312c11f-9\"").empty());
   part.headers.clear();
   CHECK(!zs::part_etag(part));
 
   zic::http_response list;
   list.status = 200;
-  list.body = R"(<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket>
+  list.body =
+      R"(<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket>
     <Upload><Key>a</Key><UploadId>1</UploadId></Upload><Upload><Key>b/c</Key><UploadId>2</UploadId></Upload>
     </ListMultipartUploadsResult>)";
   auto uploads = zs::parse_multipart_uploads(list).value();
@@ -93,18 +98,22 @@ TEST_CASE("s3: the store's errors keep its code and message") {
   auto e = zs::check_answer(r, "PutObject").error();
   CHECK(e.code == zic::errc::http_status);
   CHECK(e.http_status == 404);
-  CHECK(e.message == "PutObject: NoSuchBucket: The specified bucket does not exist (the store answered HTTP 404)");
+  CHECK(
+      e.message ==
+      "PutObject: NoSuchBucket: The specified bucket does not exist (the store answered HTTP 404)");
   CHECK(e.request_id == "REQ123");
   CHECK(!e.retryable());
 
   r.status = 503;
-  r.body = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+  r.body =
+      "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
   CHECK(zs::check_answer(r, "UploadPart").error().retryable());
 
   // A 200 CompleteMultipartUpload that carries an error is a (retryable) failure.
   zic::http_response c;
   c.status = 200;
-  c.body = "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>";
+  c.body = "<Error><Code>InternalError</Code><Message>We encountered an internal "
+           "error.</Message></Error>";
   auto ce = zs::check_complete(c).error();
   CHECK(ce.message.find("InternalError") != std::string::npos);
   CHECK(ce.retryable());
@@ -114,14 +123,19 @@ TEST_CASE("s3: the store's errors keep its code and message") {
   // Azure: the code in the body, or only in a header (HEAD).
   zic::http_response az;
   az.status = 403;
-  az.body = "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code>"
+  az.body = "\xEF\xBB\xBF<?xml version=\"1.0\" "
+            "encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code>"
             "<Message>Server failed to authenticate the request.</Message></Error>";
-  CHECK(zs::check_answer(az, "Put Blob").error().message.find("AuthenticationFailed: Server failed") != std::string::npos);
+  CHECK(zs::check_answer(az, "Put Blob")
+            .error()
+            .message.find("AuthenticationFailed: Server failed") != std::string::npos);
   az.body.clear();
   az.headers.push_back({"x-ms-error-code", "ContainerNotFound"});
-  CHECK(zs::check_answer(az, "Put Blob").error().message.find("ContainerNotFound") != std::string::npos);
+  CHECK(zs::check_answer(az, "Put Blob").error().message.find("ContainerNotFound") !=
+        std::string::npos);
   az.headers.clear();
-  CHECK(zs::check_answer(az, "Put Blob").error().message == "Put Blob: the store answered HTTP 403");
+  CHECK(zs::check_answer(az, "Put Blob").error().message ==
+        "Put Blob: the store answered HTTP 403");
 }
 
 TEST_CASE("azure: Put Blob, Put Block, Put Block List") {
@@ -136,9 +150,11 @@ TEST_CASE("azure: Put Blob, Put Block, Put Block List") {
   CHECK(zs::base64_decode(zs::azure_block_id(42)).value() == "zic-0000000042");
   auto block = zs::make_put_block(ep, {"c", "b"}, zs::azure_block_id(1), "abc");
   CHECK(block.target == "/devstoreaccount1/c/b?comp=block&blockid=emljLTAwMDAwMDAwMDE%3D");
-  auto list = zs::make_put_block_list(ep, {"c", "b"}, {zs::azure_block_id(1), zs::azure_block_id(2)});
+  auto list =
+      zs::make_put_block_list(ep, {"c", "b"}, {zs::azure_block_id(1), zs::azure_block_id(2)});
   CHECK(list.target == "/devstoreaccount1/c/b?comp=blocklist");
-  CHECK(list.body.find("<BlockList><Latest>emljLTAwMDAwMDAwMDE=</Latest><Latest>") != std::string::npos);
+  CHECK(list.body.find("<BlockList><Latest>emljLTAwMDAwMDAwMDE=</Latest><Latest>") !=
+        std::string::npos);
 
   auto cloud = zs::azure_endpoint::at("https://acct.blob.core.windows.net").value();
   CHECK(cloud.account == "acct");
@@ -177,7 +193,8 @@ TEST_CASE("object URLs") {
   CHECK(vh.key == "dir/a b");
   CHECK(vh.s3->region == "eu-west-1");
   CHECK(vh.s3->addressing == zs::s3_addressing::virtual_hosted);
-  CHECK(zs::make_get_object(*vh.s3, {vh.bucket, vh.key}).host == "bucket.s3.eu-west-1.amazonaws.com");
+  CHECK(zs::make_get_object(*vh.s3, {vh.bucket, vh.key}).host ==
+        "bucket.s3.eu-west-1.amazonaws.com");
 
   auto legacy = zs::parse_object_url("https://my.bucket.s3.amazonaws.com/k").value();
   CHECK(legacy.bucket == "my.bucket");
@@ -200,7 +217,8 @@ TEST_CASE("object URLs") {
   CHECK(g2.bucket == "b");
   CHECK(g2.key == "x");
 
-  auto az = zs::parse_object_url("https://acct.blob.core.windows.net/container/dir/blob.json").value();
+  auto az =
+      zs::parse_object_url("https://acct.blob.core.windows.net/container/dir/blob.json").value();
   CHECK(az.kind == zs::store_kind::azure);
   CHECK(az.bucket == "container");
   CHECK(az.key == "dir/blob.json");

@@ -11,10 +11,11 @@ using namespace std::chrono;
 namespace zs = zic::storage;
 
 namespace {
-const zs::aws_credentials example_keys{"AKIAIOSFODNN7EXAMPLE", zic::secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-                                       {}};
+const zs::aws_credentials example_keys{
+    "AKIAIOSFODNN7EXAMPLE", zic::secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), {}};
 const system_clock::time_point example_time = sys_days{year{2013} / 5 / 24};
-constexpr std::string_view empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr std::string_view empty_sha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 zic::http_request example(std::string method, std::string target) {
   zic::http_request r;
@@ -27,20 +28,22 @@ zic::http_request example(std::string method, std::string target) {
 
 TEST_CASE("sigv4: amz_date is ISO 8601 basic in UTC") {
   CHECK(zs::amz_date(example_time) == "20130524T000000Z");
-  CHECK(zs::amz_date(sys_days{year{2026} / 12 / 3} + hours(8) + minutes(5) + seconds(9) + milliseconds(999)) ==
-        "20261203T080509Z");
+  CHECK(zs::amz_date(sys_days{year{2026} / 12 / 3} + hours(8) + minutes(5) + seconds(9) +
+                     milliseconds(999)) == "20261203T080509Z");
 }
 
 TEST_CASE("sigv4: AWS example GET Object with a Range") {
   auto req = example("GET", "/test.txt");
   req.headers.push_back({"Range", "bytes=0-9"});
   auto sig = zs::sigv4_sign(req, example_keys, "us-east-1", "s3", example_time);
-  CHECK(sig.canonical_request == "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
-                                 "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
-                                 "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
-                                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(sig.string_to_sign == "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
-                              "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
+  CHECK(sig.canonical_request ==
+        "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
+        "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+        "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sig.string_to_sign ==
+        "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
+        "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
   CHECK(sig.signature == "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
   CHECK(req.header("Authorization") ==
         "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
@@ -60,9 +63,11 @@ TEST_CASE("sigv4: AWS example PUT Object, a key with '$', signed payload") {
     req.body = "Welcome to Amazon S3.";
     auto sig = zs::sigv4_sign(req, example_keys, "us-east-1", "s3", example_time);
     CHECK(sig.canonical_request.substr(0, 23) == "PUT\n/test%24file.text\n\n");
-    CHECK(req.header("x-amz-content-sha256") == "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+    CHECK(req.header("x-amz-content-sha256") ==
+          "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
     CHECK(sig.signature == "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
-    CHECK(sig.authorization.find("SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class,") !=
+    CHECK(sig.authorization.find(
+              "SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class,") !=
           std::string::npos);
   }
 }
@@ -100,7 +105,7 @@ TEST_CASE("sigv4: session token, unsigned payload, ports, re-signing") {
   // Signing again (a retry, later) replaces the headers instead of adding a second set.
   zs::sigv4_sign(req, keys, "us-east-1", "s3", example_time + minutes(1), zs::unsigned_payload);
   int auth = 0, dates = 0;
-  for (const auto& h : req.headers) {
+  for (const auto &h : req.headers) {
     auth += h.name == "Authorization";
     dates += h.name == "x-amz-date";
   }

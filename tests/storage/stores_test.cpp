@@ -19,30 +19,33 @@ namespace fs = std::filesystem;
 namespace {
 constexpr std::uint64_t mib = 1ull << 20;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
+std::string env(const char *name) {
+  const char *v = std::getenv(name);
   return v ? v : "";
 }
 
 zic::curl_transport make_transport() {
   zic::transport_options o;
-  o.max_body_bytes = 256u << 20;  // objects are read back whole
+  o.max_body_bytes = 256u << 20; // objects are read back whole
   return zic::curl_transport(o);
 }
 
 std::string random_bytes(std::uint64_t n, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::string out(static_cast<std::size_t>(n), '\0');
-  for (auto& c : out) c = static_cast<char>(rng() & 0xff);
+  for (auto &c : out)
+    c = static_cast<char>(rng() & 0xff);
   return out;
 }
 
 struct temp_file {
   fs::path path;
-  explicit temp_file(const std::string& bytes) {
+  explicit temp_file(const std::string &bytes) {
     static int n = 0;
-    path = fs::temp_directory_path() / ("zic-storage-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    path = fs::temp_directory_path() /
+           ("zic-storage-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    std::ofstream(path, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
   ~temp_file() {
     std::error_code ec;
@@ -50,7 +53,8 @@ struct temp_file {
   }
 };
 
-zs::s3_store s3_store_at(const std::string& url, std::string key_id = "S3RVER", std::string secret = "S3RVER") {
+zs::s3_store s3_store_at(const std::string &url, std::string key_id = "S3RVER",
+                         std::string secret = "S3RVER") {
   zs::s3_store s;
   s.endpoint = zs::s3_endpoint::at(url).value();
   s.credentials.access_key_id = std::move(key_id);
@@ -65,7 +69,7 @@ zic::http_response send(zic::http_request req) {
   return std::move(*r);
 }
 
-std::string read_back(const zs::s3_store& store, const zs::s3_object& obj) {
+std::string read_back(const zs::s3_store &store, const zs::s3_object &obj) {
   auto req = zs::make_get_object(store.endpoint, obj);
   zs::s3_sign(req, store, std::chrono::system_clock::now());
   auto resp = send(req);
@@ -74,7 +78,7 @@ std::string read_back(const zs::s3_store& store, const zs::s3_object& obj) {
 }
 
 // Fault proxy controls (stores.py).
-void set_fault(const std::string& proxy, const std::string& query) {
+void set_fault(const std::string &proxy, const std::string &query) {
   zic::http_request req;
   auto ep = zs::s3_endpoint::at(proxy).value();
   req.method = "GET";
@@ -84,7 +88,7 @@ void set_fault(const std::string& proxy, const std::string& query) {
   req.target = "/__fault?" + query;
   REQUIRE(send(req).status == 200);
 }
-std::string proxy_log(const std::string& proxy) {
+std::string proxy_log(const std::string &proxy) {
   zic::http_request req;
   auto ep = zs::s3_endpoint::at(proxy).value();
   req.method = "GET";
@@ -94,9 +98,10 @@ std::string proxy_log(const std::string& proxy) {
   req.target = "/__log";
   return send(req).body;
 }
-std::size_t count(const std::string& text, const std::string& what) {
+std::size_t count(const std::string &text, const std::string &what) {
   std::size_t n = 0;
-  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1))
+    ++n;
   return n;
 }
 
@@ -118,9 +123,10 @@ TEST_CASE("s3rver: 0 B, 1 B, 5 MiB - 1, 5 MiB, 5 MiB + 1 and 64 MiB files read b
   auto store = s3_store_at(url);
   std::vector<zs::upload_progress> seen;
   auto opts = quick_options();
-  opts.progress = [&](const zs::upload_progress& p) { seen.push_back(p); };
+  opts.progress = [&](const zs::upload_progress &p) { seen.push_back(p); };
   zs::uploader<zic::curl_transport> up(make_transport, opts);
-  for (std::uint64_t size : {std::uint64_t{0}, std::uint64_t{1}, 5 * mib - 1, 5 * mib, 5 * mib + 1, 64 * mib}) {
+  for (std::uint64_t size :
+       {std::uint64_t{0}, std::uint64_t{1}, 5 * mib - 1, 5 * mib, 5 * mib + 1, 64 * mib}) {
     CAPTURE(size);
     const std::string bytes = random_bytes(size, static_cast<unsigned>(size));
     temp_file f(bytes);
@@ -145,14 +151,15 @@ TEST_CASE("s3rver: several files in one batch, progress over the batch; bytes fr
   temp_file a(random_bytes(3 * mib, 1)), b(random_bytes(11 * mib, 2));
   std::vector<zs::upload_progress> seen;
   auto opts = quick_options();
-  opts.progress = [&](const zs::upload_progress& p) { seen.push_back(p); };
+  opts.progress = [&](const zs::upload_progress &p) { seen.push_back(p); };
   zs::uploader<zic::curl_transport> up(make_transport, opts);
   auto r = up.upload_files({{a.path, zs::s3_destination{store, {"zic", "batch/a"}}},
                             {b.path, zs::s3_destination{store, {"zic", "batch/b"}}}});
   REQUIRE_MESSAGE(r, r.error().message);
   REQUIRE(r->size() == 2);
   REQUIRE(seen.size() >= 4);
-  for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i].bytes_sent >= seen[i - 1].bytes_sent);
+  for (std::size_t i = 1; i < seen.size(); ++i)
+    CHECK(seen[i].bytes_sent >= seen[i - 1].bytes_sent);
   CHECK(seen.back().bytes_sent == 14 * mib);
   CHECK(seen.back().files_done == 2);
   CHECK(seen.back().eta.has_value());
@@ -164,7 +171,8 @@ TEST_CASE("s3rver: several files in one batch, progress over the batch; bytes fr
   CHECK(read_back(store, {"zic", "dir with space/€.txt"}) == text);
 }
 
-TEST_CASE("fault proxy: a part answered 503 SlowDown, or reset, is retried and the object is whole") {
+TEST_CASE(
+    "fault proxy: a part answered 503 SlowDown, or reset, is retried and the object is whole") {
   const auto proxy = env("ZIC_S3_PROXY_URL");
   auto store = s3_store_at(proxy);
   const std::string bytes = random_bytes(17 * mib, 7);
@@ -178,7 +186,7 @@ TEST_CASE("fault proxy: a part answered 503 SlowDown, or reset, is retried and t
     REQUIRE_MESSAGE(r, r.error().message);
     CHECK(r->parts == 4);
     const auto log = proxy_log(proxy);
-    CHECK(count(log, "partNumber=2&") == 2);  // the fault, then the retry
+    CHECK(count(log, "partNumber=2&") == 2); // the fault, then the retry
     CHECK(count(log, "partNumber=1&") == 1);
     CHECK(read_back(s3_store_at(env("ZIC_S3_URL")), obj) == bytes);
   }
@@ -214,7 +222,8 @@ TEST_CASE("s3rver: the store's own errors, and no secret in any output") {
   zs::uploader<zic::curl_transport> up(make_transport, quick_options());
   for (std::uint64_t size : {std::uint64_t{10}, 6 * mib}) {
     CAPTURE(size);
-    auto r = up.upload_bytes(random_bytes(size, 3), zs::s3_destination{s3_store_at(url, "NOTAKEY", secret), {"zic", "k"}});
+    auto r = up.upload_bytes(random_bytes(size, 3),
+                             zs::s3_destination{s3_store_at(url, "NOTAKEY", secret), {"zic", "k"}});
     REQUIRE(!r);
     CHECK(r.error().message.find("InvalidAccessKeyId") != std::string::npos);
     CHECK(r.error().http_status == 403);
@@ -234,7 +243,7 @@ TEST_CASE("s3rver: cancellation before and during an upload") {
   std::stop_source stop;
   auto opts = quick_options();
   opts.stop = stop.get_token();
-  opts.progress = [&](const zs::upload_progress& p) {
+  opts.progress = [&](const zs::upload_progress &p) {
     if (p.bytes_sent > 0) stop.request_stop();
   };
   zs::uploader<zic::curl_transport> up(make_transport, opts);
@@ -249,9 +258,10 @@ TEST_CASE("s3rver: cancellation before and during an upload") {
   CHECK(again.error().code == zic::errc::cancelled);
 }
 
-// ---- Azure (Azurite) -----------------------------------------------------------------------------
-// Sent through the Beast transport: any http_transport uploads. (libcurl, as zic's curl
-// transport drives it, sends an empty PUT without Content-Length, which Azure refuses.)
+// ---- Azure (Azurite)
+// ----------------------------------------------------------------------------- Sent through the
+// Beast transport: any http_transport uploads. (libcurl, as zic's curl transport drives it, sends
+// an empty PUT without Content-Length, which Azure refuses.)
 
 namespace {
 zic::beast_transport make_beast() {
@@ -260,7 +270,7 @@ zic::beast_transport make_beast() {
   return zic::beast_transport(o);
 }
 
-const char* const devstore_key =
+const char *const devstore_key =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 zs::azure_store azurite(std::string key = devstore_key) {
@@ -270,7 +280,7 @@ zs::azure_store azurite(std::string key = devstore_key) {
   return s;
 }
 
-void make_container(const zs::azure_store& s, const std::string& name) {
+void make_container(const zs::azure_store &s, const std::string &name) {
   zic::http_request req;
   req.method = "PUT";
   req.scheme = s.endpoint.scheme;
@@ -282,7 +292,7 @@ void make_container(const zs::azure_store& s, const std::string& name) {
   CHECK((status == 201 || status == 409));
 }
 
-std::string read_blob(const zs::azure_store& s, const zs::azure_blob& b) {
+std::string read_blob(const zs::azure_store &s, const zs::azure_blob &b) {
   auto req = zs::azure_request(s.endpoint, "GET", b);
   REQUIRE(zs::azure_authorize(req, s, std::chrono::system_clock::now()));
   auto resp = send(req);
@@ -291,7 +301,8 @@ std::string read_blob(const zs::azure_store& s, const zs::azure_blob& b) {
 }
 } // namespace
 
-TEST_CASE("azurite: Put Blob and Put Block + Put Block List read back identical; wrong key is refused") {
+TEST_CASE(
+    "azurite: Put Blob and Put Block + Put Block List read back identical; wrong key is refused") {
   if (env("ZIC_AZURE_URL").empty()) {
     MESSAGE("Azurite is not installed (tools/setup --test-fixtures): skipped");
     return;
@@ -315,7 +326,8 @@ TEST_CASE("azurite: Put Blob and Put Block + Put Block List read back identical;
 
   const std::string wrong = "d3Jvbmcta2V5LXZhbHVlLTEyMzQ1Njc4OQ==";
   for (std::uint64_t size : {std::uint64_t{10}, 9 * mib}) {
-    auto bad = up.upload_bytes(random_bytes(size, 5), zs::azure_destination{azurite(wrong), {"zic", "bad"}});
+    auto bad = up.upload_bytes(random_bytes(size, 5),
+                               zs::azure_destination{azurite(wrong), {"zic", "bad"}});
     REQUIRE(!bad);
     CAPTURE(bad.error().message);
     // Azure answers AuthenticationFailed; Azurite names the same refusal AuthorizationFailure.

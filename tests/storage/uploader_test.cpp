@@ -16,10 +16,10 @@ constexpr std::uint64_t mib = 1ull << 20;
 
 struct fake_store {
   std::mutex mu;
-  std::map<std::string, std::string> objects;                               // "/bucket/key" -> bytes
-  std::map<std::string, std::map<std::uint32_t, std::string>> uploads;      // id -> parts
-  std::vector<std::string> log;                                             // "METHOD target"
-  std::function<std::optional<zic::result<zic::http_response>>(const zic::http_request&)> fault;
+  std::map<std::string, std::string> objects;                          // "/bucket/key" -> bytes
+  std::map<std::string, std::map<std::uint32_t, std::string>> uploads; // id -> parts
+  std::vector<std::string> log;                                        // "METHOD target"
+  std::function<std::optional<zic::result<zic::http_response>>(const zic::http_request &)> fault;
   int next_id = 0;
 };
 
@@ -42,7 +42,7 @@ std::string query_value(std::string_view q, std::string_view name) {
 
 struct fake_transport {
   std::shared_ptr<fake_store> s;
-  zic::result<zic::http_response> send(const zic::http_request& req) {
+  zic::result<zic::http_response> send(const zic::http_request &req) {
     std::unique_lock lock(s->mu);
     s->log.push_back(req.method + " " + req.target);
     if (s->fault) {
@@ -51,7 +51,8 @@ struct fake_transport {
     const std::string_view t = req.target;
     const auto qpos = t.find('?');
     const std::string path(t.substr(0, qpos));
-    const std::string_view q = qpos == std::string_view::npos ? std::string_view{} : t.substr(qpos + 1);
+    const std::string_view q =
+        qpos == std::string_view::npos ? std::string_view{} : t.substr(qpos + 1);
     if (req.method == "PUT" && q.empty()) {
       s->objects[path] = req.body;
       auto r = answer(200);
@@ -61,10 +62,12 @@ struct fake_transport {
     if (req.method == "POST" && q == "uploads") {
       const std::string id = "U" + std::to_string(++s->next_id);
       s->uploads[id];
-      return answer(200, "<InitiateMultipartUploadResult><UploadId>" + id + "</UploadId></InitiateMultipartUploadResult>");
+      return answer(200, "<InitiateMultipartUploadResult><UploadId>" + id +
+                             "</UploadId></InitiateMultipartUploadResult>");
     }
     const std::string id = query_value(q, "uploadId");
-    if (!s->uploads.count(id)) return answer(404, "<Error><Code>NoSuchUpload</Code><Message>gone</Message></Error>");
+    if (!s->uploads.count(id))
+      return answer(404, "<Error><Code>NoSuchUpload</Code><Message>gone</Message></Error>");
     if (req.method == "PUT") {
       const auto n = static_cast<std::uint32_t>(std::stoul(query_value(q, "partNumber")));
       s->uploads[id][n] = req.body;
@@ -74,10 +77,13 @@ struct fake_transport {
     }
     if (req.method == "POST") {
       std::string whole;
-      for (auto& [n, part] : s->uploads[id]) whole += part;
+      for (auto &[n, part] : s->uploads[id])
+        whole += part;
       s->objects[path] = whole;
       s->uploads.erase(id);
-      return answer(200, "<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag></CompleteMultipartUploadResult>");
+      return answer(
+          200,
+          "<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag></CompleteMultipartUploadResult>");
     }
     if (req.method == "DELETE") {
       s->uploads.erase(id);
@@ -106,9 +112,10 @@ zs::s3_destination dest(std::string key, std::string token = {}) {
   return d;
 }
 
-std::size_t count_prefix(const std::vector<std::string>& log, std::string_view prefix) {
+std::size_t count_prefix(const std::vector<std::string> &log, std::string_view prefix) {
   std::size_t n = 0;
-  for (const auto& l : log) n += l.starts_with(prefix);
+  for (const auto &l : log)
+    n += l.starts_with(prefix);
   return n;
 }
 } // namespace
@@ -116,7 +123,7 @@ std::size_t count_prefix(const std::vector<std::string>& log, std::string_view p
 TEST_CASE("uploader: a 200 CompleteMultipartUpload carrying InternalError is retried") {
   auto store = std::make_shared<fake_store>();
   int late_errors = 1;
-  store->fault = [&](const zic::http_request& r) -> std::optional<zic::result<zic::http_response>> {
+  store->fault = [&](const zic::http_request &r) -> std::optional<zic::result<zic::http_response>> {
     if (r.method == "POST" && r.target.find("uploadId=") != std::string::npos && late_errors-- > 0)
       return zic::result<zic::http_response>(
           answer(200, "<Error><Code>InternalError</Code><Message>try again</Message></Error>"));
@@ -136,9 +143,10 @@ TEST_CASE("uploader: a 200 CompleteMultipartUpload carrying InternalError is ret
 TEST_CASE("uploader: a connection failure on a part is retried; a part that keeps failing aborts") {
   auto store = std::make_shared<fake_store>();
   int resets = 1;
-  store->fault = [&](const zic::http_request& r) -> std::optional<zic::result<zic::http_response>> {
+  store->fault = [&](const zic::http_request &r) -> std::optional<zic::result<zic::http_response>> {
     if (r.target.find("partNumber=2&") != std::string::npos && resets-- > 0)
-      return zic::result<zic::http_response>(zic::error(zic::errc::transport, "connection reset by peer"));
+      return zic::result<zic::http_response>(
+          zic::error(zic::errc::transport, "connection reset by peer"));
     return std::nullopt;
   };
   zs::uploader<fake_transport> up([store] { return fake_transport{store}; }, fast());
@@ -152,17 +160,19 @@ TEST_CASE("uploader: a connection failure on a part is retried; a part that keep
   REQUIRE(!r);
   CHECK(r.error().code == zic::errc::transport);
   CHECK(r.error().message.find("gave up after 4 attempts") != std::string::npos);
-  CHECK(store->uploads.empty());  // aborted
+  CHECK(store->uploads.empty()); // aborted
   CHECK(count_prefix(store->log, "DELETE /b/failed?uploadId=") == 1);
   CHECK(!store->objects.count("/b/failed"));
 }
 
-TEST_CASE("uploader: the session token and secret key never reach an error, even when a store echoes them") {
+TEST_CASE("uploader: the session token and secret key never reach an error, even when a store "
+          "echoes them") {
   auto store = std::make_shared<fake_store>();
-  store->fault = [&](const zic::http_request& r) -> std::optional<zic::result<zic::http_response>> {
-    return zic::result<zic::http_response>(answer(
-        403, "<Error><Code>InvalidToken</Code><Message>token " + std::string(r.header("x-amz-security-token")) +
-                 " with key SECRETKEY-1234 refused</Message></Error>"));
+  store->fault = [&](const zic::http_request &r) -> std::optional<zic::result<zic::http_response>> {
+    return zic::result<zic::http_response>(
+        answer(403, "<Error><Code>InvalidToken</Code><Message>token " +
+                        std::string(r.header("x-amz-security-token")) +
+                        " with key SECRETKEY-1234 refused</Message></Error>"));
   };
   zs::uploader<fake_transport> up([store] { return fake_transport{store}; }, fast());
   auto r = up.upload_bytes("x", dest("k", "SESSION-TOKEN-777"));
@@ -170,18 +180,19 @@ TEST_CASE("uploader: the session token and secret key never reach an error, even
   CHECK(r.error().message.find("InvalidToken") != std::string::npos);
   CHECK(r.error().message.find("SESSION-TOKEN-777") == std::string::npos);
   CHECK(r.error().message.find("SECRETKEY-1234") == std::string::npos);
-  CHECK(store->log.size() == 1);  // a 403 is not retried
+  CHECK(store->log.size() == 1); // a 403 is not retried
 }
 
 TEST_CASE("uploader: an Azure SAS signature stays out of errors and events") {
   auto store = std::make_shared<fake_store>();
-  store->fault = [&](const zic::http_request& r) -> std::optional<zic::result<zic::http_response>> {
+  store->fault = [&](const zic::http_request &r) -> std::optional<zic::result<zic::http_response>> {
     return zic::result<zic::http_response>(
-        answer(403, "<Error><Code>AuthenticationFailed</Code><Message>bad " + r.target + "</Message></Error>"));
+        answer(403, "<Error><Code>AuthenticationFailed</Code><Message>bad " + r.target +
+                        "</Message></Error>"));
   };
   std::vector<std::string> paths;
   auto opts = fast();
-  opts.observer = [&](const zic::attempt_event& ev) { paths.emplace_back(ev.path); };
+  opts.observer = [&](const zic::attempt_event &ev) { paths.emplace_back(ev.path); };
   zs::uploader<fake_transport> up([store] { return fake_transport{store}; }, opts);
   zs::azure_destination to;
   to.store.endpoint = zs::azure_endpoint::at("http://127.0.0.1:9/acct").value();
@@ -193,5 +204,5 @@ TEST_CASE("uploader: an Azure SAS signature stays out of errors and events") {
   CHECK(r.error().message.find("SiGnAtUrE") == std::string::npos);
   REQUIRE(!paths.empty());
   CHECK(paths[0] == "/acct/c/b");
-  CHECK(store->log[0].find("sig=SiGnAtUrE") != std::string::npos);  // it was sent, as it must be
+  CHECK(store->log[0].find("sig=SiGnAtUrE") != std::string::npos); // it was sent, as it must be
 }

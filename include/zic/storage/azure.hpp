@@ -22,7 +22,8 @@
 ZIC_NAMESPACE_BEGIN
 namespace storage {
 
-/** An account's blob endpoint: `https://ACCOUNT.blob.core.windows.net`, or a path-style emulator's. */
+/** An account's blob endpoint: `https://ACCOUNT.blob.core.windows.net`, or a path-style emulator's.
+ */
 struct azure_endpoint {
   std::string scheme = "https";
   std::string host;
@@ -51,7 +52,9 @@ struct azure_endpoint {
       std::string_view b = u->base;
       b.remove_prefix(1);
       if (b.empty() || b.find('/') != std::string_view::npos)
-        return zic::error(errc::invalid_argument, "an Azure endpoint's path is its account name alone: " + std::string(url));
+        return zic::error(errc::invalid_argument,
+                          "an Azure endpoint's path is its account name alone: " +
+                              std::string(url));
       e.account = std::string(b);
       e.base = u->base;
     } else {
@@ -65,8 +68,8 @@ struct azure_endpoint {
 /** An Azure storage account: where, and how requests are authorized (Shared Key or SAS). */
 struct azure_store {
   azure_endpoint endpoint;
-  secret key;  ///< the account key (base64), for Shared Key
-  secret sas;  ///< a SAS token; when set it is used instead of the key
+  secret key; ///< the account key (base64), for Shared Key
+  secret sas; ///< a SAS token; when set it is used instead of the key
 };
 
 /** One blob: container and name (unencoded). */
@@ -76,8 +79,8 @@ struct azure_blob {
 };
 
 /// A request to `blob` with `query` (already encoded, without '?').
-inline http_request azure_request(const azure_endpoint& ep, std::string method, const azure_blob& blob,
-                                  std::string_view query = {}) {
+inline http_request azure_request(const azure_endpoint &ep, std::string method,
+                                  const azure_blob &blob, std::string_view query = {}) {
   http_request req;
   req.method = std::move(method);
   req.scheme = ep.scheme;
@@ -93,7 +96,8 @@ inline http_request azure_request(const azure_endpoint& ep, std::string method, 
 }
 
 /// Put Blob: a block blob in one request, with its Content-MD5 for the store to check.
-inline http_request make_put_blob(const azure_endpoint& ep, const azure_blob& blob, std::string body) {
+inline http_request make_put_blob(const azure_endpoint &ep, const azure_blob &blob,
+                                  std::string body) {
   auto req = azure_request(ep, "PUT", blob);
   req.headers.push_back({"Content-MD5", base64_encode(md5(body))});
   req.headers.push_back({"Content-Type", "application/octet-stream"});
@@ -111,22 +115,25 @@ inline std::string azure_block_id(std::uint32_t n) {
 }
 
 /// Put Block (`?comp=block&blockid=ID`), with Content-MD5 (base64 of `md5_raw`, or computed).
-inline http_request make_put_block(const azure_endpoint& ep, const azure_blob& blob, std::string_view block_id,
-                                   std::string body, std::string_view md5_raw = {}) {
+inline http_request make_put_block(const azure_endpoint &ep, const azure_blob &blob,
+                                   std::string_view block_id, std::string body,
+                                   std::string_view md5_raw = {}) {
   std::string query = "comp=block&blockid=";
   detail::aws_encode_into(query, block_id, false);
   auto req = azure_request(ep, "PUT", blob, query);
-  req.headers.push_back({"Content-MD5", base64_encode(md5_raw.empty() ? md5(body) : std::string(md5_raw))});
+  req.headers.push_back(
+      {"Content-MD5", base64_encode(md5_raw.empty() ? md5(body) : std::string(md5_raw))});
   req.body = std::move(body);
   return req;
 }
 
 /// Put Block List (`?comp=blocklist`): commits the blocks, in order, as the blob.
-inline http_request make_put_block_list(const azure_endpoint& ep, const azure_blob& blob,
-                                        const std::vector<std::string>& block_ids) {
+inline http_request make_put_block_list(const azure_endpoint &ep, const azure_blob &blob,
+                                        const std::vector<std::string> &block_ids) {
   auto req = azure_request(ep, "PUT", blob, "comp=blocklist");
   std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
-  for (const auto& id : block_ids) xml += "<Latest>" + id + "</Latest>";  // base64: nothing to escape
+  for (const auto &id : block_ids)
+    xml += "<Latest>" + id + "</Latest>"; // base64: nothing to escape
   xml += "</BlockList>";
   req.headers.push_back({"Content-Type", "application/xml"});
   req.body = std::move(xml);
@@ -134,11 +141,12 @@ inline http_request make_put_block_list(const azure_endpoint& ep, const azure_bl
 }
 
 /// Authorizes `req` for `store` at `now`: the SAS token when there is one, else Shared Key.
-inline result<void> azure_authorize(http_request& req, const azure_store& store,
+inline result<void> azure_authorize(http_request &req, const azure_store &store,
                                     std::chrono::system_clock::time_point now) {
   if (!store.sas.empty()) {
     append_sas(req, store.sas);
-    if (req.header("x-ms-version").empty()) req.headers.push_back({"x-ms-version", std::string(azure_version)});
+    if (req.header("x-ms-version").empty())
+      req.headers.push_back({"x-ms-version", std::string(azure_version)});
     detail::set_header(req, "x-ms-date", rfc1123_date(now));
     return {};
   }
@@ -149,12 +157,13 @@ inline result<void> azure_authorize(http_request& req, const azure_store& store,
 
 /// A Put Block answer: success, or the store's error; when the store echoes a Content-MD5 it
 /// must be the one sent.
-inline result<void> check_block(const http_response& resp, std::string_view sent_md5_base64,
+inline result<void> check_block(const http_response &resp, std::string_view sent_md5_base64,
                                 std::string_view what = "Put Block") {
   if (resp.status < 200 || resp.status >= 300) return store_error(resp, what);
   const auto echoed = resp.header("Content-MD5");
   if (!echoed.empty() && !sent_md5_base64.empty() && echoed != sent_md5_base64) {
-    zic::error e(errc::transport, std::string(what) + ": the store's Content-MD5 differs from the block sent");
+    zic::error e(errc::transport,
+                 std::string(what) + ": the store's Content-MD5 differs from the block sent");
     return e;
   }
   return {};

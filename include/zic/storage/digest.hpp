@@ -19,7 +19,7 @@
 ZIC_NAMESPACE_BEGIN
 namespace detail {
 struct evp_md_ctx_free {
-  void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+  void operator()(EVP_MD_CTX *c) const noexcept { EVP_MD_CTX_free(c); }
 };
 } // namespace detail
 
@@ -36,7 +36,7 @@ namespace storage {
  */
 class hasher {
 public:
-  explicit hasher(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) {
+  explicit hasher(const EVP_MD *md) : ctx_(EVP_MD_CTX_new()) {
     if (ctx_) EVP_DigestInit_ex(ctx_.get(), md, nullptr);
   }
   void update(std::string_view data) {
@@ -47,7 +47,7 @@ public:
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     if (ctx_) EVP_DigestFinal_ex(ctx_.get(), out, &n);
-    return std::string(reinterpret_cast<const char*>(out), n);
+    return std::string(reinterpret_cast<const char *>(out), n);
   }
 
 private:
@@ -74,11 +74,12 @@ inline std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned int n = 0;
   // An empty key still needs a non-null pointer: OpenSSL reads it as "keep the old key".
   static const unsigned char none = 0;
-  const void* k = key.empty() ? static_cast<const void*>(&none) : static_cast<const void*>(key.data());
-  if (!HMAC(EVP_sha256(), k, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-            data.size(), out, &n))
+  const void *k =
+      key.empty() ? static_cast<const void *>(&none) : static_cast<const void *>(key.data());
+  if (!HMAC(EVP_sha256(), k, static_cast<int>(key.size()),
+            reinterpret_cast<const unsigned char *>(data.data()), data.size(), out, &n))
     return {};
-  return std::string(reinterpret_cast<const char*>(out), n);
+  return std::string(reinterpret_cast<const char *>(out), n);
 }
 
 /// Lower-case hex of raw bytes.
@@ -96,11 +97,14 @@ inline std::string to_hex(std::string_view bytes) {
 
 /// Standard base64 (RFC 4648, with padding).
 inline std::string base64_encode(std::string_view bytes) {
-  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char table[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  auto at = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[k])); };
+  auto at = [&](std::size_t k) {
+    return static_cast<unsigned>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     const unsigned v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
     out.push_back(table[(v >> 18) & 63]);
@@ -128,7 +132,8 @@ inline std::optional<std::string> base64_decode(std::string_view text) {
     if (c == '/') return 63;
     return -1;
   };
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  while (!text.empty() && text.back() == '=')
+    text.remove_suffix(1);
   std::string out;
   out.reserve(text.size() * 3 / 4);
   unsigned acc = 0;
@@ -143,7 +148,7 @@ inline std::optional<std::string> base64_decode(std::string_view text) {
       out.push_back(static_cast<char>((acc >> bits) & 0xff));
     }
   }
-  if (bits >= 6) return std::nullopt;  // a lone sixth of a byte cannot end valid base64
+  if (bits >= 6) return std::nullopt; // a lone sixth of a byte cannot end valid base64
   return out;
 }
 

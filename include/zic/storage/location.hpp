@@ -22,11 +22,12 @@ enum class store_kind { s3, gcs, azure };
 /** Where an object lives, from its URL. */
 struct object_location {
   store_kind kind = store_kind::s3;
-  std::string bucket;  ///< the bucket, or the Azure container
-  std::string key;     ///< the key or blob name, decoded; ends with '/' for a folder
-  /// The store's endpoint when the URL names one (https URLs, gs://); `s3://` leaves it to the caller.
+  std::string bucket; ///< the bucket, or the Azure container
+  std::string key;    ///< the key or blob name, decoded; ends with '/' for a folder
+  /// The store's endpoint when the URL names one (https URLs, gs://); `s3://` leaves it to the
+  /// caller.
   std::optional<s3_endpoint> s3;
-  std::optional<azure_endpoint> azure;  ///< for Azure blob URLs
+  std::optional<azure_endpoint> azure; ///< for Azure blob URLs
 
   /// Whether the URL names a folder (a prefix ending in '/', or the bucket itself).
   bool is_folder() const noexcept { return key.empty() || key.back() == '/'; }
@@ -37,16 +38,20 @@ struct object_location {
  * `gs://` is taken as written. Anything else fails with `errc::invalid_argument`.
  *
  * @code
- * auto loc = zic::storage::parse_object_url("https://bucket.s3.eu-west-1.amazonaws.com/dir/a.parquet");
+ * auto loc =
+ * zic::storage::parse_object_url("https://bucket.s3.eu-west-1.amazonaws.com/dir/a.parquet");
  * // loc->bucket == "bucket", loc->key == "dir/a.parquet", loc->s3->region == "eu-west-1"
  * @endcode
  */
 inline result<object_location> parse_object_url(std::string_view url) {
   auto fail = [&](std::string_view why) {
-    const bool quotable = url.find('@') == std::string_view::npos && url.find('?') == std::string_view::npos;
-    return zic::error(errc::invalid_argument, "not an object URL" +
-                                                  (quotable ? " \"" + zic::detail::printable(url, 200) + "\"" : std::string()) +
-                                                  ": " + std::string(why));
+    const bool quotable =
+        url.find('@') == std::string_view::npos && url.find('?') == std::string_view::npos;
+    return zic::error(
+        errc::invalid_argument,
+        "not an object URL" +
+            (quotable ? " \"" + zic::detail::printable(url, 200) + "\"" : std::string()) + ": " +
+            std::string(why));
   };
   object_location loc;
   auto split_bucket = [&](std::string_view rest, bool decode) -> bool {
@@ -63,7 +68,8 @@ inline result<object_location> parse_object_url(std::string_view url) {
     return loc;
   }
   if (url.find('?') != std::string_view::npos || url.find('#') != std::string_view::npos)
-    return fail("a query or fragment is not part of an object's name (give a SAS token separately)");
+    return fail(
+        "a query or fragment is not part of an object's name (give a SAS token separately)");
   std::string_view rest;
   std::string scheme;
   if (url.starts_with("https://")) {
@@ -77,9 +83,12 @@ inline result<object_location> parse_object_url(std::string_view url) {
   }
   const auto slash = rest.find('/');
   const std::string host(rest.substr(0, slash));
-  const std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-  if (host.empty() || host.find('@') != std::string::npos) return fail("no host, or user info in it");
-  if (host.find(':') != std::string::npos) return fail("a port is only for a store endpoint given on its own");
+  const std::string_view path =
+      slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+  if (host.empty() || host.find('@') != std::string::npos)
+    return fail("no host, or user info in it");
+  if (host.find(':') != std::string::npos)
+    return fail("a port is only for a store endpoint given on its own");
 
   auto ends = [&](std::string_view suffix) { return std::string_view(host).ends_with(suffix); };
   if (ends(".blob.core.windows.net")) {
@@ -103,7 +112,8 @@ inline result<object_location> parse_object_url(std::string_view url) {
   }
   if (ends(".amazonaws.com")) {
     // [bucket.]s3[.-]REGION.amazonaws.com, or [bucket.]s3.amazonaws.com (us-east-1).
-    const std::string_view h = std::string_view(host).substr(0, host.size() - std::string_view(".amazonaws.com").size());
+    const std::string_view h =
+        std::string_view(host).substr(0, host.size() - std::string_view(".amazonaws.com").size());
     std::string_view bucket;
     std::string_view service = h;
     if (auto at = h.rfind(".s3"); at != std::string_view::npos) {
@@ -112,7 +122,8 @@ inline result<object_location> parse_object_url(std::string_view url) {
     }
     if (!service.starts_with("s3")) return fail("not an S3 host");
     std::string region = "us-east-1";
-    if (service.size() > 3 && (service[2] == '.' || service[2] == '-')) region = std::string(service.substr(3));
+    if (service.size() > 3 && (service[2] == '.' || service[2] == '-'))
+      region = std::string(service.substr(3));
     if (region.starts_with("dualstack.")) region.erase(0, 10);
     loc.kind = store_kind::s3;
     loc.s3 = s3_endpoint::aws(region);
@@ -128,7 +139,8 @@ inline result<object_location> parse_object_url(std::string_view url) {
     }
     return loc;
   }
-  return fail("not an S3, GCS or Azure host; give other S3-compatible stores as an endpoint and s3://bucket/key");
+  return fail("not an S3, GCS or Azure host; give other S3-compatible stores as an endpoint and "
+              "s3://bucket/key");
 }
 
 } // namespace storage

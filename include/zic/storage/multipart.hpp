@@ -24,15 +24,17 @@ namespace storage {
 
 /** The sizes a store allows for the parts of one object. */
 struct part_limits {
-  std::uint64_t min_part = 5ull << 20;     ///< every part but the last is at least this
-  std::uint64_t max_part = 5ull << 30;     ///< no part is larger
-  std::uint32_t max_parts = 10'000;        ///< parts per object, at most
-  std::uint64_t max_object = 5ull << 40;   ///< bytes per object, at most
+  std::uint64_t min_part = 5ull << 20;   ///< every part but the last is at least this
+  std::uint64_t max_part = 5ull << 30;   ///< no part is larger
+  std::uint32_t max_parts = 10'000;      ///< parts per object, at most
+  std::uint64_t max_object = 5ull << 40; ///< bytes per object, at most
 
   /// S3 (and GCS's XML API): parts of 5 MiB to 5 GiB, 10,000 of them, 5 TiB in all.
   static constexpr part_limits s3() { return {}; }
   /// Azure block blobs: blocks up to 4,000 MiB, 50,000 of them.
-  static constexpr part_limits azure() { return {1, 4000ull << 20, 50'000, 50'000ull * (4000ull << 20)}; }
+  static constexpr part_limits azure() {
+    return {1, 4000ull << 20, 50'000, 50'000ull * (4000ull << 20)};
+  }
 };
 
 /** How an object of `total` bytes is cut: equal parts of `part_size`, the last one shorter. */
@@ -56,10 +58,10 @@ struct part_plan {
  * most 10,000 parts on S3). Fails for an object the store cannot hold.
  */
 inline result<part_plan> plan_parts(std::uint64_t total, std::uint64_t preferred = 8ull << 20,
-                                    const part_limits& limits = part_limits::s3()) {
+                                    const part_limits &limits = part_limits::s3()) {
   if (total > limits.max_object)
-    return zic::error(errc::invalid_argument,
-                      "an object of " + std::to_string(total) + " bytes is larger than the store allows");
+    return zic::error(errc::invalid_argument, "an object of " + std::to_string(total) +
+                                                  " bytes is larger than the store allows");
   part_plan p;
   p.total = total;
   p.part_size = std::clamp(preferred, limits.min_part, limits.max_part);
@@ -68,7 +70,8 @@ inline result<part_plan> plan_parts(std::uint64_t total, std::uint64_t preferred
     // Round up to a whole MiB, so the parts stay tidy and the count stays under the limit.
     p.part_size = (fewest + (1ull << 20) - 1) / (1ull << 20) * (1ull << 20);
     if (p.part_size > limits.max_part)
-      return zic::error(errc::invalid_argument, "the object cannot be cut into parts the store allows");
+      return zic::error(errc::invalid_argument,
+                        "the object cannot be cut into parts the store allows");
   }
   p.count = total == 0 ? 1 : static_cast<std::uint32_t>((total + p.part_size - 1) / p.part_size);
   return p;
@@ -82,8 +85,8 @@ inline result<part_plan> plan_parts(std::uint64_t total, std::uint64_t preferred
  * for (auto a = m.next(); a.kind != multipart_machine::done; a = m.next()) {
  *   switch (a.kind) {
  *   case multipart_machine::create: m.created(send_create()); break;
- *   case multipart_machine::upload_part: m.part_done(a.part, send_part(a.offset, a.length), md5_hex); break;
- *   case multipart_machine::complete: m.completed(send_complete(m.parts())); break;
+ *   case multipart_machine::upload_part: m.part_done(a.part, send_part(a.offset, a.length),
+ * md5_hex); break; case multipart_machine::complete: m.completed(send_complete(m.parts())); break;
  *   case multipart_machine::abort: m.aborted(send_abort()); break;
  *   case multipart_machine::wait: wait_for_a_report(); break;  // parts in flight elsewhere
  *   default: break;
@@ -98,8 +101,8 @@ public:
   /** What to do next. */
   struct action {
     action_kind kind = done;
-    std::uint32_t part = 0;     ///< for `upload_part`, from 1
-    std::uint64_t offset = 0;   ///< the part's bytes in the object
+    std::uint32_t part = 0;   ///< for `upload_part`, from 1
+    std::uint64_t offset = 0; ///< the part's bytes in the object
     std::uint64_t length = 0;
   };
 
@@ -111,8 +114,11 @@ public:
   /// The next thing to do; `wait` while parts are in flight and nothing else can start.
   action next() {
     switch (state_) {
-    case state::fresh: state_ = state::creating; return {create};
-    case state::creating: return {wait};
+    case state::fresh:
+      state_ = state::creating;
+      return {create};
+    case state::creating:
+      return {wait};
     case state::parts:
       if (next_part_ <= plan_.count) {
         const std::uint32_t n = next_part_++;
@@ -121,9 +127,11 @@ public:
       }
       if (in_flight_ > 0) return {wait};
       state_ = state::completing;
-      std::sort(parts_.begin(), parts_.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
+      std::sort(parts_.begin(), parts_.end(),
+                [](const auto &a, const auto &b) { return a.number < b.number; });
       return {complete};
-    case state::completing: return {wait};
+    case state::completing:
+      return {wait};
     case state::failing:
       if (in_flight_ > 0) return {wait};
       if (!has_abort_ || !opened_) {
@@ -132,8 +140,10 @@ public:
       }
       state_ = state::aborting;
       return {abort};
-    case state::aborting: return {wait};
-    case state::finished: return {done};
+    case state::aborting:
+      return {wait};
+    case state::finished:
+      return {done};
     }
     return {done};
   }
@@ -156,8 +166,9 @@ public:
     if (!md5_hex.empty()) {
       const auto stored = etag_md5_hex(*etag);
       if (!stored.empty() && stored != md5_hex)
-        return fail(zic::error(errc::transport, "part " + std::to_string(n) +
-                                                    ": the store's ETag is not the MD5 of the bytes sent"));
+        return fail(
+            zic::error(errc::transport, "part " + std::to_string(n) +
+                                            ": the store's ETag is not the MD5 of the bytes sent"));
     }
     if (n == 0 || n > plan_.count || done_parts_[n - 1]) return;
     done_parts_[n - 1] = true;
@@ -174,7 +185,8 @@ public:
   /// The abort's outcome. The upload's own failure stays the result; a failed abort is added
   /// to its message, since parts may then remain.
   void aborted(zic::result<void> r) {
-    if (!r && error_) error_->message += "; aborting the upload failed too, parts may remain: " + r.error().message;
+    if (!r && error_)
+      error_->message += "; aborting the upload failed too, parts may remain: " + r.error().message;
     state_ = state::finished;
   }
 
@@ -196,11 +208,11 @@ public:
   }
 
   bool failed() const noexcept { return error_.has_value(); }
-  const std::string& upload_id() const noexcept { return upload_id_; }
+  const std::string &upload_id() const noexcept { return upload_id_; }
   /// The parts accepted, in order once `complete` was asked for.
-  const std::vector<completed_part>& parts() const noexcept { return parts_; }
+  const std::vector<completed_part> &parts() const noexcept { return parts_; }
   std::uint64_t bytes_done() const noexcept { return bytes_done_; }
-  const part_plan& plan() const noexcept { return plan_; }
+  const part_plan &plan() const noexcept { return plan_; }
 
 private:
   enum class state { fresh, creating, parts, completing, failing, aborting, finished };

@@ -26,8 +26,8 @@ namespace storage {
 
 /// How a bucket is named in a request.
 enum class s3_addressing {
-  path,            ///< `https://host/bucket/key` (MinIO, s3rver, GCS, any local store)
-  virtual_hosted,  ///< `https://bucket.host/key` (AWS's default)
+  path,           ///< `https://host/bucket/key` (MinIO, s3rver, GCS, any local store)
+  virtual_hosted, ///< `https://bucket.host/key` (AWS's default)
 };
 
 /** Where an S3-compatible store answers, and how it wants buckets named. */
@@ -35,7 +35,7 @@ struct s3_endpoint {
   std::string scheme = "https";
   std::string host = "s3.us-east-1.amazonaws.com";
   std::uint16_t port = 443;
-  std::string region = "us-east-1";  ///< the signature's scope
+  std::string region = "us-east-1"; ///< the signature's scope
   s3_addressing addressing = s3_addressing::virtual_hosted;
 
   /// AWS S3 in `region`, virtual-hosted (`bucket.s3.REGION.amazonaws.com`).
@@ -45,7 +45,8 @@ struct s3_endpoint {
     e.region = std::move(region);
     return e;
   }
-  /// GCS's XML API with HMAC keys: path-style at storage.googleapis.com; its SigV4 region is "auto".
+  /// GCS's XML API with HMAC keys: path-style at storage.googleapis.com; its SigV4 region is
+  /// "auto".
   static s3_endpoint gcs() {
     s3_endpoint e;
     e.host = "storage.googleapis.com";
@@ -57,7 +58,9 @@ struct s3_endpoint {
   static result<s3_endpoint> at(std::string_view url, std::string region = "us-east-1") {
     auto u = zic::detail::parse_endpoint_url(url);
     if (!u) return std::move(u).error();
-    if (!u->base.empty()) return zic::error(errc::invalid_argument, "an S3 endpoint takes no path: " + std::string(url));
+    if (!u->base.empty())
+      return zic::error(errc::invalid_argument,
+                        "an S3 endpoint takes no path: " + std::string(url));
     s3_endpoint e;
     e.scheme = u->scheme;
     e.host = u->host;
@@ -85,8 +88,8 @@ struct s3_object {
 
 /** A part the store accepted, as CompleteMultipartUpload lists it. */
 struct completed_part {
-  std::uint32_t number = 0;  ///< from 1
-  std::string etag;          ///< as the store returned it, quotes included
+  std::uint32_t number = 0; ///< from 1
+  std::string etag;         ///< as the store returned it, quotes included
 };
 
 /** An unfinished multipart upload, from ListMultipartUploads. */
@@ -101,12 +104,23 @@ inline std::string xml_escape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&apos;"; break;
-    default: out.push_back(c);
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&apos;";
+      break;
+    default:
+      out.push_back(c);
     }
   }
   return out;
@@ -117,7 +131,7 @@ inline std::string xml_escape(std::string_view s) {
  * A request to `object` (or to its bucket when the key is empty) with `query` (already
  * encoded, without '?'). Virtual-hosted addressing moves the bucket into the host name.
  */
-inline http_request s3_request(const s3_endpoint& ep, std::string method, const s3_object& object,
+inline http_request s3_request(const s3_endpoint &ep, std::string method, const s3_object &object,
                                std::string_view query = {}) {
   http_request req;
   req.method = std::move(method);
@@ -138,7 +152,8 @@ inline http_request s3_request(const s3_endpoint& ep, std::string method, const 
 }
 
 /// PutObject: the whole body in one request, with its Content-MD5 for the store to check.
-inline http_request make_put_object(const s3_endpoint& ep, const s3_object& object, std::string body) {
+inline http_request make_put_object(const s3_endpoint &ep, const s3_object &object,
+                                    std::string body) {
   auto req = s3_request(ep, "PUT", object);
   req.headers.push_back({"Content-MD5", base64_encode(md5(body))});
   req.headers.push_back({"Content-Type", "application/octet-stream"});
@@ -147,7 +162,7 @@ inline http_request make_put_object(const s3_endpoint& ep, const s3_object& obje
 }
 
 /// CreateMultipartUpload (`POST key?uploads`); answered by `parse_upload_id`.
-inline http_request make_create_multipart(const s3_endpoint& ep, const s3_object& object) {
+inline http_request make_create_multipart(const s3_endpoint &ep, const s3_object &object) {
   auto req = s3_request(ep, "POST", object, "uploads");
   req.headers.push_back({"Content-Type", "application/octet-stream"});
   // Resent only on a failure that shows the store did not act; a lost answer would leave an
@@ -158,30 +173,33 @@ inline http_request make_create_multipart(const s3_endpoint& ep, const s3_object
 
 /// UploadPart (`PUT key?partNumber=N&uploadId=U`), with Content-MD5 (base64 of `md5_raw`, or
 /// computed here when it is empty); answered by `part_etag`.
-inline http_request make_upload_part(const s3_endpoint& ep, const s3_object& object, std::string_view upload_id,
-                                     std::uint32_t part_number, std::string body, std::string_view md5_raw = {}) {
+inline http_request make_upload_part(const s3_endpoint &ep, const s3_object &object,
+                                     std::string_view upload_id, std::uint32_t part_number,
+                                     std::string body, std::string_view md5_raw = {}) {
   std::string query = "partNumber=" + std::to_string(part_number) + "&uploadId=";
   detail::aws_encode_into(query, upload_id, false);
   auto req = s3_request(ep, "PUT", object, query);
-  req.headers.push_back({"Content-MD5", base64_encode(md5_raw.empty() ? md5(body) : std::string(md5_raw))});
+  req.headers.push_back(
+      {"Content-MD5", base64_encode(md5_raw.empty() ? md5(body) : std::string(md5_raw))});
   req.body = std::move(body);
   return req;
 }
 
 /// The CompleteMultipartUpload document listing `parts` in order.
-inline std::string complete_multipart_body(const std::vector<completed_part>& parts) {
+inline std::string complete_multipart_body(const std::vector<completed_part> &parts) {
   std::string xml = "<CompleteMultipartUpload>";
-  for (const auto& p : parts) {
-    xml += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><ETag>" + detail::xml_escape(p.etag) +
-           "</ETag></Part>";
+  for (const auto &p : parts) {
+    xml += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><ETag>" +
+           detail::xml_escape(p.etag) + "</ETag></Part>";
   }
   xml += "</CompleteMultipartUpload>";
   return xml;
 }
 
 /// CompleteMultipartUpload (`POST key?uploadId=U`); answered by `check_complete`.
-inline http_request make_complete_multipart(const s3_endpoint& ep, const s3_object& object,
-                                            std::string_view upload_id, const std::vector<completed_part>& parts) {
+inline http_request make_complete_multipart(const s3_endpoint &ep, const s3_object &object,
+                                            std::string_view upload_id,
+                                            const std::vector<completed_part> &parts) {
   std::string query = "uploadId=";
   detail::aws_encode_into(query, upload_id, false);
   auto req = s3_request(ep, "POST", object, query);
@@ -191,14 +209,15 @@ inline http_request make_complete_multipart(const s3_endpoint& ep, const s3_obje
 }
 
 /// AbortMultipartUpload (`DELETE key?uploadId=U`): frees the stored parts.
-inline http_request make_abort_multipart(const s3_endpoint& ep, const s3_object& object, std::string_view upload_id) {
+inline http_request make_abort_multipart(const s3_endpoint &ep, const s3_object &object,
+                                         std::string_view upload_id) {
   std::string query = "uploadId=";
   detail::aws_encode_into(query, upload_id, false);
   return s3_request(ep, "DELETE", object, query);
 }
 
 /// ListMultipartUploads (`GET bucket?uploads[&prefix=P]`); answered by `parse_multipart_uploads`.
-inline http_request make_list_multipart_uploads(const s3_endpoint& ep, std::string_view bucket,
+inline http_request make_list_multipart_uploads(const s3_endpoint &ep, std::string_view bucket,
                                                 std::string_view prefix = {}) {
   std::string query = "uploads";
   if (!prefix.empty()) {
@@ -209,24 +228,25 @@ inline http_request make_list_multipart_uploads(const s3_endpoint& ep, std::stri
 }
 
 /// GetObject, for reading an upload back.
-inline http_request make_get_object(const s3_endpoint& ep, const s3_object& object) {
+inline http_request make_get_object(const s3_endpoint &ep, const s3_object &object) {
   return s3_request(ep, "GET", object);
 }
 
 /// Signs `req` for `store` at `now`: the body's SHA-256 or `UNSIGNED-PAYLOAD`, as the store asks.
-inline void s3_sign(http_request& req, const s3_store& store, std::chrono::system_clock::time_point now) {
+inline void s3_sign(http_request &req, const s3_store &store,
+                    std::chrono::system_clock::time_point now) {
   sigv4_sign(req, store.credentials, store.endpoint.region, "s3", now,
              store.sign_payload ? std::string_view{} : unsigned_payload);
 }
 
 /// Success for a 2xx answer; otherwise the store's error (`store_error`).
-inline result<void> check_answer(const http_response& resp, std::string_view what) {
+inline result<void> check_answer(const http_response &resp, std::string_view what) {
   if (resp.status >= 200 && resp.status < 300) return {};
   return store_error(resp, what);
 }
 
 /// The `UploadId` of a CreateMultipartUpload answer.
-inline result<std::string> parse_upload_id(const http_response& resp) {
+inline result<std::string> parse_upload_id(const http_response &resp) {
   if (auto ok = check_answer(resp, "CreateMultipartUpload"); !ok) return std::move(ok).error();
   pugi::xml_document doc;
   if (detail::load_xml(doc, resp.body)) {
@@ -242,7 +262,8 @@ inline result<std::string> parse_upload_id(const http_response& resp) {
 }
 
 /// The `ETag` header of an UploadPart or PutObject answer.
-inline result<std::string> part_etag(const http_response& resp, std::string_view what = "UploadPart") {
+inline result<std::string> part_etag(const http_response &resp,
+                                     std::string_view what = "UploadPart") {
   if (auto ok = check_answer(resp, what); !ok) return std::move(ok).error();
   auto etag = resp.header("ETag");
   if (etag.empty()) {
@@ -255,7 +276,7 @@ inline result<std::string> part_etag(const http_response& resp, std::string_view
 
 /// A CompleteMultipartUpload answer. S3 may answer 200 and still fail, with an `<Error>`
 /// document in the body (a retryable `InternalError`, say): that is a failure too.
-inline result<void> check_complete(const http_response& resp) {
+inline result<void> check_complete(const http_response &resp) {
   if (auto ok = check_answer(resp, "CompleteMultipartUpload"); !ok) return ok;
   if (parse_store_error(resp.body)) {
     http_response failed = resp;
@@ -267,7 +288,8 @@ inline result<void> check_complete(const http_response& resp) {
 }
 
 /// The uploads of a ListMultipartUploads answer.
-inline result<std::vector<multipart_upload_entry>> parse_multipart_uploads(const http_response& resp) {
+inline result<std::vector<multipart_upload_entry>>
+parse_multipart_uploads(const http_response &resp) {
   if (auto ok = check_answer(resp, "ListMultipartUploads"); !ok) return std::move(ok).error();
   pugi::xml_document doc;
   if (!detail::load_xml(doc, resp.body)) {
@@ -288,10 +310,11 @@ inline result<std::vector<multipart_upload_entry>> parse_multipart_uploads(const
 /// The ETag's MD5 hex when it is one (an unencrypted single PUT or part), else empty: quotes
 /// dropped, lower-cased; a multipart ETag (`…-N`) or an encrypted one is not an MD5.
 inline std::string etag_md5_hex(std::string_view etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
   if (etag.size() != 32) return {};
   std::string out(etag);
-  for (char& c : out) {
+  for (char &c : out) {
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
   }

@@ -21,9 +21,9 @@ namespace storage {
 
 /** Keys of an S3-compatible store (AWS, GCS HMAC keys, MinIO, s3rver). */
 struct aws_credentials {
-  std::string access_key_id;   ///< not secret: it names the key, and stores echo it
+  std::string access_key_id; ///< not secret: it names the key, and stores echo it
   secret secret_access_key;
-  secret session_token;        ///< short-term credentials only; sent as `x-amz-security-token`
+  secret session_token; ///< short-term credentials only; sent as `x-amz-security-token`
 };
 
 /// The `x-amz-content-sha256` value that leaves the body out of the signature.
@@ -33,15 +33,15 @@ inline constexpr std::string_view unsigned_payload = "UNSIGNED-PAYLOAD";
 struct sigv4_signature {
   std::string canonical_request;
   std::string string_to_sign;
-  std::string signature;      ///< lower-case hex
-  std::string authorization;  ///< the `Authorization` header's value
+  std::string signature;     ///< lower-case hex
+  std::string authorization; ///< the `Authorization` header's value
 };
 
 namespace detail {
 
 inline bool is_unreserved(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
 }
 
 inline int hex_value(char c) noexcept {
@@ -68,7 +68,7 @@ inline std::string percent_decode(std::string_view s) {
 
 /// AWS's URI encoding: every byte but the unreserved ones as `%XX` (upper-case hex); '/' kept
 /// when `keep_slash` (object key paths).
-inline void aws_encode_into(std::string& out, std::string_view s, bool keep_slash) {
+inline void aws_encode_into(std::string &out, std::string_view s, bool keep_slash) {
   static constexpr char hex[] = "0123456789ABCDEF";
   for (char c : s) {
     if (is_unreserved(c) || (keep_slash && c == '/')) {
@@ -107,12 +107,13 @@ inline std::string canonical_query(std::string_view query) {
     if (item.empty()) continue;
     const auto eq = item.find('=');
     params.emplace_back(aws_encode(percent_decode(item.substr(0, eq)), false),
-                        eq == std::string_view::npos ? std::string()
-                                                     : aws_encode(percent_decode(item.substr(eq + 1)), false));
+                        eq == std::string_view::npos
+                            ? std::string()
+                            : aws_encode(percent_decode(item.substr(eq + 1)), false));
   }
   std::sort(params.begin(), params.end());
   std::string out;
-  for (const auto& [name, value] : params) {
+  for (const auto &[name, value] : params) {
     if (!out.empty()) out.push_back('&');
     out.append(name).append("=").append(value);
   }
@@ -137,14 +138,15 @@ inline std::string canonical_header_value(std::string_view v) {
 
 inline std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out)
+  for (char &c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
 }
 
 /// Replaces every header named `name` (any case) with one of `value`.
-inline void set_header(http_request& req, std::string_view name, std::string value) {
-  std::erase_if(req.headers, [&](const http_header& h) { return zic::detail::iequals(h.name, name); });
+inline void set_header(http_request &req, std::string_view name, std::string value) {
+  std::erase_if(req.headers,
+                [&](const http_header &h) { return zic::detail::iequals(h.name, name); });
   req.headers.push_back({std::string(name), std::move(value)});
 }
 
@@ -158,7 +160,7 @@ inline std::string amz_date(std::chrono::system_clock::time_point t) {
   const year_month_day ymd(day);
   const hh_mm_ss hms(secs - day);
   char buf[17];
-  auto two = [](char* p, unsigned v) {
+  auto two = [](char *p, unsigned v) {
     p[0] = static_cast<char>('0' + v / 10);
     p[1] = static_cast<char>('0' + v % 10);
   };
@@ -186,11 +188,13 @@ inline std::string amz_date(std::chrono::system_clock::time_point t) {
  *
  * @code
  * zic::storage::aws_credentials keys{"AKID", zic::secret("SECRET")};
- * auto sig = zic::storage::sigv4_sign(req, keys, "us-east-1", "s3", std::chrono::system_clock::now());
+ * auto sig = zic::storage::sigv4_sign(req, keys, "us-east-1", "s3",
+ * std::chrono::system_clock::now());
  * @endcode
  */
-inline sigv4_signature sigv4_sign(http_request& req, const aws_credentials& keys, std::string_view region,
-                                  std::string_view service, std::chrono::system_clock::time_point now,
+inline sigv4_signature sigv4_sign(http_request &req, const aws_credentials &keys,
+                                  std::string_view region, std::string_view service,
+                                  std::chrono::system_clock::time_point now,
                                   std::string_view payload_hash = {}) {
   const std::string when = amz_date(now);
   const std::string date = when.substr(0, 8);
@@ -198,21 +202,24 @@ inline sigv4_signature sigv4_sign(http_request& req, const aws_credentials& keys
       payload_hash.empty() ? to_hex(sha256(req.body)) : std::string(payload_hash);
   detail::set_header(req, "x-amz-date", when);
   detail::set_header(req, "x-amz-content-sha256", body_hash);
-  if (!keys.session_token.empty()) detail::set_header(req, "x-amz-security-token", keys.session_token.reveal());
-  std::erase_if(req.headers, [](const http_header& h) { return zic::detail::iequals(h.name, "Authorization"); });
+  if (!keys.session_token.empty())
+    detail::set_header(req, "x-amz-security-token", keys.session_token.reveal());
+  std::erase_if(req.headers,
+                [](const http_header &h) { return zic::detail::iequals(h.name, "Authorization"); });
 
   // Headers: host first, then the request's own; equal names join with ',' in request order.
   std::vector<std::pair<std::string, std::string>> headers;
   headers.emplace_back("host", req.host_header());
-  for (const auto& h : req.headers) {
+  for (const auto &h : req.headers) {
     if (zic::detail::iequals(h.name, "host")) continue;
     headers.emplace_back(detail::lower(h.name), detail::canonical_header_value(h.value));
   }
-  std::stable_sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(headers.begin(), headers.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
   std::string canonical_headers, signed_headers;
   for (std::size_t i = 0; i < headers.size(); ++i) {
     if (i > 0 && headers[i].first == headers[i - 1].first) {
-      canonical_headers.pop_back();  // the '\n' of the previous line
+      canonical_headers.pop_back(); // the '\n' of the previous line
       canonical_headers.append(",").append(headers[i].second).append("\n");
       continue;
     }
@@ -227,7 +234,8 @@ inline sigv4_signature sigv4_sign(http_request& req, const aws_credentials& keys
   out.canonical_request.append(req.method).append("\n");
   out.canonical_request.append(detail::canonical_uri(target.substr(0, q))).append("\n");
   out.canonical_request
-      .append(q == std::string_view::npos ? std::string() : detail::canonical_query(target.substr(q + 1)))
+      .append(q == std::string_view::npos ? std::string()
+                                          : detail::canonical_query(target.substr(q + 1)))
       .append("\n");
   out.canonical_request.append(canonical_headers).append("\n");
   out.canonical_request.append(signed_headers).append("\n");
@@ -235,7 +243,8 @@ inline sigv4_signature sigv4_sign(http_request& req, const aws_credentials& keys
 
   std::string scope = date;
   scope.append("/").append(region).append("/").append(service).append("/aws4_request");
-  out.string_to_sign = "AWS4-HMAC-SHA256\n" + when + "\n" + scope + "\n" + to_hex(sha256(out.canonical_request));
+  out.string_to_sign =
+      "AWS4-HMAC-SHA256\n" + when + "\n" + scope + "\n" + to_hex(sha256(out.canonical_request));
 
   const std::string k_date = hmac_sha256("AWS4" + keys.secret_access_key.reveal(), date);
   const std::string k_region = hmac_sha256(k_date, region);

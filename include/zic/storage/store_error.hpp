@@ -22,19 +22,20 @@ namespace storage {
 
 /** The `<Error>` document of an object store. */
 struct store_error_body {
-  std::string code;        ///< `NoSuchBucket`, `SignatureDoesNotMatch`, `AuthenticationFailed`, …
-  std::string message;     ///< the store's explanation
-  std::string request_id;  ///< `RequestId`, when given
+  std::string code;       ///< `NoSuchBucket`, `SignatureDoesNotMatch`, `AuthenticationFailed`, …
+  std::string message;    ///< the store's explanation
+  std::string request_id; ///< `RequestId`, when given
 };
 
 namespace detail {
 /// Loads `body` as XML; false when it is not a well-formed document.
-inline bool load_xml(pugi::xml_document& doc, std::string_view body) {
+inline bool load_xml(pugi::xml_document &doc, std::string_view body) {
   if (body.empty()) return false;
-  return static_cast<bool>(doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8));
+  return static_cast<bool>(
+      doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8));
 }
 /// The text of `parent`'s first child named `name`, ignoring any namespace prefix.
-inline std::string child_text(const pugi::xml_node& parent, std::string_view name) {
+inline std::string child_text(const pugi::xml_node &parent, std::string_view name) {
   for (auto c : parent.children()) {
     std::string_view n = c.name();
     if (const auto colon = n.find(':'); colon != std::string_view::npos) n.remove_prefix(colon + 1);
@@ -64,7 +65,7 @@ inline std::optional<store_error_body> parse_store_error(std::string_view body) 
  * `NoSuchBucket: The specified bucket does not exist`. `what`, when not empty, names the
  * operation in front (a caller that names it itself passes nothing).
  */
-inline zic::error store_error(const http_response& resp, std::string_view what) {
+inline zic::error store_error(const http_response &resp, std::string_view what) {
   zic::error e(errc::http_status, {});
   e.http_status = resp.status;
   std::string code, message;
@@ -81,7 +82,9 @@ inline zic::error store_error(const http_response& resp, std::string_view what) 
     e.request_id = zic::detail::printable(id, 100);
   }
   std::string text = "the store answered HTTP " + std::to_string(resp.status);
-  if (!code.empty()) text = zic::detail::printable(code, 100) + ": " + zic::detail::printable(message, 400) + " (" + text + ")";
+  if (!code.empty())
+    text = zic::detail::printable(code, 100) + ": " + zic::detail::printable(message, 400) + " (" +
+           text + ")";
   e.message = what.empty() ? text : std::string(what) + ": " + text;
   return e;
 }

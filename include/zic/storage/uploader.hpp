@@ -57,12 +57,12 @@ using destination = std::variant<s3_destination, azure_destination>;
 
 /** Where an upload stands, as the progress callback sees it. */
 struct upload_progress {
-  std::uint64_t bytes_sent = 0;   ///< bytes the stores accepted (whole parts), all files
-  std::uint64_t bytes_total = 0;  ///< bytes of all files of the batch
+  std::uint64_t bytes_sent = 0;  ///< bytes the stores accepted (whole parts), all files
+  std::uint64_t bytes_total = 0; ///< bytes of all files of the batch
   std::size_t files_done = 0;
   std::size_t files_total = 0;
-  double bytes_per_second = 0;              ///< since the batch began
-  std::optional<std::chrono::seconds> eta;  ///< once a rate is known
+  double bytes_per_second = 0;             ///< since the batch began
+  std::optional<std::chrono::seconds> eta; ///< once a rate is known
 };
 
 /** How uploads are sent. */
@@ -74,7 +74,7 @@ struct upload_options {
   std::uint64_t part_size = 8ull << 20;
   /// Parts in flight at once, each over its own connection; memory is about this many parts.
   unsigned connections = 4;
-  retry_policy retry;  ///< per request, as for import calls
+  retry_policy retry; ///< per request, as for import calls
   /// One attempt's budget, at most.
   std::chrono::milliseconds attempt_timeout = std::chrono::minutes(5);
   /// The whole upload's budget (every file of a batch, every attempt and pause).
@@ -82,17 +82,19 @@ struct upload_options {
   /// Ends the upload with `errc::cancelled`; an open multipart upload is then aborted.
   std::stop_token stop;
   /// Called after every part and every file, from the thread that finished it, one call at a time.
-  std::function<void(const upload_progress&)> progress;
+  std::function<void(const upload_progress &)> progress;
   /// Told of every attempt (the target shown without a SAS token); may be empty.
   attempt_observer observer;
-  zic::clock clock;  ///< pauses and the deadline
+  zic::clock clock; ///< pauses and the deadline
   /// The time requests are signed at.
-  std::function<std::chrono::system_clock::time_point()> wall = [] { return std::chrono::system_clock::now(); };
+  std::function<std::chrono::system_clock::time_point()> wall = [] {
+    return std::chrono::system_clock::now();
+  };
 };
 
 /** One uploaded object. */
 struct upload_result {
-  std::string url;         ///< `s3://bucket/key` (or `gs://…`, the blob's https URL for Azure)
+  std::string url; ///< `s3://bucket/key` (or `gs://…`, the blob's https URL for Azure)
   std::uint64_t size = 0;
   std::string etag;        ///< the store's ETag, when it sent one
   std::uint32_t parts = 0; ///< 0 for a single request
@@ -103,18 +105,19 @@ namespace detail {
 /// The bytes of one upload: a file (each reader opens its own stream, so parts read in
 /// parallel) or a caller's buffer.
 struct upload_source {
-  const std::filesystem::path* file = nullptr;
+  const std::filesystem::path *file = nullptr;
   std::string_view bytes;
   std::uint64_t size = 0;
 };
 
 class source_reader {
 public:
-  explicit source_reader(const upload_source& s) : src_(s) {}
-  result<void> read(std::uint64_t offset, std::uint64_t length, std::string& out) {
+  explicit source_reader(const upload_source &s) : src_(s) {}
+  result<void> read(std::uint64_t offset, std::uint64_t length, std::string &out) {
     out.clear();
     if (!src_.file) {
-      out.assign(src_.bytes.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
+      out.assign(
+          src_.bytes.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
       return {};
     }
     if (!in_.is_open()) {
@@ -126,7 +129,8 @@ public:
     in_.seekg(static_cast<std::streamoff>(offset));
     in_.read(out.data(), static_cast<std::streamsize>(length));
     if (static_cast<std::uint64_t>(in_.gcount()) != length)
-      return zic::error(errc::invalid_argument, "cannot read " + src_.file->string() + " (did it change?)");
+      return zic::error(errc::invalid_argument,
+                        "cannot read " + src_.file->string() + " (did it change?)");
     return {};
   }
 
@@ -136,7 +140,8 @@ private:
 };
 
 /// The `ETag` of a single PUT, checked against the MD5 of what was sent when it is one.
-inline result<void> check_etag(const http_response& resp, std::string_view md5_hex, std::string& etag_out) {
+inline result<void> check_etag(const http_response &resp, std::string_view md5_hex,
+                               std::string &etag_out) {
   if (resp.status < 200 || resp.status >= 300) return store_error(resp, {});
   etag_out = std::string(resp.header("ETag"));
   const auto stored = etag_md5_hex(etag_out);
@@ -160,7 +165,8 @@ inline result<void> check_etag(const http_response& resp, std::string_view md5_h
  * if (!r) std::cerr << r.error().message << '\n';  // e.g. "... NoSuchBucket: ..."
  * @endcode
  */
-template <http_transport Transport> class uploader {
+template <http_transport Transport>
+class uploader {
 public:
   using transport_factory = std::function<Transport()>;
 
@@ -169,17 +175,17 @@ public:
     if (opt_.connections == 0) opt_.connections = 1;
   }
 
-  const upload_options& options() const noexcept { return opt_; }
+  const upload_options &options() const noexcept { return opt_; }
 
   /// Uploads the file at `path` to `to`.
-  result<upload_result> upload_file(const std::filesystem::path& path, const destination& to) {
+  result<upload_result> upload_file(const std::filesystem::path &path, const destination &to) {
     auto all = upload_files({{path, to}});
     if (!all) return std::move(all).error();
     return std::move(all->front());
   }
 
   /// Uploads `data` (which must outlive the call) to `to`.
-  result<upload_result> upload_bytes(std::string_view data, const destination& to) {
+  result<upload_result> upload_bytes(std::string_view data, const destination &to) {
     begin_batch(data.size(), 1);
     auto r = upload_one(detail::upload_source{nullptr, data, data.size()}, to);
     if (r) finish_file();
@@ -188,15 +194,16 @@ public:
 
   /// Uploads each file to its destination, one after another (each one's parts in parallel);
   /// stops at the first failure. Progress counts bytes and files over the whole batch.
-  result<std::vector<upload_result>> upload_files(
-      const std::vector<std::pair<std::filesystem::path, destination>>& files) {
+  result<std::vector<upload_result>>
+  upload_files(const std::vector<std::pair<std::filesystem::path, destination>> &files) {
     std::uint64_t total = 0;
     std::vector<std::uint64_t> sizes;
-    for (const auto& [path, to] : files) {
+    for (const auto &[path, to] : files) {
       std::error_code ec;
       const auto size = std::filesystem::file_size(path, ec);
       if (ec || !std::filesystem::is_regular_file(path, ec))
-        return zic::error(errc::invalid_argument, "cannot upload " + path.string() + ": not a readable regular file");
+        return zic::error(errc::invalid_argument,
+                          "cannot upload " + path.string() + ": not a readable regular file");
       sizes.push_back(size);
       total += size;
     }
@@ -214,24 +221,26 @@ public:
 private:
   // ---- one upload ------------------------------------------------------------------------------
 
-  result<upload_result> upload_one(const detail::upload_source& src, const destination& to) {
+  result<upload_result> upload_one(const detail::upload_source &src, const destination &to) {
     const bool azure = std::holds_alternative<azure_destination>(to);
     // The engine scrubs this one secret as it goes; `scrubbed` masks every other at the end.
-    if (const auto* s3 = std::get_if<s3_destination>(&to))
+    if (const auto *s3 = std::get_if<s3_destination>(&to))
       credential_ = s3->store.credentials.secret_access_key.reveal();
     else
       credential_ = std::get<azure_destination>(to).store.key.reveal();
     upload_result res;
     res.url = url_of(to);
     res.size = src.size;
-    if (opt_.stop.stop_requested()) return zic::error(errc::cancelled, "the upload of " + res.url + " was cancelled");
+    if (opt_.stop.stop_requested())
+      return zic::error(errc::cancelled, "the upload of " + res.url + " was cancelled");
     if (src.size <= opt_.multipart_threshold) {
       auto r = single(src, to, res);
       if (!r) return scrubbed(std::move(r).error(), to);
       progress_bytes(src.size);
       return res;
     }
-    auto plan = plan_parts(src.size, opt_.part_size, azure ? part_limits::azure() : part_limits::s3());
+    auto plan =
+        plan_parts(src.size, opt_.part_size, azure ? part_limits::azure() : part_limits::s3());
     if (!plan) return std::move(plan).error();
     multipart_machine machine(*plan, !azure, !azure);
     run_parts(machine, src, to);
@@ -241,38 +250,44 @@ private:
     return res;
   }
 
-  result<void> single(const detail::upload_source& src, const destination& to, upload_result& res) {
-    auto& t = transport(0);
+  result<void> single(const detail::upload_source &src, const destination &to, upload_result &res) {
+    auto &t = transport(0);
     std::string body;
     detail::source_reader reader(src);
     if (auto ok = reader.read(0, src.size, body); !ok) return ok;
     const std::string md5_hex = to_hex(md5(body));
-    if (const auto* s3 = std::get_if<s3_destination>(&to)) {
+    if (const auto *s3 = std::get_if<s3_destination>(&to)) {
       auto req = make_put_object(s3->store.endpoint, s3->object, std::move(body));
       s3_sign(req, s3->store, opt_.wall());
-      return call(t, "PutObject", req, [&](const http_response& a) { return detail::check_etag(a, md5_hex, res.etag); }, true);
+      return call(
+          t, "PutObject", req,
+          [&](const http_response &a) { return detail::check_etag(a, md5_hex, res.etag); }, true);
     }
-    const auto& az = std::get<azure_destination>(to);
+    const auto &az = std::get<azure_destination>(to);
     auto req = make_put_blob(az.store.endpoint, az.blob, std::move(body));
     if (auto ok = azure_authorize(req, az.store, opt_.wall()); !ok) return ok;
     const std::string sent_md5 = std::string(req.header("Content-MD5"));
-    return call(t, "Put Blob", req,
-                [&](const http_response& a) {
-                  auto ok = check_block(a, sent_md5, {});
-                  if (ok) res.etag = std::string(a.header("ETag"));
-                  return ok;
-                },
-                true);
+    return call(
+        t, "Put Blob", req,
+        [&](const http_response &a) {
+          auto ok = check_block(a, sent_md5, {});
+          if (ok) res.etag = std::string(a.header("ETag"));
+          return ok;
+        },
+        true);
   }
 
   // Runs the machine with up to `connections` workers; returns when it is done.
-  void run_parts(multipart_machine& machine, const detail::upload_source& src, const destination& to) {
+  void run_parts(multipart_machine &machine, const detail::upload_source &src,
+                 const destination &to) {
     std::mutex mu;
     std::condition_variable cv;
-    const unsigned workers = static_cast<unsigned>(std::min<std::uint64_t>(opt_.connections, machine.plan().count));
-    for (unsigned i = 0; i < workers; ++i) transport(i);  // made here, not racing in the workers
+    const unsigned workers =
+        static_cast<unsigned>(std::min<std::uint64_t>(opt_.connections, machine.plan().count));
+    for (unsigned i = 0; i < workers; ++i)
+      transport(i); // made here, not racing in the workers
     auto work = [&](unsigned index) {
-      auto& t = transport(index);
+      auto &t = transport(index);
       detail::source_reader reader(src);
       std::string body;
       std::unique_lock lock(mu);
@@ -315,147 +330,170 @@ private:
           machine.aborted(std::move(r));
           break;
         }
-        default: lock.lock(); break;
+        default:
+          lock.lock();
+          break;
         }
         cv.notify_all();
       }
       cv.notify_all();
     };
     std::vector<std::jthread> threads;
-    for (unsigned i = 1; i < workers; ++i) threads.emplace_back(work, i);
+    for (unsigned i = 1; i < workers; ++i)
+      threads.emplace_back(work, i);
     work(0);
-    for (auto& th : threads) th.join();
+    for (auto &th : threads)
+      th.join();
   }
 
-  result<std::string> create(Transport& t, const destination& to) {
-    const auto& s3 = std::get<s3_destination>(to);
+  result<std::string> create(Transport &t, const destination &to) {
+    const auto &s3 = std::get<s3_destination>(to);
     auto req = make_create_multipart(s3.store.endpoint, s3.object);
     s3_sign(req, s3.store, opt_.wall());
     std::string id;
-    auto r = call(t, "CreateMultipartUpload", req,
-                  [&](const http_response& a) -> result<void> {
-                    auto parsed = parse_upload_id(a);
-                    if (!parsed) return std::move(parsed).error();
-                    id = std::move(*parsed);
-                    return {};
-                  },
-                  true);
+    auto r = call(
+        t, "CreateMultipartUpload", req,
+        [&](const http_response &a) -> result<void> {
+          auto parsed = parse_upload_id(a);
+          if (!parsed) return std::move(parsed).error();
+          id = std::move(*parsed);
+          return {};
+        },
+        true);
     if (!r) return std::move(r).error();
     return id;
   }
 
-  result<std::string> send_part(Transport& t, detail::source_reader& reader, std::string& body, const destination& to,
-                                const std::string& upload_id, const multipart_machine::action& a,
-                                std::string& md5_hex) {
+  result<std::string> send_part(Transport &t, detail::source_reader &reader, std::string &body,
+                                const destination &to, const std::string &upload_id,
+                                const multipart_machine::action &a, std::string &md5_hex) {
     if (auto ok = reader.read(a.offset, a.length, body); !ok) return std::move(ok).error();
     const std::string raw_md5 = md5(body);
     md5_hex = to_hex(raw_md5);
     std::string etag;
-    if (const auto* s3 = std::get_if<s3_destination>(&to)) {
-      auto req = make_upload_part(s3->store.endpoint, s3->object, upload_id, a.part, std::move(body), raw_md5);
+    if (const auto *s3 = std::get_if<s3_destination>(&to)) {
+      auto req = make_upload_part(s3->store.endpoint, s3->object, upload_id, a.part,
+                                  std::move(body), raw_md5);
       s3_sign(req, s3->store, opt_.wall());
-      auto r = call(t, "UploadPart", req,
-                    [&](const http_response& ans) -> result<void> {
-                      auto e = part_etag(ans, {});
-                      if (!e) return std::move(e).error();
-                      etag = std::move(*e);
-                      return {};
-                    },
-                    true);
-      body = std::move(req.body);  // keep the buffer's capacity for the next part
+      auto r = call(
+          t, "UploadPart", req,
+          [&](const http_response &ans) -> result<void> {
+            auto e = part_etag(ans, {});
+            if (!e) return std::move(e).error();
+            etag = std::move(*e);
+            return {};
+          },
+          true);
+      body = std::move(req.body); // keep the buffer's capacity for the next part
       if (!r) return std::move(r).error();
       return etag;
     }
-    const auto& az = std::get<azure_destination>(to);
+    const auto &az = std::get<azure_destination>(to);
     const std::string id = azure_block_id(a.part);
     auto req = make_put_block(az.store.endpoint, az.blob, id, std::move(body), raw_md5);
     if (auto ok = azure_authorize(req, az.store, opt_.wall()); !ok) return std::move(ok).error();
     const std::string sent_md5 = std::string(req.header("Content-MD5"));
-    auto r = call(t, "Put Block", req, [&](const http_response& ans) { return check_block(ans, sent_md5, {}); }, true);
+    auto r = call(
+        t, "Put Block", req,
+        [&](const http_response &ans) { return check_block(ans, sent_md5, {}); }, true);
     body = std::move(req.body);
     if (!r) return std::move(r).error();
-    md5_hex.clear();  // a block's id is not an ETag: the store checked Content-MD5 itself
+    md5_hex.clear(); // a block's id is not an ETag: the store checked Content-MD5 itself
     return id;
   }
 
-  result<void> complete(Transport& t, const destination& to, const std::string& upload_id,
-                        const std::vector<completed_part>& parts) {
-    if (const auto* s3 = std::get_if<s3_destination>(&to)) {
+  result<void> complete(Transport &t, const destination &to, const std::string &upload_id,
+                        const std::vector<completed_part> &parts) {
+    if (const auto *s3 = std::get_if<s3_destination>(&to)) {
       auto req = make_complete_multipart(s3->store.endpoint, s3->object, upload_id, parts);
       s3_sign(req, s3->store, opt_.wall());
-      return call(t, "CompleteMultipartUpload", req,
-                  [&](const http_response& a) -> result<void> {
-                    auto ok = check_complete(a);
-                    if (ok) {
-                      pugi::xml_document doc;
-                      if (detail::load_xml(doc, a.body)) last_etag_ = detail::child_text(doc.document_element(), "ETag");
-                    }
-                    return ok;
-                  },
-                  true);
+      return call(
+          t, "CompleteMultipartUpload", req,
+          [&](const http_response &a) -> result<void> {
+            auto ok = check_complete(a);
+            if (ok) {
+              pugi::xml_document doc;
+              if (detail::load_xml(doc, a.body))
+                last_etag_ = detail::child_text(doc.document_element(), "ETag");
+            }
+            return ok;
+          },
+          true);
     }
-    const auto& az = std::get<azure_destination>(to);
+    const auto &az = std::get<azure_destination>(to);
     std::vector<std::string> ids;
-    for (const auto& p : parts) ids.push_back(p.etag);
+    for (const auto &p : parts)
+      ids.push_back(p.etag);
     auto req = make_put_block_list(az.store.endpoint, az.blob, ids);
     if (auto ok = azure_authorize(req, az.store, opt_.wall()); !ok) return ok;
-    return call(t, "Put Block List", req,
-                [&](const http_response& a) -> result<void> {
-                  auto ok = check_answer(a, {});
-                  if (ok) last_etag_ = std::string(a.header("ETag"));
-                  return ok;
-                },
-                true);
+    return call(
+        t, "Put Block List", req,
+        [&](const http_response &a) -> result<void> {
+          auto ok = check_answer(a, {});
+          if (ok) last_etag_ = std::string(a.header("ETag"));
+          return ok;
+        },
+        true);
   }
 
   // Abort runs even when the upload was cancelled: that is when it matters most. Its own budget
   // is short, so a dead store cannot hold the caller long.
-  result<void> abort(Transport& t, const destination& to, const std::string& upload_id) {
-    const auto& s3 = std::get<s3_destination>(to);
+  result<void> abort(Transport &t, const destination &to, const std::string &upload_id) {
+    const auto &s3 = std::get<s3_destination>(to);
     auto req = make_abort_multipart(s3.store.endpoint, s3.object, upload_id);
     s3_sign(req, s3.store, opt_.wall());
-    return call(t, "AbortMultipartUpload", req, [](const http_response& a) { return check_answer(a, {}); }, false);
+    return call(
+        t, "AbortMultipartUpload", req, [](const http_response &a) { return check_answer(a, {}); },
+        false);
   }
 
   // ---- one request, through the call engine ----------------------------------------------------
 
   template <class Answer>
-  result<void> call(Transport& t, std::string_view name, http_request& req, Answer&& answer, bool stoppable) {
+  result<void> call(Transport &t, std::string_view name, http_request &req, Answer &&answer,
+                    bool stoppable) {
     call_options co;
     if (stoppable) {
       co.stop = opt_.stop;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - opt_.clock.now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - opt_.clock.now());
       co.deadline = std::max(left, std::chrono::milliseconds(1));
     } else {
       co.deadline = std::chrono::seconds(60);
     }
     std::uint64_t attempts = 0;
     const std::string_view credential = credential_;
-    const attempt_observer* observer = opt_.observer ? &observer_ : nullptr;
-    call_env env{opt_.retry, co.deadline.value_or(opt_.deadline), opt_.attempt_timeout, observer, credential,
-                 nullptr, attempts};
+    const attempt_observer *observer = opt_.observer ? &observer_ : nullptr;
+    call_env env{opt_.retry,
+                 co.deadline.value_or(opt_.deadline),
+                 opt_.attempt_timeout,
+                 observer,
+                 credential,
+                 nullptr,
+                 attempts};
     http_response resp;
-    call_engine<Answer&> engine(env, call_kind(name), req, answer, co);
+    call_engine<Answer &> engine(env, call_kind(name), req, answer, co);
     return drive(engine, t, req, resp, opt_.clock, co.stop);
   }
 
   // Masks every credential of `to` from a message built from store text and request URLs
   // (a SAS token is part of an Azure request's target).
-  zic::error scrubbed(zic::error e, const destination& to) const {
+  zic::error scrubbed(zic::error e, const destination &to) const {
     auto mask = [&](std::string_view s) {
       zic::detail::redact_credential(e.message, s);
       zic::detail::redact_credential(e.request_id, s);
     };
-    if (const auto* s3 = std::get_if<s3_destination>(&to)) {
+    if (const auto *s3 = std::get_if<s3_destination>(&to)) {
       mask(s3->store.credentials.secret_access_key.reveal());
       mask(s3->store.credentials.session_token.reveal());
     } else {
-      const auto& az = std::get<azure_destination>(to);
+      const auto &az = std::get<azure_destination>(to);
       mask(az.store.key.reveal());
       std::string_view sas = az.store.sas.reveal();
       if (!sas.empty() && sas.front() == '?') sas.remove_prefix(1);
       // The whole token, then each value in it (a message may quote one parameter).
-      for (auto pos = e.message.find(sas); !sas.empty() && pos != std::string::npos; pos = e.message.find(sas))
+      for (auto pos = e.message.find(sas); !sas.empty() && pos != std::string::npos;
+           pos = e.message.find(sas))
         e.message.replace(pos, sas.size(), "***");
       while (!sas.empty()) {
         const auto amp = sas.find('&');
@@ -468,20 +506,21 @@ private:
     return e;
   }
 
-  static std::string url_of(const destination& to) {
-    if (const auto* s3 = std::get_if<s3_destination>(&to))
-      return (s3->store.endpoint.host == "storage.googleapis.com" ? "gs://" : "s3://") + s3->object.bucket + "/" +
-             s3->object.key;
-    const auto& az = std::get<azure_destination>(to);
+  static std::string url_of(const destination &to) {
+    if (const auto *s3 = std::get_if<s3_destination>(&to))
+      return (s3->store.endpoint.host == "storage.googleapis.com" ? "gs://" : "s3://") +
+             s3->object.bucket + "/" + s3->object.key;
+    const auto &az = std::get<azure_destination>(to);
     http_request r = azure_request(az.store.endpoint, "GET", az.blob);
     return r.url();
   }
 
   // ---- connections and progress ------------------------------------------------------------
 
-  Transport& transport(unsigned index) {
+  Transport &transport(unsigned index) {
     std::lock_guard lock(pool_mu_);
-    while (pool_.size() <= index) pool_.push_back(std::make_unique<Transport>(make_()));
+    while (pool_.size() <= index)
+      pool_.push_back(std::make_unique<Transport>(make_()));
     return *pool_[index];
   }
 
@@ -492,7 +531,7 @@ private:
     progress_.bytes_total = total;
     progress_.files_total = files;
     // Events name the request's path without its query, where a SAS token would be.
-    observer_ = [this](const attempt_event& ev) {
+    observer_ = [this](const attempt_event &ev) {
       attempt_event copy = ev;
       copy.path = copy.path.substr(0, copy.path.find('?'));
       opt_.observer(copy);
@@ -511,8 +550,10 @@ private:
     const auto elapsed = std::chrono::duration<double>(opt_.clock.now() - started_).count();
     if (elapsed > 0) progress_.bytes_per_second = double(progress_.bytes_sent) / elapsed;
     if (progress_.bytes_per_second > 0) {
-      const double left = double(progress_.bytes_total - std::min(progress_.bytes_total, progress_.bytes_sent));
-      progress_.eta = std::chrono::seconds(static_cast<std::int64_t>(left / progress_.bytes_per_second + 0.5));
+      const double left =
+          double(progress_.bytes_total - std::min(progress_.bytes_total, progress_.bytes_sent));
+      progress_.eta =
+          std::chrono::seconds(static_cast<std::int64_t>(left / progress_.bytes_per_second + 0.5));
     }
     if (opt_.progress) opt_.progress(progress_);
   }
