@@ -2,7 +2,7 @@
 #define ZIC_STORAGE_S3_HPP
 
 // S3's object and multipart requests, built as plain `http_request`s (unsigned: `s3_sign`
-// signs them at the time of each attempt), and their answers read with pugixml. GCS takes the
+// signs them just before a call is sent), and their answers read with pugixml. GCS takes the
 // same requests through its XML API at storage.googleapis.com with HMAC keys.
 
 #include "../detail/url.hpp"
@@ -165,8 +165,9 @@ inline http_request make_put_object(const s3_endpoint &ep, const s3_object &obje
 inline http_request make_create_multipart(const s3_endpoint &ep, const s3_object &object) {
   auto req = s3_request(ep, "POST", object, "uploads");
   req.headers.push_back({"Content-Type", "application/octet-stream"});
-  // Resent only on a failure that shows the store did not act; a lost answer would leave an
-  // upload behind that nobody aborts.
+  // Retried like the other calls. Marked otherwise, every 503 SlowDown on a create would end
+  // the upload; the price is that a retry after a lost answer opens a second upload and leaves
+  // the first to the bucket's lifecycle rule (AbortIncompleteMultipartUpload).
   req.idempotent = true;
   return req;
 }

@@ -6,7 +6,8 @@
 // the deadline, cancellation), exactly as an import call does; what a store's answer means is
 // this file's answer policies. Large objects go up as a multipart upload driven by
 // `multipart_machine`, over several connections at once (one transport each), with memory
-// bounded by connections x part size.
+// bounded by connections x part size. Each call is signed once, just before it starts; its
+// retries, seconds apart, stay within the stores' 15-minute window for a signature's time.
 
 #include "../call_engine.hpp"
 #include "../call_options.hpp"
