@@ -53,7 +53,7 @@ struct fake_transport {
     const std::string path(t.substr(0, qpos));
     const std::string_view q =
         qpos == std::string_view::npos ? std::string_view{} : t.substr(qpos + 1);
-    if (req.method == "PUT" && q.empty()) {
+    if (req.method == "PUT" && query_value(q, "uploadId").empty()) {
       s->objects[path] = req.body;
       auto r = answer(200);
       r.headers.push_back({"ETag", "\"" + zs::to_hex(zs::md5(req.body)) + "\""});
@@ -205,4 +205,40 @@ TEST_CASE("uploader: an Azure SAS signature stays out of errors and events") {
   REQUIRE(!paths.empty());
   CHECK(paths[0] == "/acct/c/b");
   CHECK(store->log[0].find("sig=SiGnAtUrE") != std::string::npos); // it was sent, as it must be
+}
+
+TEST_CASE("uploader: every retry is signed at its own time; a SAS token is not added twice") {
+  auto store = std::make_shared<fake_store>();
+  std::vector<std::string> dates, targets;
+  int failures = 2;
+  store->fault = [&](const zic::http_request &r) -> std::optional<zic::result<zic::http_response>> {
+    dates.emplace_back(r.header("x-amz-date").empty() ? r.header("x-ms-date")
+                                                      : r.header("x-amz-date"));
+    targets.push_back(r.target);
+    if (failures-- > 0)
+      return zic::result<zic::http_response>(
+          answer(503, "<Error><Code>SlowDown</Code><Message>slow</Message></Error>"));
+    return std::nullopt;
+  };
+  auto opts = fast();
+  auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 50);
+  opts.wall = [&now] { return now += std::chrono::minutes(7); };
+  zs::uploader<fake_transport> up([store] { return fake_transport{store}; }, opts);
+  REQUIRE(up.upload_bytes("abc", dest("k")));
+  REQUIRE(dates.size() == 3);
+  CHECK(dates[0] != dates[1]);
+  CHECK(dates[1] != dates[2]);
+  CHECK(store->objects["/b/k"] == "abc");
+
+  dates.clear();
+  targets.clear();
+  failures = 1;
+  zs::azure_destination to;
+  to.store.endpoint = zs::azure_endpoint::at("http://127.0.0.1:9/acct").value();
+  to.store.sas = zic::secret("sv=1&sig=S");
+  to.blob = {"c", "b"};
+  REQUIRE(up.upload_bytes("abc", to));
+  REQUIRE(targets.size() == 2);
+  CHECK(targets[1] == "/acct/c/b?sv=1&sig=S");
+  CHECK(dates[0] != dates[1]);
 }

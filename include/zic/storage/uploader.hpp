@@ -229,6 +229,7 @@ private:
       credential_ = s3->store.credentials.secret_access_key.reveal();
     else
       credential_ = std::get<azure_destination>(to).store.key.reveal();
+    current_ = &to;
     upload_result res;
     res.url = url_of(to);
     res.size = src.size;
@@ -474,7 +475,44 @@ private:
                  attempts};
     http_response resp;
     call_engine<Answer &> engine(env, call_kind(name), req, answer, co);
-    return drive(engine, t, req, resp, opt_.clock, co.stop);
+    // zic's blocking driver, but each retry is signed anew at its own time: attempts with
+    // long timeouts could otherwise outlast a signature's 15-minute window.
+    bool first = true;
+    for (auto step = engine.start(opt_.clock.now());;) {
+      switch (step.next) {
+      case call_step::send: {
+        if (!first) resign(req);
+        first = false;
+        auto sent = zic::detail::send_into(t, req, resp);
+        step = engine.after_send(std::move(sent), resp, opt_.clock.now(), zic::detail::uniform01(),
+                                 std::chrono::system_clock::now());
+        break;
+      }
+      case call_step::wait: {
+        const bool slept = opt_.clock.sleep(step.delay, co.stop);
+        step = engine.after_wait(!slept, opt_.clock.now());
+        break;
+      }
+      case call_step::done:
+        return engine.take_result();
+      }
+    }
+  }
+
+  // Signs a request again for the destination of the upload under way (its SAS token, already
+  // in the target, stays as it is).
+  void resign(http_request &req) const {
+    if (const auto *s3 = std::get_if<s3_destination>(current_)) {
+      s3_sign(req, s3->store, opt_.wall());
+      return;
+    }
+    const auto &az = std::get<azure_destination>(*current_);
+    if (!az.store.sas.empty()) {
+      detail::set_header(req, "x-ms-date", rfc1123_date(opt_.wall()));
+      return;
+    }
+    // The key was accepted when the call was first signed, so this cannot fail.
+    (void)azure_sign(req, azure_credentials{az.store.endpoint.account, az.store.key}, opt_.wall());
   }
 
   // Masks every credential of `to` from a message built from store text and request URLs
@@ -569,6 +607,7 @@ private:
   attempt_observer observer_;
   std::string last_etag_;
   std::string_view credential_;
+  const destination *current_ = nullptr; // the upload under way
 };
 
 } // namespace storage
