@@ -47,15 +47,16 @@ constexpr std::size_t batch_rows = 1024;
 constexpr std::size_t vector_pool_rows = 4096;
 
 std::size_t row_count() {
-  const char* n = std::getenv("ZIC_BENCH_WRITE_ROWS");
+  const char *n = std::getenv("ZIC_BENCH_WRITE_ROWS");
   const long v = n ? std::atol(n) : 1000000;
   return static_cast<std::size_t>(v > 0 ? v : 1);
 }
 
-const fs::path& scratch() {
+const fs::path &scratch() {
   static const fs::path dir = [] {
-    const char* d = std::getenv("ZIC_BENCH_WRITE_DIR");
-    return d ? fs::path(d) : fs::temp_directory_path() / ("zic-bench-write-" + std::to_string(::getpid()));
+    const char *d = std::getenv("ZIC_BENCH_WRITE_DIR");
+    return d ? fs::path(d)
+             : fs::temp_directory_path() / ("zic-bench-write-" + std::to_string(::getpid()));
   }();
   return dir;
 }
@@ -66,9 +67,12 @@ struct source {
   std::vector<std::int64_t> ids;
   std::string title_text;
   std::vector<std::string_view> titles;
-  std::vector<float> vectors; // vector_pool_rows * dim, uniform in [-1, 1) like a normalized embedding
+  std::vector<float>
+      vectors; // vector_pool_rows * dim, uniform in [-1, 1) like a normalized embedding
 
-  source() : ids(rows), title_text(rows * title_bytes, '\0'), titles(rows), vectors(vector_pool_rows * dim) {
+  source()
+      : ids(rows), title_text(rows * title_bytes, '\0'), titles(rows),
+        vectors(vector_pool_rows * dim) {
     char text[title_bytes + 1];
     for (std::size_t i = 0; i < rows; ++i) {
       ids[i] = static_cast<std::int64_t>(i);
@@ -79,7 +83,7 @@ struct source {
       titles[i] = std::string_view(title_text).substr(i * title_bytes, title_bytes);
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    for (auto& v : vectors)
+    for (auto &v : vectors)
       v = u(rng);
   }
   std::span<const float> vector(std::size_t row) const {
@@ -87,7 +91,7 @@ struct source {
   }
 };
 
-const source& data() {
+const source &data() {
   static const source s;
   return s;
 }
@@ -117,7 +121,7 @@ struct alloc_tally {
   long rows = 0, row_allocs = 0, chunks = 0, chunk_allocs = 0;
 
   template <class Append>
-  void measure(const zic::bulk_writer& w, std::size_t appended_rows, Append&& append) {
+  void measure(const zic::bulk_writer &w, std::size_t appended_rows, Append &&append) {
     const bool steady = !w.units().empty();
     const std::size_t units = w.units().size();
     const long before = zic_bench::allocation_count();
@@ -132,7 +136,7 @@ struct alloc_tally {
       row_allocs += spent;
     }
   }
-  void report(benchmark::State& state) const {
+  void report(benchmark::State &state) const {
     state.counters["allocs_per_row"] = rows ? double(row_allocs) / double(rows) : -1.0;
     state.counters["steady_rows"] = double(rows);
     state.counters["allocs_per_chunk"] = chunks ? double(chunk_allocs) / double(chunks) : -1.0;
@@ -141,27 +145,28 @@ struct alloc_tally {
 
 // The files of the last zic run of each format, relative to the scratch directory, with their
 // sizes: what the baseline writes again.
-std::map<zic::file_format, std::vector<std::pair<fs::path, std::uintmax_t>>>& layouts() {
+std::map<zic::file_format, std::vector<std::pair<fs::path, std::uintmax_t>>> &layouts() {
   static std::map<zic::file_format, std::vector<std::pair<fs::path, std::uintmax_t>>> m;
   return m;
 }
 
 void remember_layout(zic::file_format format) {
-  auto& files = layouts()[format];
+  auto &files = layouts()[format];
   files.clear();
-  for (const auto& e : fs::recursive_directory_iterator(scratch()))
+  for (const auto &e : fs::recursive_directory_iterator(scratch()))
     if (e.is_regular_file()) files.emplace_back(fs::relative(e.path(), scratch()), e.file_size());
 }
 
-std::uint64_t columnar(zic::file_format format, zic::compression codec, alloc_tally* tally) {
-  const source& s = data();
+std::uint64_t columnar(zic::file_format format, zic::compression codec, alloc_tally *tally) {
+  const source &s = data();
   auto w = make_writer(format, codec);
   for (std::size_t at = 0; at < s.rows; at += batch_rows) {
     const std::size_t n = std::min(batch_rows, s.rows - at);
     const std::array<zic::column_values, 3> cols{
         {{"id", std::span<const std::int64_t>(s.ids).subspan(at, n)},
          {"title", std::span<const std::string_view>(s.titles).subspan(at, n)},
-         {"vec", std::span<const float>(s.vectors).subspan((at % vector_pool_rows) * dim, n * dim)}}};
+         {"vec",
+          std::span<const float>(s.vectors).subspan((at % vector_pool_rows) * dim, n * dim)}}};
     auto append = [&] { w.append_columns(cols, n).value(); };
     if (tally)
       tally->measure(w, n, append);
@@ -172,8 +177,8 @@ std::uint64_t columnar(zic::file_format format, zic::compression codec, alloc_ta
   return w.bytes_written();
 }
 
-std::uint64_t rows(zic::compression codec, alloc_tally& tally) {
-  const source& s = data();
+std::uint64_t rows(zic::compression codec, alloc_tally &tally) {
+  const source &s = data();
   auto w = make_writer(zic::file_format::parquet, codec);
   zic::row_builder row = w.make_row();
   for (std::size_t i = 0; i < s.rows; ++i)
@@ -186,7 +191,7 @@ std::uint64_t rows(zic::compression codec, alloc_tally& tally) {
   return w.bytes_written();
 }
 
-void finish(benchmark::State& state, std::uint64_t bytes) {
+void finish(benchmark::State &state, std::uint64_t bytes) {
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
   state.SetItemsProcessed(static_cast<std::int64_t>(data().rows) * state.iterations());
   state.counters["file_bytes"] = double(bytes);
@@ -198,7 +203,7 @@ void clean() {
   fs::remove_all(scratch(), ignored);
 }
 
-void zic_columnar(benchmark::State& state, zic::file_format format, zic::compression codec) {
+void zic_columnar(benchmark::State &state, zic::file_format format, zic::compression codec) {
   (void)data(); // built outside the timing
   clean();
   std::uint64_t bytes = 0;
@@ -214,7 +219,7 @@ void zic_columnar(benchmark::State& state, zic::file_format format, zic::compres
   tally.report(state);
 }
 
-void zic_rows(benchmark::State& state, zic::compression codec) {
+void zic_rows(benchmark::State &state, zic::compression codec) {
   (void)data();
   clean();
   std::uint64_t bytes = 0;
@@ -232,7 +237,7 @@ void zic_rows(benchmark::State& state, zic::compression codec) {
 // The floor: the files zic wrote for `format` (a run of its own when the zic benchmark was
 // filtered out), written again with open/write/close from one buffer, into the same directory
 // and folders. No encoding, no rename: the bytes through write(2) into the page cache.
-void write2_same_files(benchmark::State& state, zic::file_format format) {
+void write2_same_files(benchmark::State &state, zic::file_format format) {
   if (!layouts().count(format)) {
     clean();
     columnar(format, zic::compression::none, nullptr);
@@ -241,12 +246,12 @@ void write2_same_files(benchmark::State& state, zic::file_format format) {
   clean();
   const auto files = layouts()[format];
   std::uintmax_t largest = 0, bytes = 0;
-  for (const auto& [path, size] : files)
+  for (const auto &[path, size] : files)
     largest = std::max(largest, size), bytes += size;
   const std::string buffer(largest, 'z'); // touched, so no page fault is timed
   for (auto _ : state) {
     fs::create_directories(scratch());
-    for (const auto& [path, size] : files) {
+    for (const auto &[path, size] : files) {
       const fs::path full = scratch() / path;
       if (path.has_parent_path()) ::mkdir(full.parent_path().c_str(), 0755);
       const int fd = ::open(full.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -255,7 +260,8 @@ void write2_same_files(benchmark::State& state, zic::file_format format) {
         return;
       }
       for (std::uintmax_t done = 0; done < size;) {
-        const ::ssize_t n = ::write(fd, buffer.data() + done, static_cast<std::size_t>(size - done));
+        const ::ssize_t n =
+            ::write(fd, buffer.data() + done, static_cast<std::size_t>(size - done));
         if (n <= 0) {
           ::close(fd);
           state.SkipWithError("write(2) failed");
@@ -273,8 +279,8 @@ void write2_same_files(benchmark::State& state, zic::file_format format) {
   state.counters["files"] = double(files.size());
 }
 
-std::string filesystem_of(const fs::path& dir) {
-  struct statfs s{};
+std::string filesystem_of(const fs::path &dir) {
+  struct statfs s {};
   fs::create_directories(dir);
   if (::statfs(dir.c_str(), &s) != 0) return "?";
   switch (static_cast<unsigned long>(s.f_type)) {
@@ -305,7 +311,8 @@ constexpr auto none = zic::compression::none;
 
 // One iteration writes every row once (seconds at 1,000,000 rows); benchmarks/run repeats
 // each three times and keeps the median.
-#define ZIC_WRITE_BENCH(...) BENCHMARK_CAPTURE(__VA_ARGS__)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond)
+#define ZIC_WRITE_BENCH(...)                                                                       \
+  BENCHMARK_CAPTURE(__VA_ARGS__)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond)
 ZIC_WRITE_BENCH(zic_columnar, parquet_none, parquet, none);
 ZIC_WRITE_BENCH(write2_same_files, parquet, parquet);
 ZIC_WRITE_BENCH(zic_columnar, numpy, numpy, none);
@@ -314,7 +321,7 @@ ZIC_WRITE_BENCH(zic_columnar, parquet_snappy, parquet, zic::compression::snappy)
 ZIC_WRITE_BENCH(zic_columnar, parquet_zstd, parquet, zic::compression::zstd);
 ZIC_WRITE_BENCH(zic_rows, parquet_none, none);
 
-int main(int argc, char** argv) {
+int main(int argc, char **argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("write_rows", std::to_string(row_count()));
