@@ -7,6 +7,7 @@
 #include "call_options.hpp"
 #include "clock.hpp"
 #include "model.hpp"
+#include "operation.hpp"
 #include "result.hpp"
 
 #include <algorithm>

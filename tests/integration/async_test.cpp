@@ -589,3 +589,25 @@ TEST_CASE("async: the asynchronous API mirrors the blocking one, over a type-era
   REQUIRE(blocking.for_each_import_job([&](const zic::import_job_summary&) { ++n; }, pages));
   CHECK(n == ids.size());
 }
+
+TEST_CASE("async: an exception thrown by a completion handler reaches io.run() as it was thrown") {
+  data_dir d(5);
+  emulator_process e(emulator_args("milvus", d));
+  asio::io_context io;
+  auto client = make_client(io, e, zic::api_flavor::milvus);
+  int calls = 0;
+  client.async_list_import_jobs({}, [&](zic::result<zic::import_job_page> r) {
+    ++calls;
+    CHECK(r);
+    throw std::runtime_error("the handler's own");
+  });
+  CHECK_THROWS_WITH_AS(io.run(), "the handler's own", std::runtime_error);
+  CHECK(calls == 1);
+  CHECK_FALSE(client.busy());  // the client is free again, and works
+  std::optional<zic::result<zic::import_job_page>> again;
+  io.restart();
+  client.async_list_import_jobs({}, [&](auto r) { again = std::move(r); });
+  io.run();
+  REQUIRE(again);
+  CHECK(*again);
+}

@@ -330,3 +330,22 @@ TEST_CASE_TEMPLATE("framing: a request that would frame itself or smuggle a seco
   CHECK(seen[0].find("Content-Length: 2\r\n") != std::string::npos);
   CHECK(seen[0].find("X-Trace: t1\r\n") != std::string::npos);
 }
+
+TEST_CASE_TEMPLATE("framing: an empty PUT says Content-Length: 0, and no body gets a type it did not ask for", T,
+                   zic::beast_transport, zic::curl_transport) {
+  script_server s([](int, const std::string&) { return script_server::reply{json_answer("{}")}; });
+  auto put = raw_request(s.port());
+  put.method = "PUT";
+  put.target = "/bucket/empty";
+  put.body.clear();
+  T t;
+  auto r = t.send(put);
+  REQUIRE_MESSAGE(r, r.error().message);
+  auto post = raw_request(s.port());  // a body without a Content-Type of its own
+  REQUIRE(t.send(post));
+  const auto seen = s.seen();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].rfind("PUT /bucket/empty HTTP/1.1\r\n", 0) == 0);
+  CHECK(seen[0].find("Content-Length: 0\r\n") != std::string::npos);
+  for (const auto& request : seen) CHECK(request.find("x-www-form-urlencoded") == std::string::npos);
+}
