@@ -217,8 +217,9 @@ def writing(results):
         lines += ["", "### Where the columnar Parquet path's time goes", "",
                   "The baseline copies each byte once, from its buffer into the page cache. zic copies each "
                   "value into the chunk's columns, checks it against the schema (every float of every vector "
-                  "for finiteness), encodes the chunk into one buffer (a second copy, with a repetition and a "
-                  "definition level per vector element in Parquet) and only then pays the same copy into the "
+                  "for finiteness), encodes each page (values, then the page with a repetition and a definition "
+                  "level per vector element in Parquet, then the file's buffer: more copies of every byte) and "
+                  "only then pays the same copy into the "
                   f"page cache. The profile of one uncompressed Parquet run ({tool}); "
                   "`copy_folio_from_iter_atomic` is the kernel's copy into the page cache:", "",
                   "```"] + top + ["```"]
