@@ -6770,6 +6770,9 @@ private:
       add(lines_.back().c_str());
     }
     add("Expect:");  // no 100-continue round trip
+    // libcurl would add a form Content-Type to a body sent without one; the request says what
+    // it sends, or nothing.
+    if (req.header("Content-Type").empty()) add("Content-Type:");
     slist_.reset(list);
     curl_easy_setopt(h_->easy.get(), CURLOPT_HTTPHEADER, slist_.get());
   }
@@ -6793,7 +6796,8 @@ private:
     curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
     if (req.method == "HEAD") {
       curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (req.method == "POST" || !req.body.empty()) {
+    } else if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || !req.body.empty()) {
+      // A body, even an empty one, goes with its Content-Length (a store refuses a PUT without).
       curl_easy_setopt(h, CURLOPT_POST, 1L);  // also turns NOBODY off
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
