@@ -50,6 +50,25 @@ def run(*args, env=None, check=None, timeout=60):
     return p
 
 
+def read_terminal(master):
+    """All a program wrote to the terminal whose master side is `master`, until it closed (or
+    30 s of silence); closes `master`."""
+    screen = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(master)
+    return screen.decode()
+
+
 def http_answer(body, status="200 OK"):
     data = body.encode()
     return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
@@ -359,21 +378,8 @@ class CliTest(unittest.TestCase):
             p = subprocess.Popen([ZIC, "import", "wait", job.stdout.strip(), "--interval", "0.1"],
                                  stdout=slave, stderr=slave, env=env)
             os.close(slave)
-            screen = b""
-            while True:
-                ready, _, _ = select.select([master], [], [], 30)
-                if not ready:
-                    break
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # the terminal closed with the process
-                    break
-                if not chunk:
-                    break
-                screen += chunk
-            os.close(master)
+            text = read_terminal(master)
             self.assertEqual(p.wait(timeout=30), 0)
-            text = screen.decode()
             OUTPUTS.append(text)
             self.assertGreaterEqual(text.count("\r["), 3)  # redrawn in place
             self.assertIn("\x1b[K", text)
@@ -631,22 +637,9 @@ class WriteTest(unittest.TestCase):
                               "--chunk-size", "1KiB", str(self.dir / "rows.jsonl")],
                              stdout=subprocess.PIPE, stderr=slave, text=True)
         os.close(slave)
-        screen = b""
-        while True:
-            ready, _, _ = select.select([master], [], [], 30)
-            if not ready:
-                break
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-        os.close(master)
+        text = read_terminal(master)
         out, _ = p.communicate(timeout=30)
         self.assertEqual(p.returncode, 0)
-        text = screen.decode()
         OUTPUTS.append(text)
         self.assertRegex(text, r"\rzic: 60 rows, [\d.]+ MB/s, \d+ files\x1b\[K")
         self.assertNotIn("rows,", out)  # the units alone on stdout
