@@ -17,6 +17,7 @@ struct npy_header {
   std::vector<std::int64_t> shape;
   std::int64_t data_offset = 0;          // where the array's bytes start
   std::int64_t item_size = 0;            // bytes per element
+  std::string dtype;                     // the descr code, such as "<f4" or "|u1"
 };
 
 inline constexpr std::string_view npy_magic = "\x93NUMPY";
@@ -157,6 +158,7 @@ inline std::optional<npy_header> parse_npy_header(std::string_view bytes, std::s
     return std::nullopt;
   }
   h.item_size = code[1] == 'U' ? n * 4 : n;  // UCS-4
+  h.dtype = std::string(code);
   return h;
 }
 
