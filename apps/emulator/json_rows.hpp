@@ -5,9 +5,13 @@
 // stream by, and checks that the whole file is valid JSON (RFC 8259, in UTF-8), as the server's
 // reader would. A DOM parser needs several times the file in memory, and simdjson's array
 // size() stops at 2^24 - 1; this keeps one byte per open bracket and counts in 64 bits.
+// Given a `row_check`, it also hands each row object's text to it, one row at a time, so a
+// schema can be checked on every row in memory bounded by the largest row.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,10 +20,17 @@ namespace zic_emulator {
 class json_row_counter {
 public:
   static constexpr std::size_t max_depth = 1024;  // as simdjson's default
+  static constexpr std::size_t max_checked_row = std::size_t(64) << 20;  // larger rows are not checked
+
+  /// Called with each row's text (an object) and its index; false (with `why`) fails the file.
+  std::function<bool(std::string_view row, std::int64_t index, std::string& why)> row_check;
 
   /// Reads the next bytes of the file; false once it is not valid JSON (`error()` says why).
   bool feed(std::string_view bytes) {
+    chunk_ = bytes;
+    capture_from_ = 0;
     for (std::size_t i = 0; i < bytes.size() && error_.empty();) i = step(bytes, i);
+    if (capturing_ && error_.empty()) keep(bytes.size());
     offset_ += bytes.size();
     return error_.empty();
   }
@@ -143,6 +154,15 @@ private:
       }
     } else if (rows_ == rows_state::counting && stack_.size() == rows_depth_) {
       ++count_;
+      if (row_check && c != '{') {
+        error_ = "row " + std::to_string(count_ - 1) + " is not a JSON object";
+        return;
+      }
+      if (row_check) {
+        capturing_ = true;
+        row_.clear();
+        capture_from_ = static_cast<std::size_t>(at - offset_);
+      }
     } else if (rows_ == rows_state::next_value) {
       rows_ = c == '[' ? rows_state::counting : rows_state::other;
       rows_depth_ = 2;
@@ -181,6 +201,13 @@ private:
     }
     if (rows_ == rows_state::counting && stack_.size() == rows_depth_ && rows_depth_ == 2)
       rows_ = rows_state::counted;
+    if (capturing_ && stack_.size() == rows_depth_ + 1) {  // the row's own closing brace
+      keep(static_cast<std::size_t>(at - offset_) + 1);
+      capturing_ = false;
+      std::string why;
+      if (row_.size() <= max_checked_row && !row_check(row_, count_ - 1, why)) error_ = why;
+      row_.clear();
+    }
     stack_.pop_back();
     expect_ = stack_.empty() ? expect::end : expect::comma_or_close;
   }
@@ -289,6 +316,13 @@ private:
     return false;
   }
 
+  // Keeps the current row's bytes of this chunk up to `end`, while it is small enough to check.
+  void keep(std::size_t end) {
+    if (row_.size() <= max_checked_row)
+      row_.append(chunk_.substr(capture_from_, std::min(end - capture_from_, max_checked_row + 1)));
+    capture_from_ = end;
+  }
+
   bool number_complete() const {
     return number_ == number::zero || number_ == number::integer || number_ == number::fraction ||
            number_ == number::exponent;
@@ -309,6 +343,10 @@ private:
   std::int64_t count_ = 0;
   std::uint64_t offset_ = 0;    // of the bytes fed before the current ones
   std::string error_;
+  std::string_view chunk_;         // the bytes being fed
+  bool capturing_ = false;         // inside a row that is being kept for row_check
+  std::size_t capture_from_ = 0;   // where in chunk_ the row's unkept bytes start
+  std::string row_;
 };
 
 } // namespace zic_emulator
