@@ -48,6 +48,8 @@ struct settings {
   std::optional<std::uint64_t> seed;    // job ids: the same every run only when given
   std::chrono::milliseconds read_timeout{std::chrono::minutes(5)};  // reading one file, at most
   const std::atomic<bool>* stopping = nullptr;  // set when the emulator stops: reads give up
+  // Collections whose files are checked against a schema, by name; others are only counted.
+  std::map<std::string, zic::collection_schema, std::less<>> schemas;
 };
 
 // The request's credentials for the user's bucket (cloud).
@@ -296,7 +298,8 @@ private:
 
   // Reads one import unit: a row-based file, or the .npy columns of one row set.
   template <class Locate>
-  import_file read_unit(const std::vector<std::string>& names, std::string shown, Locate&& locate, scans& seen) const {
+  import_file read_unit(const std::vector<std::string>& names, std::string shown, Locate&& locate, scans& seen,
+                        const file_rules& rules) const {
     import_file unit;
     unit.name = std::move(shown);
     std::int64_t rows = -1;
@@ -307,7 +310,7 @@ private:
         std::optional<file_scan> scan;
         if (where.source) {
           where.source->limit({steady::now() + s_.read_timeout, s_.read_timeout, s_.stopping});
-          scan = scan_file(*where.source, zic::detail::file_type_of(name), name, max_file_bytes());
+          scan = scan_file(*where.source, zic::detail::file_type_of(name), name, max_file_bytes(), rules);
         }
         else if (!where.error.empty()) scan.emplace().error = where.error;
         known = seen.emplace(name, std::move(scan)).first;
@@ -335,6 +338,17 @@ private:
       }
     }
     if (names.size() > 1 && rows > 0) unit.rows = rows;
+    // A NumPy unit holds one file per field: the fields without one are known only here.
+    if (rules.schema && unit.error.empty() && !unit.simulated &&
+        zic::detail::file_type_of(names.front()) == file_type::numpy) {
+      std::vector<std::string> fields;
+      for (const auto& name : names) fields.push_back(stem(name));
+      std::string why;
+      if (!check_npy_unit(*rules.schema, fields, why)) {
+        unit.error = "NumPy files " + unit.name + " do not match the collection's schema: " + why;
+        unit.rows = 0;
+      }
+    }
     if (unit.simulated && unit.error.empty()) {
       unit.rows = s_.simulated_rows;
       unit.bytes = s_.simulated_rows * 128;
@@ -436,6 +450,9 @@ private:
     if (text(body, "collectionName", j.collection) || text(body, "partitionName", j.partition))
       return bind_error("collectionName/partitionName");
     if (j.collection.empty()) return error(1802, "missing required parameter: collectionName");
+    // The schema stays in settings for the emulator's life; the units read with these rules.
+    auto rules = std::make_shared<file_rules>();
+    if (auto known = s_.schemas.find(j.collection); known != s_.schemas.end()) rules->schema = &known->second;
 
     if (s_.kind == flavor::cloud) {
       if (auto bad = check_target(body)) return *bad;
@@ -470,14 +487,14 @@ private:
       for (const auto& g : paths) j.files.push_back(named(shown(g)));
       auto shared_keys = std::make_shared<const credentials>(std::move(keys));
       for (auto& g : urls)
-        units.push_back([this, g = std::move(g), shown, shared_keys, seen] {
+        units.push_back([this, g = std::move(g), shown, shared_keys, seen, rules] {
           const auto locate = [&](const std::string& u) { return locate_cloud(u, *shared_keys); };
-          return read_unit(g, shown(g), locate, *seen);
+          return read_unit(g, shown(g), locate, *seen, *rules);
         });
       // Volumes are the service's own storage: simulated.
       for (auto& g : paths)
-        units.push_back([this, g = std::move(g), shown, seen] {
-          return read_unit(g, shown(g), [](const std::string&) { return located{}; }, *seen);
+        units.push_back([this, g = std::move(g), shown, seen, rules] {
+          return read_unit(g, shown(g), [](const std::string&) { return located{}; }, *seen, *rules);
         });
     } else {
       j.db = database(req, body);
@@ -497,6 +514,10 @@ private:
         for (auto kv : obj) {
           std::string_view v;
           if (kv.value.get_string().get(v)) return bind_error("options values (they must be strings)");
+          // CSV: the separator and the text of a null cell, as the server reads them (one byte
+          // separators only; the others the server allows are left to it).
+          if (kv.key == "sep" && v.size() == 1) rules->csv_separator = v[0];
+          if (kv.key == "nullkey") rules->csv_null_key = std::string(v);
           if (kv.key == "auto_commit") {
             if (v != "true" && v != "false") return error(1100, "invalid parameter: auto_commit must be \"true\" or \"false\"");
             j.auto_commit = v == "true";
@@ -507,9 +528,9 @@ private:
         return error(2100, "import failed: The number of jobs has reached the limit, please try again later");
       for (const auto& g : files) j.files.push_back(named(group_name(g)));
       for (auto& g : files)
-        units.push_back([this, g = std::move(g), seen] {
+        units.push_back([this, g = std::move(g), seen, rules] {
           const auto locate = [this](const std::string& p) { return locate_milvus(p); };
-          return read_unit(g, group_name(g), locate, *seen);
+          return read_unit(g, group_name(g), locate, *seen, *rules);
         });
     }
     j.id = next_id();

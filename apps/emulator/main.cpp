@@ -10,8 +10,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,12 @@ options:
                            (default 300); past it the file fails its job with a reason
   --readers N              threads that read files (default 4); jobs take turns, one unit
                            at a time, so a slow store holds up one reader, not every job
+  --collection NAME=FILE   check imports into collection NAME against the schema in FILE
+                           (repeatable): REST v2 collections/create's "schema", or what
+                           collections/describe answers. A file with a missing field, an
+                           extra one without the dynamic field, an auto-id primary key, a
+                           wrong type or a wrong dim fails its job, naming file and field.
+                           Other collections take any file, as before
   --rows-per-second N      import speed (default 10000)
   --seed N                 the same job ids on every run (default: new ones each run, as a
                            server never reuses an id)
@@ -116,7 +124,20 @@ int main(int argc, char** argv) {
     else if (a == "--object-store-region") cfg.store.region = value();
     else if (a == "--bucket") cfg.store.bucket = value();
     else if (a == "--object-store-key") store_key = value();
-    else if (a == "--rows-per-second") {
+    else if (a == "--collection") {
+      const std::string spec = value();
+      const auto eq = spec.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+        fail("--collection takes NAME=SCHEMA.json, not \"" + spec + "\"");
+      const std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
+      std::ifstream in(path, std::ios::binary);
+      std::ostringstream text;
+      if (!in || !(text << in.rdbuf())) fail("--collection " + name + ": cannot read " + path);
+      auto schema = zic::collection_schema::parse(text.str());
+      if (!schema) fail("--collection " + name + ": " + path + ": " + schema.error().message);
+      if (!cfg.schemas.emplace(name, std::move(*schema)).second)
+        fail("--collection " + name + " is given twice");
+    } else if (a == "--rows-per-second") {
       rows_per_second = number(a, value());
       // Outside these, the time a job takes no longer fits the clock.
       if (rows_per_second < 1e-3 || rows_per_second > 1e12) fail("--rows-per-second must be between 0.001 and 1e12");
